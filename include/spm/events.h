@@ -1,0 +1,114 @@
+/**
+ * @file events.h
+ * @brief Events: listeners after commit, and the durable outbox read by named consumers.
+ *
+ * Every write stores its events in the outbox in the same transaction as the
+ * change. Listeners run after the commit, on the caller's thread. Durable
+ * consumers read the outbox by sequence number and acknowledge what they have
+ * processed; a crash between processing and acknowledging makes them see an
+ * event again (at-least-once), never lose one.
+ */
+#ifndef SPM_EVENTS_H
+#define SPM_EVENTS_H
+
+#include "common.h"
+
+SPM_BEGIN_DECLS
+
+/** @brief Event types. Append-only; the domain layers add theirs. */
+typedef enum spm_event_type {
+	SPM_EVENT_RECORD_CREATED = 1, /**< a record was created; payload: its fields */
+	SPM_EVENT_RECORD_UPDATED = 2, /**< a record changed; payload: the changed fields */
+	SPM_EVENT_RECORD_DELETED = 3, /**< a record was deleted */
+	SPM_EVENT_FIELD_ADDED = 4,    /**< a custom field was defined; entity_id 0 */
+	SPM_EVENT_FIELD_DROPPED = 5   /**< a custom field was dropped; entity_id 0 */
+} spm_event_type;
+
+/** @brief The mask bit of one event type, for spm_listener_add(). */
+#define SPM_EVENT_MASK(type) (UINT64_C(1) << (type))
+/** @brief A mask selecting every event type. */
+#define SPM_EVENT_MASK_ALL UINT64_MAX
+
+/** @brief One event; every pointer is borrowed and valid only during the callback. */
+typedef struct spm_event {
+	uint32_t version;      /**< SPM_EVENT_VERSION */
+	int64_t seq;           /**< position in the outbox (increasing, never reused) */
+	int64_t change_seq;    /**< the change sequence of the write that raised it */
+	spm_time at;           /**< when it was raised (the handle's clock) */
+	int64_t actor;         /**< who caused it */
+	int type;              /**< spm_event_type */
+	const char *kind;      /**< the entity kind */
+	int64_t entity_id;     /**< the record, or 0 */
+	const char *payload;   /**< details as a JSON object; never NULL */
+} spm_event;
+
+/** @brief The version of spm_event this header describes. */
+#define SPM_EVENT_VERSION 1
+
+/** @brief Receives an event; a non-zero return stops delivery and is returned. */
+typedef int (*spm_event_cb)(const spm_event *event, void *payload);
+
+/**
+ * @brief Static name of an event type ("record.created", …).
+ * @return static text, or NULL for an unknown type.
+ */
+SPM_API const char *spm_event_type_name(int type);
+
+/**
+ * @brief Registers a listener called after each commit for the events whose
+ * type bit is in mask. Listeners run in registration order. When one returns
+ * non-zero, the later ones are not called for that write and the writing
+ * function returns that value (the write itself is committed).
+ * @param[out] out_id identifies the listener for spm_listener_remove(); may be NULL
+ * @return SPM_OK, SPM_EINVAL, SPM_ENOMEM.
+ */
+SPM_API int spm_listener_add(int *out_id, spm_db *db, uint64_t mask, spm_event_cb cb,
+			     void *payload);
+
+/**
+ * @brief Removes a listener.
+ * @return SPM_OK, SPM_EINVAL, SPM_ENOTFOUND.
+ */
+SPM_API int spm_listener_remove(spm_db *db, int id);
+
+/**
+ * @brief Calls cb for up to limit outbox events with a sequence above after,
+ * in order. No transaction is held open while cb runs.
+ * @param limit 0 for no limit
+ * @return SPM_OK, SPM_EINVAL, SPM_ESTORAGE, SPM_ENOMEM, or cb's non-zero value.
+ */
+SPM_API int spm_outbox_foreach(spm_db *db, int64_t after, size_t limit, spm_event_cb cb,
+			       void *payload);
+
+/**
+ * @brief The sequence of the newest outbox event.
+ * @param[out] out 0 when the outbox is empty
+ * @return SPM_OK, SPM_EINVAL, SPM_ESTORAGE.
+ */
+SPM_API int spm_outbox_last(int64_t *out, spm_db *db);
+
+/**
+ * @brief The last sequence a named consumer acknowledged (0 for a new consumer).
+ * @param name 1..63 bytes `[A-Za-z0-9_.-]`
+ * @return SPM_OK, SPM_EINVAL, SPM_ESTORAGE.
+ */
+SPM_API int spm_consumer_position(int64_t *out, spm_db *db, const char *name);
+
+/**
+ * @brief Durably records that a consumer has processed every event up to seq.
+ * @return SPM_OK; SPM_EINVAL (bad name; seq below the current position or
+ *         above the newest event); SPM_EPERM (read-only); SPM_ESTORAGE.
+ */
+SPM_API int spm_consumer_ack(spm_db *db, const char *name, int64_t seq);
+
+/**
+ * @brief Calls cb for up to limit events after the consumer's position. Does
+ * not acknowledge: call spm_consumer_ack() once they are processed.
+ * @return as spm_outbox_foreach().
+ */
+SPM_API int spm_consumer_poll(spm_db *db, const char *name, size_t limit, spm_event_cb cb,
+			      void *payload);
+
+SPM_END_DECLS
+
+#endif

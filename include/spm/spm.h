@@ -1,0 +1,27 @@
+/**
+ * @file spm.h
+ * @brief libspm: an embeddable sales performance management engine.
+ *
+ * This umbrella header includes every public header and nothing else.
+ *
+ * Threading: distinct handles may be used from different threads at once;
+ * one handle (spm_db) and everything made from it (records, batches, queries,
+ * iterators) is used by one thread at a time — the caller serializes. Many
+ * handles and many processes may open one database. Callbacks run on the
+ * calling thread. Error details are thread-local. The library starts no
+ * threads.
+ */
+#ifndef SPM_SPM_H
+#define SPM_SPM_H
+
+#include "common.h"
+#include "error.h"
+#include "money.h"
+#include "calendar.h"
+#include "db.h"
+#include "schema.h"
+#include "record.h"
+#include "audit.h"
+#include "events.h"
+
+#endif

@@ -1,0 +1,54 @@
+/* The static schema: entity kinds and their core fields, by schema version.
+ * A kind or core field added later carries the schema version that added it,
+ * and the storage backends create it when they upgrade past that version. */
+#ifndef SPM_CORE_KINDS_H
+#define SPM_CORE_KINDS_H
+
+#include "spm/schema.h"
+
+/* The schema version this library writes. Version 1: system kinds and
+ * customer. Version 2: contact; customer.industry and customer.region. */
+#define SPM__SCHEMA_VERSION 2
+
+struct spm__core_field {
+	const char *name;
+	spm_field_type type;
+	unsigned int flags;
+	int since;
+	size_t max_length;  /* text only; 0 = SPM_TEXT_MAX */
+};
+
+struct spm__kind_def {
+	const char *name;
+	int since;
+	unsigned int flags;
+	const struct spm__core_field *fields;
+	size_t nfields;
+};
+
+extern const struct spm__kind_def spm__kind_defs[];
+extern const size_t spm__kind_def_count;
+
+/* Field indexes of the system kinds, in the order kinds.c defines them. */
+enum { SPM__FIELD_KIND, SPM__FIELD_NAME, SPM__FIELD_TYPE, SPM__FIELD_FLAGS,
+       SPM__FIELD_CHOICES, SPM__FIELD_LABEL, SPM__FIELD_MAXLEN };
+enum { SPM__AUDIT_SEQ, SPM__AUDIT_AT, SPM__AUDIT_ACTOR, SPM__AUDIT_OP, SPM__AUDIT_KIND,
+       SPM__AUDIT_ENTITY, SPM__AUDIT_FIELD, SPM__AUDIT_OLD, SPM__AUDIT_NEW };
+enum { SPM__EVENT_SEQ, SPM__EVENT_AT, SPM__EVENT_ACTOR, SPM__EVENT_TYPE, SPM__EVENT_KIND,
+       SPM__EVENT_ENTITY, SPM__EVENT_PAYLOAD };
+enum { SPM__CONSUMER_NAME, SPM__CONSUMER_POSITION };
+enum { SPM__IDEM_KEY, SPM__IDEM_HASH, SPM__IDEM_AT, SPM__IDEM_IDS };
+
+#define SPM__KIND_FIELD "_field"
+#define SPM__KIND_AUDIT "_audit"
+#define SPM__KIND_EVENT "_event"
+#define SPM__KIND_CONSUMER "_consumer"
+#define SPM__KIND_IDEM "_idem"
+/* The counter of change sequences (storage next_id). */
+#define SPM__COUNTER_SEQ "_seq"
+
+/* Core fields with these names and type TIME are kept by the library. */
+#define SPM__CREATED_AT "created_at"
+#define SPM__UPDATED_AT "updated_at"
+
+#endif

@@ -1,0 +1,56 @@
+/* A write transaction: one change sequence, its audit entries and its outbox
+ * events, committed together; listeners run after the commit. */
+#ifndef SPM_CORE_TXN_H
+#define SPM_CORE_TXN_H
+
+#include "core/record_internal.h"
+
+struct spm__pending_event {
+	int64_t seq;
+	int type;
+	const char *kind;   /* static kind name */
+	int64_t entity_id;
+	char *payload;
+};
+
+struct spm__txn {
+	spm_db *db;
+	int64_t seq;        /* the change sequence of this transaction */
+	spm_time at;
+	struct spm__pending_event *ev;
+	size_t nev;
+	size_t cap;
+	int committed;      /* set once the commit succeeded */
+};
+
+/* Starts a write transaction and refreshes the schema registry. */
+int spm__txn_begin(struct spm__txn *t, spm_db *db);
+/* Commits, then runs the listeners: returns SPM_OK, a commit error (the
+ * transaction is rolled back), or the first listener's non-zero value. */
+int spm__txn_commit(struct spm__txn *t);
+/* Rolls back and frees; safe after a failed commit. */
+void spm__txn_abort(struct spm__txn *t);
+
+int spm__txn_audit(struct spm__txn *t, int op, const char *kind, int64_t entity_id,
+		   const char *field, const char *old_value, const char *new_value);
+/* payload is copied; NULL means "{}". */
+int spm__txn_event(struct spm__txn *t, int type, const char *kind, int64_t entity_id,
+		   const char *payload);
+/* Stores a record of a system kind with a new id and this change sequence. */
+int spm__txn_put_system(struct spm__txn *t, spm_record *rec);
+
+/* A read transaction around a few storage calls (never across a callback). */
+int spm__read_begin(spm_db *db);
+void spm__read_end(spm_db *db);
+
+/* Scans a kind into an array of records (caller frees each and the array). */
+struct spm__page {
+	spm_record **recs;
+	size_t n;
+	size_t cap;
+};
+int spm__scan_page(spm_db *db, struct spm__page *page, const spm_kind *kind,
+		   const spm_scan *scan);
+void spm__page_clear(spm_db *db, struct spm__page *page);
+
+#endif

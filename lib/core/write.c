@@ -1,0 +1,258 @@
+/* Writing records: create, update (a compare-and-set on the change
+ * sequence), delete, each with its audit entries and events in the same
+ * transaction. Batches and idempotency keys are in batch.c. */
+#include "core/write.h"
+#include "core/kinds.h"
+
+#include <jansson.h>
+#include <stdlib.h>
+#include <string.h>
+
+static int check_required(const spm_record *rec)
+{
+	const spm_kind *kind = rec->kind;
+
+	for (size_t i = 0; i < kind->nfields; i++) {
+		const struct spm__field *f = &kind->fields[i];
+		if ((f->flags & SPM_FIELD_REQUIRED) && !f->dropped &&
+		    (i >= rec->nvalues || !rec->v[i].has))
+			return spm__error_set(SPM_EINVAL, "%s.%s is required", kind->name, f->name);
+	}
+	return SPM_OK;
+}
+
+static int stamp(spm_record *rec, const char *field, spm_time at)
+{
+	long i = spm__core_index(rec->kind, field);
+
+	if (i < 0 || rec->kind->fields[i].type != SPM_FIELD_TIME)
+		return SPM_OK;
+	return spm__record_put_int(rec, (size_t)i, at);
+}
+
+/* Records one changed field: an audit entry and an entry of the event's
+ * "changes" object. */
+static int note_change(struct spm__txn *t, json_t *changes, int op, const spm_record *before,
+		       const spm_record *after, size_t i)
+{
+	char *old_text = NULL, *new_text = NULL;
+	const char *name = after->kind->fields[i].name;
+	int rc = SPM_OK;
+
+	if (before)
+		rc = spm__record_render(&old_text, before, i);
+	if (rc == SPM_OK)
+		rc = spm__record_render(&new_text, after, i);
+	if (rc == SPM_OK)
+		rc = spm__txn_audit(t, op, after->kind->name, after->id, name, old_text, new_text);
+	if (rc == SPM_OK) {
+		json_t *pair = json_pack("{s:s?,s:s?}", "old", old_text, "new", new_text);
+		if (pair == NULL || json_object_set_new(changes, name, pair) != 0)
+			rc = spm__error_oom();
+	}
+	spm__free(t->db, old_text);
+	spm__free(t->db, new_text);
+	return rc;
+}
+
+static int emit(struct spm__txn *t, int type, const spm_record *rec, json_t *changes)
+{
+	json_t *obj = json_object();
+	char *text;
+	int rc;
+
+	if (obj == NULL || json_object_set(obj, "changes", changes) != 0) {
+		json_decref(obj);
+		return spm__error_oom();
+	}
+	text = json_dumps(obj, JSON_COMPACT | JSON_PRESERVE_ORDER);
+	json_decref(obj);
+	if (text == NULL)
+		return spm__error_oom();
+	rc = spm__txn_event(t, type, rec->kind->name, rec->id, text);
+	free(text);
+	return rc;
+}
+
+static int insert(struct spm__txn *t, spm_record *stored, json_t *changes)
+{
+	spm_db *db = t->db;
+	int rc = check_required(stored);
+
+	if (rc == SPM_OK)
+		rc = stamp(stored, SPM__CREATED_AT, t->at);
+	if (rc == SPM_OK)
+		rc = stamp(stored, SPM__UPDATED_AT, t->at);
+	if (rc == SPM_OK)
+		rc = db->ops->next_id(db->store, &stored->id, stored->kind->name);
+	if (rc != SPM_OK)
+		return rc;
+	stored->seq = t->seq;
+	rc = db->ops->put(db->store, stored);
+	for (size_t i = 0; rc == SPM_OK && i < stored->nvalues; i++)
+		if (stored->v[i].has && !(stored->kind->fields[i].flags & SPM_FIELD_READONLY))
+			rc = note_change(t, changes, SPM_AUDIT_CREATE, NULL, stored, i);
+	return rc == SPM_OK ? emit(t, SPM_EVENT_RECORD_CREATED, stored, changes) : rc;
+}
+
+static int update(struct spm__txn *t, const spm_record *rec, spm_record **out, json_t *changes)
+{
+	spm_db *db = t->db;
+	spm_record *before = NULL, *after = NULL;
+	size_t nchanged = 0;
+	int rc = db->ops->get(db->store, &before, rec->kind, rec->id);
+
+	if (rc == SPM_ENOTFOUND)
+		rc = spm__error_set(SPM_ENOTFOUND, "%s %lld does not exist", rec->kind->name,
+				    (long long)rec->id);
+	if (rc == SPM_OK && rec->seq != 0 && before->seq != rec->seq)
+		rc = spm__error_set(SPM_ECONFLICT, "%s %lld changed since it was read "
+				    "(seq %lld, now %lld)", rec->kind->name, (long long)rec->id,
+				    (long long)rec->seq, (long long)before->seq);
+	if (rc == SPM_OK)
+		rc = spm__record_copy(&after, before);
+	for (size_t i = 0; rc == SPM_OK && i < rec->nvalues; i++) {
+		if (!rec->v[i].dirty || rec->kind->fields[i].dropped)
+			continue;
+		rc = spm__record_copy_value(after, i, rec);
+		nchanged += !spm__value_equal(&after->v[i], &before->v[i]);
+	}
+	if (rc == SPM_OK && nchanged > 0) {
+		rc = check_required(after);
+		if (rc == SPM_OK)
+			rc = stamp(after, SPM__UPDATED_AT, t->at);
+		after->seq = t->seq;
+		if (rc == SPM_OK)
+			rc = db->ops->put(db->store, after);
+		for (size_t i = 0; rc == SPM_OK && i < after->nvalues; i++)
+			if (!(after->kind->fields[i].flags & SPM_FIELD_READONLY) &&
+			    !spm__value_equal(&after->v[i], &before->v[i]))
+				rc = note_change(t, changes, SPM_AUDIT_UPDATE, before, after, i);
+		if (rc == SPM_OK)
+			rc = emit(t, SPM_EVENT_RECORD_UPDATED, after, changes);
+	}
+	spm_record_free(before);
+	*out = after;
+	return rc;
+}
+
+int spm__write_save(struct spm__txn *t, const spm_record *rec, spm_record **out)
+{
+	json_t *changes = json_object();
+	int rc;
+
+	*out = NULL;
+	if (changes == NULL)
+		return spm__error_oom();
+	if (rec->deleted) {
+		rc = spm__error_set(SPM_EINVAL, "a deleted record cannot be saved");
+	} else if (rec->id == 0) {
+		rc = spm__record_copy(out, rec);
+		if (rc == SPM_OK)
+			rc = insert(t, *out, changes);
+	} else {
+		rc = update(t, rec, out, changes);
+	}
+	json_decref(changes);
+	if (rc != SPM_OK) {
+		spm_record_free(*out);
+		*out = NULL;
+	}
+	return rc;
+}
+
+int spm__write_delete(struct spm__txn *t, spm_kind *kind, int64_t id)
+{
+	spm_db *db = t->db;
+	spm_record *stored = NULL;
+	json_t *changes;
+	int rc = db->ops->get(db->store, &stored, kind, id);
+
+	if (rc == SPM_ENOTFOUND)
+		return spm__error_set(SPM_ENOTFOUND, "%s %lld does not exist", kind->name,
+				      (long long)id);
+	if (rc != SPM_OK)
+		return rc;
+	rc = db->ops->remove(db->store, kind, id, t->seq);
+	if (rc == SPM_OK)
+		rc = spm__txn_audit(t, SPM_AUDIT_DELETE, kind->name, id, NULL, NULL, NULL);
+	changes = json_object();
+	if (rc == SPM_OK && changes == NULL)
+		rc = spm__error_oom();
+	if (rc == SPM_OK)
+		rc = emit(t, SPM_EVENT_RECORD_DELETED, stored, changes);
+	json_decref(changes);
+	spm_record_free(stored);
+	return rc;
+}
+
+/* Makes rec the stored version (after a successful commit). */
+static void adopt(spm_record *rec, spm_record *stored)
+{
+	spm_db *db = rec->db;
+
+	for (size_t i = 0; i < rec->nvalues; i++)
+		spm__free(db, rec->v[i].s);
+	spm__free(db, rec->v);
+	rec->v = stored->v;
+	rec->nvalues = stored->nvalues;
+	rec->id = stored->id;
+	rec->seq = stored->seq;
+	stored->v = NULL;
+	stored->nvalues = 0;
+	spm__record_clear_dirty(rec);
+	spm_record_free(stored);
+}
+
+int spm_record_save(spm_db *db, spm_record *rec)
+{
+	struct spm__txn t;
+	spm_record *stored = NULL;
+	int rc;
+
+	SPM__CHECK_ARG(db);
+	SPM__CHECK_ARG(rec);
+	if (rec->db != db)
+		return spm__error_set(SPM_EINVAL, "the record belongs to another handle");
+	rc = spm__txn_begin(&t, db);
+	if (rc != SPM_OK)
+		return rc;
+	rc = spm__write_save(&t, rec, &stored);
+	if (rc != SPM_OK) {
+		spm__txn_abort(&t);
+		return rc;
+	}
+	if (t.nev == 0) {
+		/* nothing changed: nothing to commit */
+		spm__txn_abort(&t);
+		adopt(rec, stored);
+		return SPM_OK;
+	}
+	rc = spm__txn_commit(&t);
+	if (t.committed)
+		adopt(rec, stored);
+	else
+		spm_record_free(stored);
+	return rc;
+}
+
+int spm_record_delete(spm_db *db, const char *kind, int64_t id)
+{
+	struct spm__txn t;
+	spm_kind *k;
+	int rc;
+
+	SPM__CHECK_ARG(db);
+	SPM__CHECK_ARG(kind);
+	rc = spm__kind_lookup(&k, db, kind);
+	if (rc == SPM_OK)
+		rc = spm__txn_begin(&t, db);
+	if (rc != SPM_OK)
+		return rc;
+	rc = spm__write_delete(&t, k, id);
+	if (rc != SPM_OK) {
+		spm__txn_abort(&t);
+		return rc;
+	}
+	return spm__txn_commit(&t);
+}

@@ -1,0 +1,693 @@
+/* Rows of the SQLite backend: get, put, remove, scan and next_id.
+ *
+ * Statements are prepared once per kind and kept (see sqlite_internal.h).
+ * Every value is bound; the SQL text is made only of the checked kind and
+ * field names and constant fragments.
+ */
+#include "storage/sqlite/sqlite_internal.h"
+
+#include <string.h>
+
+/* ---- statement cache per kind ---------------------------------------- */
+
+void spm__sqlite_kind_release(spm__sqlite *s, spm__sqlite_kind *k)
+{
+	size_t i;
+
+	if (k == NULL)
+		return;
+	sqlite3_finalize(k->get);
+	sqlite3_finalize(k->put);
+	sqlite3_finalize(k->remove);
+	for (i = 0; i < SPM__SQLITE_SCAN_SLOTS; i++)
+		sqlite3_finalize(k->scan[i]);
+	spm_storage_free(s->db, k);
+}
+
+static int spm__sqlite_kinds_grow(spm__sqlite *s)
+{
+	size_t cap = s->kinds_cap ? s->kinds_cap * 2 : 16;
+	spm__sqlite_kind **kinds;
+
+	kinds = spm_storage_malloc(s->db, cap * sizeof(*kinds));
+	if (kinds == NULL)
+		return spm_storage_error(SPM_ENOMEM, "sqlite: out of memory caching statements");
+	if (s->nkinds > 0)
+		memcpy(kinds, s->kinds, s->nkinds * sizeof(*kinds));
+	spm_storage_free(s->db, s->kinds);
+	s->kinds = kinds;
+	s->kinds_cap = cap;
+	return SPM_OK;
+}
+
+/* The cache entry of kind, made (and the kind's names checked) on first use. */
+static int spm__sqlite_kind_cache(spm__sqlite_kind **out, spm__sqlite *s, const spm_kind *kind)
+{
+	spm__sqlite_kind *k;
+	size_t i;
+	int rc;
+
+	for (i = 0; i < s->nkinds; i++) {
+		if (s->kinds[i]->kind == kind) {
+			*out = s->kinds[i];
+			return SPM_OK;
+		}
+	}
+	rc = spm__sqlite_kind_check(kind);
+	if (rc == SPM_OK && s->nkinds == s->kinds_cap)
+		rc = spm__sqlite_kinds_grow(s);
+	if (rc != SPM_OK)
+		return rc;
+	k = spm_storage_malloc(s->db, sizeof(*k));
+	if (k == NULL)
+		return spm_storage_error(SPM_ENOMEM, "sqlite: out of memory caching statements");
+	memset(k, 0, sizeof(*k));
+	k->kind = kind;
+	s->kinds[s->nkinds++] = k;
+	*out = k;
+	return SPM_OK;
+}
+
+/* Prepares the statement built in buf into *slot (kept), consuming buf. */
+static int spm__sqlite_prepare_buf(spm__sqlite *s, sqlite3_stmt **slot, spm__sqlite_buf *buf,
+				   int persistent, const char *what, const spm_kind *kind)
+{
+	int rc = spm__sqlite_buf_status(buf);
+
+	if (rc == SPM_OK)
+		rc = spm__sqlite_prepare(s, slot, buf->ptr, persistent, what, spm_kind_name(kind));
+	spm__sqlite_buf_free(buf);
+	return rc;
+}
+
+/* ", "c1", "c2", "c2_currency" …: every core column of the kind, in the
+ * order rows are bound and read. */
+static void spm__sqlite_buf_columns(spm__sqlite_buf *buf, const spm_kind *kind)
+{
+	size_t i, n = spm_kind_core_count(kind);
+
+	for (i = 0; i < n; i++) {
+		spm__sqlite_buf_add(buf, ", ");
+		spm__sqlite_buf_ident(buf, spm_kind_field_name(kind, i));
+		if (spm_kind_field_type(kind, i) == SPM_FIELD_MONEY) {
+			spm__sqlite_buf_add(buf, ", ");
+			spm__sqlite_buf_currency_ident(buf, spm_kind_field_name(kind, i));
+		}
+	}
+}
+
+/* SELECT of whole rows; spm__sqlite_read_row() reads this column order. */
+static void spm__sqlite_buf_select(spm__sqlite_buf *buf, const spm_kind *kind)
+{
+	spm__sqlite_buf_add(buf, "SELECT \"id\", \"seq\", \"deleted\"");
+	spm__sqlite_buf_columns(buf, kind);
+	spm__sqlite_buf_add(buf, ", \"custom\" FROM ");
+	spm__sqlite_buf_ident(buf, spm_kind_name(kind));
+}
+
+/* ---- reading rows ---------------------------------------------------- */
+
+static int spm__sqlite_wrong_type(const spm_kind *kind, size_t i)
+{
+	return spm_storage_error(SPM_ECORRUPT, "sqlite: %s.%s: stored value has the wrong type",
+				 spm_kind_name(kind), spm_kind_field_name(kind, i));
+}
+
+static int spm__sqlite_read_text(spm_record *rec, sqlite3_stmt *st, int col,
+				 const spm_kind *kind, size_t i)
+{
+	const unsigned char *text;
+
+	if (sqlite3_column_type(st, col) != SQLITE_TEXT)
+		return spm__sqlite_wrong_type(kind, i);
+	text = sqlite3_column_text(st, col);
+	if (text == NULL)
+		return spm_storage_error(SPM_ENOMEM, "sqlite: out of memory reading %s.%s",
+					 spm_kind_name(kind), spm_kind_field_name(kind, i));
+	return spm_record_load_text(rec, i, (const char *)text,
+				    (size_t)sqlite3_column_bytes(st, col));
+}
+
+static int spm__sqlite_read_money(spm_record *rec, sqlite3_stmt *st, int col,
+				  const spm_kind *kind, size_t i)
+{
+	const unsigned char *currency;
+
+	/* Amount and currency are stored together or not at all. */
+	if (sqlite3_column_type(st, col) != SQLITE_INTEGER ||
+	    sqlite3_column_type(st, col + 1) != SQLITE_TEXT)
+		return spm__sqlite_wrong_type(kind, i);
+	currency = sqlite3_column_text(st, col + 1);
+	if (currency == NULL)
+		return spm_storage_error(SPM_ENOMEM, "sqlite: out of memory reading %s.%s",
+					 spm_kind_name(kind), spm_kind_field_name(kind, i));
+	return spm_record_load_money(rec, i, sqlite3_column_int64(st, col),
+				     (const char *)currency);
+}
+
+/* Loads core field i from column *col on; advances *col past its columns. */
+static int spm__sqlite_read_field(spm_record *rec, sqlite3_stmt *st, int *col,
+				  const spm_kind *kind, size_t i)
+{
+	spm_field_type type = spm_kind_field_type(kind, i);
+	int c = *col;
+
+	*col += type == SPM_FIELD_MONEY ? 2 : 1;
+	if (sqlite3_column_type(st, c) == SQLITE_NULL &&
+	    (type != SPM_FIELD_MONEY || sqlite3_column_type(st, c + 1) == SQLITE_NULL))
+		return SPM_OK;
+	switch (type) {
+	case SPM_FIELD_TEXT:
+	case SPM_FIELD_ENUM:
+		return spm__sqlite_read_text(rec, st, c, kind, i);
+	case SPM_FIELD_MONEY:
+		return spm__sqlite_read_money(rec, st, c, kind, i);
+	case SPM_FIELD_INTEGER:
+	case SPM_FIELD_DATE:
+	case SPM_FIELD_BOOLEAN:
+	case SPM_FIELD_TIME:
+		if (sqlite3_column_type(st, c) != SQLITE_INTEGER)
+			return spm__sqlite_wrong_type(kind, i);
+		return spm_record_load_int(rec, i, sqlite3_column_int64(st, c));
+	}
+	return spm__sqlite_wrong_type(kind, i);
+}
+
+static int spm__sqlite_read_custom(spm_record *rec, sqlite3_stmt *st, int col,
+				   const spm_kind *kind)
+{
+	const unsigned char *json;
+
+	switch (sqlite3_column_type(st, col)) {
+	case SQLITE_NULL:
+		return SPM_OK;
+	case SQLITE_TEXT:
+		break;
+	default:
+		return spm_storage_error(SPM_ECORRUPT,
+					 "sqlite: %s.custom: stored value has the wrong type",
+					 spm_kind_name(kind));
+	}
+	json = sqlite3_column_text(st, col);
+	if (json == NULL)
+		return spm_storage_error(SPM_ENOMEM, "sqlite: out of memory reading %s.custom",
+					 spm_kind_name(kind));
+	return spm_record_load_custom(rec, (const char *)json,
+				      (size_t)sqlite3_column_bytes(st, col));
+}
+
+/* Builds a record from the current row of a spm__sqlite_buf_select()
+ * statement. */
+static int spm__sqlite_read_row(spm_record **out, spm__sqlite *s, sqlite3_stmt *st,
+				const spm_kind *kind)
+{
+	size_t i, n = spm_kind_core_count(kind);
+	spm_record *rec = NULL;
+	int col = 3, rc;
+
+	rc = spm_record_alloc(&rec, s->db, kind, sqlite3_column_int64(st, 0),
+			      sqlite3_column_int64(st, 1), sqlite3_column_int64(st, 2) != 0);
+	for (i = 0; i < n && rc == SPM_OK; i++)
+		rc = spm__sqlite_read_field(rec, st, &col, kind, i);
+	if (rc == SPM_OK)
+		rc = spm__sqlite_read_custom(rec, st, col, kind);
+	if (rc != SPM_OK) {
+		spm_record_free(rec);
+		return rc;
+	}
+	*out = rec;
+	return SPM_OK;
+}
+
+/* ---- get ------------------------------------------------------------- */
+
+static int spm__sqlite_get_stmt(spm__sqlite *s, spm__sqlite_kind *k)
+{
+	spm__sqlite_buf buf;
+
+	if (k->get != NULL)
+		return SPM_OK;
+	spm__sqlite_buf_init(&buf, s->db);
+	spm__sqlite_buf_select(&buf, k->kind);
+	spm__sqlite_buf_add(&buf, " WHERE \"id\" = ?1 AND \"deleted\" = 0");
+	return spm__sqlite_prepare_buf(s, &k->get, &buf, 1, "prepare get", k->kind);
+}
+
+int spm__sqlite_get(void *self, spm_record **out, const spm_kind *kind, int64_t id)
+{
+	spm__sqlite *s = self;
+	spm__sqlite_kind *k;
+	sqlite3_stmt *st;
+	int rc;
+
+	if (out == NULL || kind == NULL)
+		return spm_storage_error(SPM_EINVAL, "sqlite: get: NULL argument");
+	*out = NULL;
+	rc = spm__sqlite_kind_cache(&k, s, kind);
+	if (rc == SPM_OK)
+		rc = spm__sqlite_get_stmt(s, k);
+	if (rc != SPM_OK)
+		return rc;
+	st = k->get;
+	sqlite3_bind_int64(st, 1, id);
+	rc = sqlite3_step(st);
+	if (rc == SQLITE_ROW)
+		rc = spm__sqlite_read_row(out, s, st, kind);
+	else if (rc == SQLITE_DONE)
+		rc = spm_storage_error(SPM_ENOTFOUND, "sqlite: get %s %lld: no such record",
+				       spm_kind_name(kind), (long long)id);
+	else
+		rc = spm__sqlite_fail(s, rc, "get", spm_kind_name(kind));
+	sqlite3_reset(st);
+	return rc;
+}
+
+/* ---- put ------------------------------------------------------------- */
+
+static int spm__sqlite_put_stmt(spm__sqlite *s, spm__sqlite_kind *k)
+{
+	size_t i, n = spm_kind_core_count(k->kind);
+	spm__sqlite_buf buf;
+
+	if (k->put != NULL)
+		return SPM_OK;
+	spm__sqlite_buf_init(&buf, s->db);
+	spm__sqlite_buf_add(&buf, "INSERT OR REPLACE INTO ");
+	spm__sqlite_buf_ident(&buf, spm_kind_name(k->kind));
+	spm__sqlite_buf_add(&buf, " (\"id\", \"seq\", \"deleted\"");
+	spm__sqlite_buf_columns(&buf, k->kind);
+	spm__sqlite_buf_add(&buf, ", \"custom\") VALUES (?, ?, 0");
+	for (i = 0; i < n; i++)
+		spm__sqlite_buf_add(&buf, spm_kind_field_type(k->kind, i) == SPM_FIELD_MONEY ?
+					  ", ?, ?" : ", ?");
+	spm__sqlite_buf_add(&buf, ", ?)");
+	return spm__sqlite_prepare_buf(s, &k->put, &buf, 1, "prepare put", k->kind);
+}
+
+/* Binds core field i from parameter *param on; advances *param. Text is
+ * bound without a copy: the statement is reset before rec can change. */
+static int spm__sqlite_bind_field(sqlite3_stmt *st, int *param, const spm_record *rec,
+				  const spm_kind *kind, size_t i)
+{
+	spm_field_type type = spm_kind_field_type(kind, i);
+	int p = *param;
+	const char *text;
+	size_t len;
+	int rc;
+
+	*param += type == SPM_FIELD_MONEY ? 2 : 1;
+	if (spm_record_value_null(rec, i)) {
+		rc = sqlite3_bind_null(st, p);
+		if (rc == SQLITE_OK && type == SPM_FIELD_MONEY)
+			rc = sqlite3_bind_null(st, p + 1);
+		return rc;
+	}
+	switch (type) {
+	case SPM_FIELD_TEXT:
+	case SPM_FIELD_ENUM:
+		text = spm_record_value_text(rec, i, &len);
+		if (text == NULL)
+			return sqlite3_bind_null(st, p);
+		return sqlite3_bind_text64(st, p, text, len, SQLITE_STATIC, SQLITE_UTF8);
+	case SPM_FIELD_MONEY:
+		rc = sqlite3_bind_int64(st, p, spm_record_value_int(rec, i));
+		text = spm_record_value_currency(rec, i);
+		if (rc == SQLITE_OK && text != NULL)
+			rc = sqlite3_bind_text(st, p + 1, text, -1, SQLITE_STATIC);
+		else if (rc == SQLITE_OK)
+			rc = sqlite3_bind_null(st, p + 1);
+		return rc;
+	default:
+		return sqlite3_bind_int64(st, p, spm_record_value_int(rec, i));
+	}
+}
+
+static int spm__sqlite_bind_row(sqlite3_stmt *st, const spm_record *rec, const spm_kind *kind,
+				const char *custom, size_t custom_len)
+{
+	size_t i, n = spm_kind_core_count(kind);
+	int param = 3, rc;
+
+	rc = sqlite3_bind_int64(st, 1, spm_record_id(rec));
+	if (rc == SQLITE_OK)
+		rc = sqlite3_bind_int64(st, 2, spm_record_seq(rec));
+	for (i = 0; i < n && rc == SQLITE_OK; i++)
+		rc = spm__sqlite_bind_field(st, &param, rec, kind, i);
+	if (rc != SQLITE_OK)
+		return rc;
+	if (custom == NULL)
+		return sqlite3_bind_null(st, param);
+	return sqlite3_bind_text64(st, param, custom, custom_len, SQLITE_STATIC, SQLITE_UTF8);
+}
+
+int spm__sqlite_put(void *self, const spm_record *rec)
+{
+	spm__sqlite *s = self;
+	const spm_kind *kind;
+	spm__sqlite_kind *k;
+	char *custom = NULL;
+	size_t custom_len = 0;
+	int rc;
+
+	kind = rec != NULL ? spm_record_kind_of(rec) : NULL;
+	if (kind == NULL)
+		return spm_storage_error(SPM_EINVAL, "sqlite: put: NULL record");
+	if (spm_record_id(rec) <= 0)
+		return spm_storage_error(SPM_EINVAL, "sqlite: put %s: the record has no id",
+					 spm_kind_name(kind));
+	rc = spm__sqlite_kind_cache(&k, s, kind);
+	if (rc == SPM_OK)
+		rc = spm__sqlite_put_stmt(s, k);
+	if (rc == SPM_OK)
+		rc = spm_record_custom_json(&custom, &custom_len, rec);
+	if (rc != SPM_OK)
+		return rc;
+	rc = spm__sqlite_bind_row(k->put, rec, kind, custom, custom_len);
+	if (rc == SQLITE_OK)
+		rc = sqlite3_step(k->put);
+	rc = rc == SQLITE_DONE ? SPM_OK : spm__sqlite_fail(s, rc, "put", spm_kind_name(kind));
+	/* Reset and unbind before the borrowed texts go away. */
+	sqlite3_reset(k->put);
+	sqlite3_clear_bindings(k->put);
+	spm_storage_free(s->db, custom);
+	return rc;
+}
+
+/* ---- remove ---------------------------------------------------------- */
+
+static int spm__sqlite_remove_stmt(spm__sqlite *s, spm__sqlite_kind *k)
+{
+	size_t i, n = spm_kind_core_count(k->kind);
+	spm__sqlite_buf buf;
+	const char *name;
+
+	if (k->remove != NULL)
+		return SPM_OK;
+	spm__sqlite_buf_init(&buf, s->db);
+	spm__sqlite_buf_add(&buf, "UPDATE ");
+	spm__sqlite_buf_ident(&buf, spm_kind_name(k->kind));
+	spm__sqlite_buf_add(&buf, " SET \"deleted\" = 1, \"seq\" = ?2");
+	/* A tombstone keeps id and seq only: the values are erased. */
+	for (i = 0; i < n; i++) {
+		name = spm_kind_field_name(k->kind, i);
+		spm__sqlite_buf_add(&buf, ", ");
+		spm__sqlite_buf_ident(&buf, name);
+		spm__sqlite_buf_add(&buf, " = NULL");
+		if (spm_kind_field_type(k->kind, i) == SPM_FIELD_MONEY) {
+			spm__sqlite_buf_add(&buf, ", ");
+			spm__sqlite_buf_currency_ident(&buf, name);
+			spm__sqlite_buf_add(&buf, " = NULL");
+		}
+	}
+	spm__sqlite_buf_add(&buf, ", \"custom\" = NULL WHERE \"id\" = ?1 AND \"deleted\" = 0");
+	return spm__sqlite_prepare_buf(s, &k->remove, &buf, 1, "prepare remove", k->kind);
+}
+
+int spm__sqlite_remove(void *self, const spm_kind *kind, int64_t id, int64_t seq)
+{
+	spm__sqlite *s = self;
+	spm__sqlite_kind *k;
+	sqlite3_stmt *st;
+	int rc;
+
+	if (kind == NULL)
+		return spm_storage_error(SPM_EINVAL, "sqlite: remove: NULL kind");
+	rc = spm__sqlite_kind_cache(&k, s, kind);
+	if (rc == SPM_OK)
+		rc = spm__sqlite_remove_stmt(s, k);
+	if (rc != SPM_OK)
+		return rc;
+	st = k->remove;
+	sqlite3_bind_int64(st, 1, id);
+	sqlite3_bind_int64(st, 2, seq);
+	rc = sqlite3_step(st);
+	if (rc != SQLITE_DONE)
+		rc = spm__sqlite_fail(s, rc, "remove", spm_kind_name(kind));
+	else if (sqlite3_changes(s->conn) == 0)
+		rc = spm_storage_error(SPM_ENOTFOUND, "sqlite: remove %s %lld: no such record",
+				       spm_kind_name(kind), (long long)id);
+	else
+		rc = SPM_OK;
+	sqlite3_reset(st);
+	return rc;
+}
+
+/* ---- scan ------------------------------------------------------------ */
+
+static const char *spm__sqlite_compare_op(spm_compare cmp)
+{
+	switch (cmp) {
+	case SPM_CMP_EQ: return " = ";
+	case SPM_CMP_NE: return " <> ";
+	case SPM_CMP_LT: return " < ";
+	case SPM_CMP_LE: return " <= ";
+	case SPM_CMP_GT: return " > ";
+	case SPM_CMP_GE: return " >= ";
+	}
+	return NULL;
+}
+
+static int spm__sqlite_is_text(spm_field_type type)
+{
+	return type == SPM_FIELD_TEXT || type == SPM_FIELD_ENUM;
+}
+
+static int spm__sqlite_scan_check(const spm_kind *kind, const spm_scan *scan)
+{
+	const char *kname = spm_kind_name(kind);
+	const spm_scan_cond *c;
+	size_t i;
+
+	if (scan->version < 1)
+		return spm_storage_error(SPM_EVERSION, "sqlite: scan %s: unknown spm_scan version %u",
+					 kname, (unsigned int)scan->version);
+	if (scan->nconds > 0 && scan->conds == NULL)
+		return spm_storage_error(SPM_EINVAL, "sqlite: scan %s: conds is NULL", kname);
+	for (i = 0; i < scan->nconds; i++) {
+		c = &scan->conds[i];
+		if (c->field >= spm_kind_core_count(kind))
+			return spm_storage_error(SPM_EINVAL, "sqlite: scan %s: condition %zu is not on a "
+						 "core field", kname, i);
+		if (spm__sqlite_compare_op(c->cmp) == NULL)
+			return spm_storage_error(SPM_EINVAL, "sqlite: scan %s: condition %zu has an "
+						 "unknown comparison", kname, i);
+		if (spm__sqlite_is_text(spm_kind_field_type(kind, c->field)) && c->svalue == NULL)
+			return spm_storage_error(SPM_EINVAL, "sqlite: scan %s: condition %zu on text "
+						 "field %s has no value", kname, i,
+						 spm_kind_field_name(kind, c->field));
+	}
+	return SPM_OK;
+}
+
+/* The scan's SQL: its shape depends on the flags and on which fields and
+ * comparisons the conditions use, never on their values (all bound: ?1
+ * after_id, ?2 after_seq, ?3 limit, ?4… the conditions). A field without a
+ * value matches no comparison, as in SQL. On a money field the condition
+ * compares the amount. */
+static void spm__sqlite_buf_scan(spm__sqlite_buf *buf, const spm_kind *kind,
+				 const spm_scan *scan)
+{
+	size_t i;
+
+	spm__sqlite_buf_select(buf, kind);
+	spm__sqlite_buf_add(buf, " WHERE \"id\" > ?1 AND \"seq\" > ?2");
+	if (!(scan->flags & SPM_SCAN_DELETED))
+		spm__sqlite_buf_add(buf, " AND \"deleted\" = 0");
+	for (i = 0; i < scan->nconds; i++) {
+		spm__sqlite_buf_add(buf, " AND ");
+		spm__sqlite_buf_ident(buf, spm_kind_field_name(kind, scan->conds[i].field));
+		spm__sqlite_buf_add(buf, spm__sqlite_compare_op(scan->conds[i].cmp));
+		spm__sqlite_buf_add(buf, "?");
+	}
+	/* Several rows may share a change sequence (one batch): id breaks ties
+	 * so that the order is total. */
+	if (scan->flags & SPM_SCAN_BY_SEQ)
+		spm__sqlite_buf_add(buf, " ORDER BY \"seq\", \"id\" LIMIT ?3");
+	else
+		spm__sqlite_buf_add(buf, " ORDER BY \"id\" LIMIT ?3");
+}
+
+/* A slot to keep a new statement in: an empty one, else the next one not in
+ * use (a scan callback may be running an outer scan's statement); NULL when
+ * every slot is in use. */
+static sqlite3_stmt **spm__sqlite_scan_slot(spm__sqlite_kind *k)
+{
+	size_t i, j;
+
+	for (i = 0; i < SPM__SQLITE_SCAN_SLOTS; i++)
+		if (k->scan[i] == NULL)
+			return &k->scan[i];
+	for (i = 0; i < SPM__SQLITE_SCAN_SLOTS; i++) {
+		j = (k->scan_victim + i) % SPM__SQLITE_SCAN_SLOTS;
+		if (!sqlite3_stmt_busy(k->scan[j])) {
+			k->scan_victim = (unsigned int)((j + 1) % SPM__SQLITE_SCAN_SLOTS);
+			sqlite3_finalize(k->scan[j]);
+			k->scan[j] = NULL;
+			return &k->scan[j];
+		}
+	}
+	return NULL;
+}
+
+/* The statement for this scan's shape: a cached one that is not running,
+ * else a new one, cached when a slot is free. *owned tells the caller to
+ * finalize it after use. */
+static int spm__sqlite_scan_stmt(sqlite3_stmt **out, int *owned, spm__sqlite *s,
+				 spm__sqlite_kind *k, const spm_scan *scan)
+{
+	sqlite3_stmt **slot = NULL;
+	spm__sqlite_buf buf;
+	size_t i;
+	int rc;
+
+	*out = NULL;
+	*owned = 0;
+	spm__sqlite_buf_init(&buf, s->db);
+	spm__sqlite_buf_scan(&buf, k->kind, scan);
+	rc = spm__sqlite_buf_status(&buf);
+	for (i = 0; i < SPM__SQLITE_SCAN_SLOTS && rc == SPM_OK; i++) {
+		if (k->scan[i] != NULL && !sqlite3_stmt_busy(k->scan[i]) &&
+		    strcmp(sqlite3_sql(k->scan[i]), buf.ptr) == 0) {
+			*out = k->scan[i];
+			spm__sqlite_buf_free(&buf);
+			return SPM_OK;
+		}
+	}
+	if (rc == SPM_OK)
+		slot = spm__sqlite_scan_slot(k);
+	*owned = slot == NULL;
+	rc = spm__sqlite_prepare_buf(s, slot ? slot : out, &buf, slot != NULL, "prepare scan",
+				     k->kind);
+	if (rc == SPM_OK && slot != NULL)
+		*out = *slot;
+	return rc;
+}
+
+static int spm__sqlite_scan_bind(sqlite3_stmt *st, const spm_kind *kind, const spm_scan *scan)
+{
+	const spm_scan_cond *c;
+	int64_t limit = -1; /* SQLite: a negative LIMIT is no limit */
+	size_t i;
+	int rc;
+
+	if (scan->limit > 0 && (uint64_t)scan->limit <= (uint64_t)INT64_MAX)
+		limit = (int64_t)scan->limit;
+	rc = sqlite3_bind_int64(st, 1, scan->after_id);
+	if (rc == SQLITE_OK)
+		rc = sqlite3_bind_int64(st, 2, scan->after_seq);
+	if (rc == SQLITE_OK)
+		rc = sqlite3_bind_int64(st, 3, limit);
+	for (i = 0; i < scan->nconds && rc == SQLITE_OK; i++) {
+		c = &scan->conds[i];
+		if (spm__sqlite_is_text(spm_kind_field_type(kind, c->field)))
+			rc = sqlite3_bind_text(st, (int)i + 4, c->svalue, -1, SQLITE_STATIC);
+		else
+			rc = sqlite3_bind_int64(st, (int)i + 4, c->ivalue);
+	}
+	return rc;
+}
+
+/* Steps through the rows, handing each record to cb. */
+static int spm__sqlite_scan_rows(spm__sqlite *s, sqlite3_stmt *st, const spm_kind *kind,
+				 spm_scan_cb cb, void *payload)
+{
+	spm_record *rec;
+	int rc;
+
+	for (;;) {
+		rc = sqlite3_step(st);
+		if (rc == SQLITE_DONE)
+			return SPM_OK;
+		if (rc != SQLITE_ROW)
+			return spm__sqlite_fail(s, rc, "scan", spm_kind_name(kind));
+		rc = spm__sqlite_read_row(&rec, s, st, kind);
+		if (rc != SPM_OK)
+			return rc;
+		rc = cb(rec, payload);
+		if (rc != 0)
+			return rc;
+	}
+}
+
+int spm__sqlite_scan(void *self, const spm_kind *kind, const spm_scan *scan, spm_scan_cb cb,
+		     void *payload)
+{
+	spm__sqlite *s = self;
+	spm__sqlite_kind *k;
+	sqlite3_stmt *st;
+	int owned, rc;
+
+	if (kind == NULL || scan == NULL || cb == NULL)
+		return spm_storage_error(SPM_EINVAL, "sqlite: scan: NULL argument");
+	rc = spm__sqlite_scan_check(kind, scan);
+	if (rc == SPM_OK)
+		rc = spm__sqlite_kind_cache(&k, s, kind);
+	if (rc == SPM_OK)
+		rc = spm__sqlite_scan_stmt(&st, &owned, s, k, scan);
+	if (rc != SPM_OK)
+		return rc;
+	rc = spm__sqlite_scan_bind(st, kind, scan);
+	if (rc != SQLITE_OK)
+		rc = spm__sqlite_fail(s, rc, "scan", spm_kind_name(kind));
+	else
+		rc = spm__sqlite_scan_rows(s, st, kind, cb, payload);
+	/* Always reset: a statement left running would hold the read snapshot
+	 * open (and the borrowed condition texts). */
+	sqlite3_reset(st);
+	sqlite3_clear_bindings(st);
+	if (owned)
+		sqlite3_finalize(st);
+	return rc;
+}
+
+/* ---- next_id --------------------------------------------------------- */
+
+static int spm__sqlite_next_id_stmt(spm__sqlite *s)
+{
+	if (s->next_id != NULL)
+		return SPM_OK;
+	return spm__sqlite_prepare(s, &s->next_id,
+				   "INSERT INTO \"" SPM__SQLITE_COUNTERS "\" (\"name\", \"value\") "
+				   "VALUES (?1, 1) ON CONFLICT (\"name\") DO UPDATE SET "
+				   "\"value\" = \"value\" + 1 RETURNING \"value\"",
+				   1, "prepare next_id", NULL);
+}
+
+int spm__sqlite_next_id(void *self, int64_t *out, const char *counter)
+{
+	spm__sqlite *s = self;
+	sqlite3_stmt *st;
+	int rc;
+
+	if (out == NULL || counter == NULL)
+		return spm_storage_error(SPM_EINVAL, "sqlite: next_id: NULL argument");
+	*out = 0;
+	/* Outside a write transaction two processes could both read the old
+	 * value before either writes it back. */
+	if (sqlite3_get_autocommit(s->conn) || !s->txn_write)
+		return spm_storage_error(SPM_EINVAL, "sqlite: next_id %s: no write transaction is open",
+					 counter);
+	rc = spm__sqlite_next_id_stmt(s);
+	if (rc != SPM_OK)
+		return rc;
+	st = s->next_id;
+	rc = sqlite3_bind_text(st, 1, counter, -1, SQLITE_STATIC);
+	if (rc == SQLITE_OK)
+		rc = sqlite3_step(st);
+	if (rc == SQLITE_ROW && sqlite3_column_type(st, 0) == SQLITE_INTEGER) {
+		*out = sqlite3_column_int64(st, 0);
+		rc = sqlite3_step(st);
+	} else if (rc == SQLITE_ROW) {
+		/* "value" + 1 past INT64_MAX turns into a REAL in SQLite. */
+		rc = spm_storage_error(SPM_EOVERFLOW, "sqlite: next_id %s: counter overflow", counter);
+	}
+	if (rc == SQLITE_DONE)
+		rc = SPM_OK;
+	else if (rc > 0)
+		rc = spm__sqlite_fail(s, rc, "next_id", counter);
+	sqlite3_reset(st);
+	sqlite3_clear_bindings(st);
+	if (rc != SPM_OK)
+		*out = 0;
+	return rc;
+}
