@@ -418,6 +418,7 @@ Test(split, zero_negative_or_no_weights_are_refused_and_out_kept)
 	const int64_t zero[3] = { 1, 0, 1 };
 	const int64_t neg[3] = { 1, -1, 2 };
 	const int64_t big[2] = { INT64_MAX, 1 };
+	const int64_t big_then_zero[3] = { INT64_MAX, 1, 0 };
 	const int64_t ok[3] = { 1, 1, 1 };
 	int64_t parts[3] = { SENTINEL, SENTINEL, SENTINEL };
 	const int64_t untouched[3] = { SENTINEL, SENTINEL, SENTINEL };
@@ -426,6 +427,7 @@ Test(split, zero_negative_or_no_weights_are_refused_and_out_kept)
 	assert_fails(spm_money_split(parts, 100, neg, 3), SPM_EINVAL);
 	assert_fails(spm_money_split(parts, 100, ok, 0), SPM_EINVAL);
 	assert_fails(spm_money_split(parts, 100, big, 2), SPM_EOVERFLOW);
+	assert_fails(spm_money_split(parts, 100, big_then_zero, 3), SPM_EINVAL);
 	assert_fails(spm_money_split(parts, 100, NULL, 3), SPM_EINVAL);
 	assert_fails(spm_money_split(NULL, 100, ok, 3), SPM_EINVAL);
 	cr_assert_arr_eq(parts, untouched, sizeof(untouched));

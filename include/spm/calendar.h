@@ -127,8 +127,9 @@ SPM_API int spm_date_add_months(spm_date *out, spm_date d, int months);
  *
  * Weeks start on Monday; week 1 is the week with the year's first Thursday,
  * so 2021-01-03 is in 2020-W53.
- * @param[out] out_year may be NULL; receives the week-numbering year
- *             (0 or 10000 at the extreme ends of the range)
+ * @param[out] out_year may be NULL; receives the week-numbering year, which
+ *             differs from the calendar year in the first and last days of
+ *             some years
  * @param[out] out_week may be NULL; receives 1..53
  * @param d the date
  * @return SPM_OK; SPM_ERANGE when @p d is out of range.
@@ -202,6 +203,7 @@ SPM_API int spm_period_bounds(spm_date *out_start, spm_date *out_end,
  * cal->name_by_end_year: with an April start, 2026-04-01..2027-03-31 is 2026,
  * or 2027 when named by its end year.
  * @param[out] out_fiscal_year may be NULL; receives the fiscal year label
+ *             (0 or 10000 for periods straddling the ends of the range)
  * @param[out] out_number may be NULL; receives the period's number
  * @param cal borrowed calendar
  * @param kind the kind of period

@@ -14,6 +14,7 @@
 
 #include "common.h"
 #include "calendar.h"
+#include "schema.h"
 
 SPM_BEGIN_DECLS
 
@@ -111,18 +112,26 @@ SPM_API int spm_record_get_time(spm_time *out, const spm_record *rec, const char
 
 /**
  * @brief Any field rendered as text, in the form spm_record_set_from_text() parses.
- * @param[out] out borrowed; valid until the next call on rec or until rec is
- *             freed; NULL when the field has no value
+ * @param[out] out borrowed; valid until the next spm_record_get_as_text() or
+ *             spm_record_to_json() on rec, or until rec is freed; NULL when the
+ *             field has no value
  * @return SPM_OK, SPM_EINVAL, SPM_ENOTFOUND (no such field), SPM_ENOMEM.
  */
-SPM_API int spm_record_get_as_text(const char **out, spm_record *rec, const char *field);
+SPM_API int spm_record_get_as_text(const char **out, const spm_record *rec, const char *field);
 
 /**
  * @brief The record as one JSON object: id, seq and every field with a value.
  * @param[out] out borrowed; valid until the next call on rec or until rec is freed
  * @return SPM_OK, SPM_EINVAL, SPM_ENOMEM.
  */
-SPM_API int spm_record_to_json(const char **out, spm_record *rec);
+SPM_API int spm_record_to_json(const char **out, const spm_record *rec);
+
+/**
+ * @brief The type of a field of the record's kind.
+ * @param[out] out the type
+ * @return SPM_OK, SPM_EINVAL, SPM_ENOTFOUND (no such field).
+ */
+SPM_API int spm_record_field_type(spm_field_type *out, const spm_record *rec, const char *field);
 
 /**
  * @brief Creates (id 0) or updates the record in one transaction with its audit

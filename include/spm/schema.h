@@ -44,7 +44,8 @@ typedef enum spm_field_type {
  */
 typedef struct spm_field_options {
 	uint32_t version;            /**< SPM_FIELD_OPTIONS_VERSION */
-	unsigned int flags;          /**< SPM_FIELD_REQUIRED and/or SPM_FIELD_INDEXED */
+	unsigned int flags;          /**< SPM_FIELD_REQUIRED or 0 (custom fields live in one
+					  JSON column and cannot be indexed yet) */
 	const char *const *choices;  /**< enum choices (copied); required for SPM_FIELD_ENUM */
 	size_t nchoices;             /**< number of choices (1..256) */
 	const char *label;           /**< display label in any language (copied), or NULL */

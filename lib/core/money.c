@@ -172,11 +172,15 @@ static int split_weights_total(int64_t *total, const int64_t *weights, size_t n)
 
 	if (n == 0)
 		return spm__error_set(SPM_EINVAL, "spm_money_split: n must be > 0");
+	/* Bad weights are reported before an overflowing sum, whatever their
+	 * position. */
 	for (size_t i = 0; i < n; i++) {
 		if (weights[i] <= 0)
 			return spm__error_set(SPM_EINVAL,
 				"spm_money_split: weight %zu is %lld; weights must be > 0",
 				i, (long long)weights[i]);
+	}
+	for (size_t i = 0; i < n; i++) {
 		if (__builtin_add_overflow(sum, weights[i], &sum))
 			return spm__error_set(SPM_EOVERFLOW,
 				"spm_money_split: the sum of the weights overflows");
@@ -188,7 +192,7 @@ static int split_weights_total(int64_t *total, const int64_t *weights, size_t n)
 int spm_money_split(int64_t *out_parts, int64_t amount, const int64_t *weights,
 		    size_t n)
 {
-	int64_t total, threshold = 0;
+	int64_t total = 0, threshold = 0;
 	i128 magnitude = amount < 0 ? -(i128)amount : (i128)amount;
 	i128 floors = 0;
 	size_t leftover, above = 0, ties = 0;
@@ -319,7 +323,7 @@ static int decimal_to_units(int64_t *out, const struct decimal *dec,
 
 int spm_money_parse(int64_t *out, const char *text, const char *currency)
 {
-	struct decimal dec;
+	struct decimal dec = { 0 };
 	int exponent;
 	int rc;
 
@@ -345,7 +349,7 @@ int spm_money_parse(int64_t *out, const char *text, const char *currency)
 
 int spm_rate_parse(int64_t *out_ppm, const char *text)
 {
-	struct decimal dec;
+	struct decimal dec = { 0 };
 	int exponent = RATE_DECIMALS;
 	int rc;
 

@@ -231,3 +231,11 @@ int spm__record_render(char **out, const spm_record *rec, size_t i)
 	*out = spm__strdup(rec->db, buf);
 	return *out ? SPM_OK : spm__error_oom();
 }
+
+void spm__record_set_scratch(const spm_record *rec, char *text)
+{
+	spm_record *mut = (spm_record *)rec;
+
+	spm__free(mut->db, mut->scratch);
+	mut->scratch = text;
+}

@@ -340,7 +340,7 @@ int spm_record_get_time(spm_time *out, const spm_record *rec, const char *field)
 	return get_int(out, rec, field, SPM_FIELD_TIME);
 }
 
-int spm_record_get_as_text(const char **out, spm_record *rec, const char *field)
+int spm_record_get_as_text(const char **out, const spm_record *rec, const char *field)
 {
 	long i;
 	char *text;
@@ -355,9 +355,22 @@ int spm_record_get_as_text(const char **out, spm_record *rec, const char *field)
 	rc = spm__record_render(&text, rec, (size_t)i);
 	if (rc != SPM_OK)
 		return rc;
-	spm__free(rec->db, rec->scratch);
-	rec->scratch = text;
+	spm__record_set_scratch(rec, text);
 	*out = text;
+	return SPM_OK;
+}
+
+int spm_record_field_type(spm_field_type *out, const spm_record *rec, const char *field)
+{
+	long i;
+
+	SPM__CHECK_ARG(out);
+	SPM__CHECK_ARG(rec);
+	SPM__CHECK_ARG(field);
+	i = spm__field_index(rec->kind, field);
+	if (i < 0)
+		return spm__error_set(SPM_ENOTFOUND, "%s has no field '%s'", rec->kind->name, field);
+	*out = rec->kind->fields[i].type;
 	return SPM_OK;
 }
 

@@ -22,7 +22,8 @@ struct spm_record {
 	int deleted;
 	size_t nvalues;
 	struct spm__value *v;
-	char *scratch;      /* the last spm_record_get_as_text()/to_json() result */
+	char *scratch;      /* the last get_as_text()/to_json() result: a cache, so
+	                       those take a const record */
 };
 
 int spm__record_make(spm_record **out, spm_db *db, spm_kind *kind);
@@ -40,6 +41,8 @@ int spm__value_equal(const struct spm__value *a, const struct spm__value *b);
 /* Renders value i as text; *out is NULL for no value, else caller frees with spm__free. */
 int spm__record_render(char **out, const spm_record *rec, size_t i);
 void spm__record_clear_dirty(spm_record *rec);
+/* Replaces the record's scratch text (owned by rec from now on). */
+void spm__record_set_scratch(const spm_record *rec, char *text);
 /* "YYYY-MM-DDTHH:MM:SSZ"; buf needs 21 bytes. */
 int spm__format_time(char *buf, size_t size, spm_time t);
 /* Strict decimal int64; SPM_EINVAL or SPM_EOVERFLOW. */

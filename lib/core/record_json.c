@@ -161,7 +161,7 @@ int spm_record_load_custom(spm_record *rec, const char *json, size_t len)
 	return rc;
 }
 
-int spm_record_to_json(const char **out, spm_record *rec)
+int spm_record_to_json(const char **out, const spm_record *rec)
 {
 	json_t *obj, *fields;
 	char *text;
@@ -189,8 +189,7 @@ int spm_record_to_json(const char **out, spm_record *rec)
 	rc = take_dump(rec->db, &text, NULL, obj);
 	if (rc != SPM_OK)
 		return rc;
-	spm__free(rec->db, rec->scratch);
-	rec->scratch = text;
+	spm__record_set_scratch(rec, text);
 	*out = text;
 	return SPM_OK;
 }

@@ -105,9 +105,15 @@ long spm__core_index(const spm_kind *kind, const char *name)
 int spm__field_lookup(size_t *out, spm_db *db, spm_kind *kind, const char *name)
 {
 	long i = spm__field_index(kind, name);
+	int rc;
 
-	if (i < 0 && spm__registry_refresh(db) == SPM_OK)
+	if (i < 0) {
+		/* perhaps defined by another handle since we last looked */
+		rc = spm__registry_refresh(db);
+		if (rc != SPM_OK)
+			return rc;
 		i = spm__field_index(kind, name);
+	}
 	if (i < 0)
 		return spm__error_set(SPM_ENOTFOUND, "%s has no field '%s'", kind->name, name);
 	*out = (size_t)i;

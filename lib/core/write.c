@@ -90,7 +90,8 @@ static int insert(struct spm__txn *t, spm_record *stored, json_t *changes)
 	stored->seq = t->seq;
 	rc = db->ops->put(db->store, stored);
 	for (size_t i = 0; rc == SPM_OK && i < stored->nvalues; i++)
-		if (stored->v[i].has && !(stored->kind->fields[i].flags & SPM_FIELD_READONLY))
+		if (stored->v[i].has && !stored->kind->fields[i].dropped &&
+		    !(stored->kind->fields[i].flags & SPM_FIELD_READONLY))
 			rc = note_change(t, changes, SPM_AUDIT_CREATE, NULL, stored, i);
 	return rc == SPM_OK ? emit(t, SPM_EVENT_RECORD_CREATED, stored, changes) : rc;
 }

@@ -6,6 +6,7 @@
  */
 #include "storage/sqlite/sqlite_internal.h"
 
+#include <stdio.h>
 #include <string.h>
 
 /* ---- statement cache per kind ---------------------------------------- */
@@ -461,6 +462,10 @@ static int spm__sqlite_scan_check(const spm_kind *kind, const spm_scan *scan)
 	if (scan->version < 1)
 		return spm_storage_error(SPM_EVERSION, "sqlite: scan %s: unknown spm_scan version %u",
 					 kname, (unsigned int)scan->version);
+	/* A flag this backend does not know would silently change the result. */
+	if (scan->flags & ~(SPM_SCAN_BY_SEQ | SPM_SCAN_DELETED | SPM_SCAN_DESC))
+		return spm_storage_error(SPM_EINVAL, "sqlite: scan %s: unknown flags 0x%x", kname,
+					 scan->flags);
 	if (scan->nconds > 0 && scan->conds == NULL)
 		return spm_storage_error(SPM_EINVAL, "sqlite: scan %s: conds is NULL", kname);
 	for (i = 0; i < scan->nconds; i++) {
@@ -487,24 +492,37 @@ static int spm__sqlite_scan_check(const spm_kind *kind, const spm_scan *scan)
 static void spm__sqlite_buf_scan(spm__sqlite_buf *buf, const spm_kind *kind,
 				 const spm_scan *scan)
 {
+	int desc = (scan->flags & SPM_SCAN_DESC) != 0;
+	char param[24];
 	size_t i;
 
 	spm__sqlite_buf_select(buf, kind);
-	spm__sqlite_buf_add(buf, " WHERE \"id\" > ?1 AND \"seq\" > ?2");
+	/* In change order the position is the pair (seq, id): one transaction
+	 * may write many rows with the same seq, and a page may end among them.
+	 * The row value uses the seq index (whose entries end with the id). */
+	if (scan->flags & SPM_SCAN_BY_SEQ)
+		spm__sqlite_buf_add(buf, " WHERE (\"seq\", \"id\") > (?2, ?1)");
+	else
+		spm__sqlite_buf_add(buf, " WHERE \"id\" > ?1 AND \"seq\" > ?2");
 	if (!(scan->flags & SPM_SCAN_DELETED))
 		spm__sqlite_buf_add(buf, " AND \"deleted\" = 0");
 	for (i = 0; i < scan->nconds; i++) {
+		/* Numbered: a bare "?" would take ?3, the LIMIT's number. */
+		snprintf(param, sizeof(param), "?%zu", i + 4);
 		spm__sqlite_buf_add(buf, " AND ");
 		spm__sqlite_buf_ident(buf, spm_kind_field_name(kind, scan->conds[i].field));
 		spm__sqlite_buf_add(buf, spm__sqlite_compare_op(scan->conds[i].cmp));
-		spm__sqlite_buf_add(buf, "?");
+		spm__sqlite_buf_add(buf, param);
 	}
-	/* Several rows may share a change sequence (one batch): id breaks ties
-	 * so that the order is total. */
+	/* Several rows may share a change sequence: id breaks ties so that
+	 * the order is total. SPM_SCAN_DESC reverses the order only; after_id
+	 * and after_seq stay lower bounds. */
 	if (scan->flags & SPM_SCAN_BY_SEQ)
-		spm__sqlite_buf_add(buf, " ORDER BY \"seq\", \"id\" LIMIT ?3");
+		spm__sqlite_buf_add(buf, desc ? " ORDER BY \"seq\" DESC, \"id\" DESC"
+					      : " ORDER BY \"seq\", \"id\"");
 	else
-		spm__sqlite_buf_add(buf, " ORDER BY \"id\" LIMIT ?3");
+		spm__sqlite_buf_add(buf, desc ? " ORDER BY \"id\" DESC" : " ORDER BY \"id\"");
+	spm__sqlite_buf_add(buf, " LIMIT ?3");
 }
 
 /* A slot to keep a new statement in: an empty one, else the next one not in
@@ -567,12 +585,17 @@ static int spm__sqlite_scan_bind(sqlite3_stmt *st, const spm_kind *kind, const s
 {
 	const spm_scan_cond *c;
 	int64_t limit = -1; /* SQLite: a negative LIMIT is no limit */
+	int64_t after_id = scan->after_id;
 	size_t i;
 	int rc;
 
 	if (scan->limit > 0 && (uint64_t)scan->limit <= (uint64_t)INT64_MAX)
 		limit = (int64_t)scan->limit;
-	rc = sqlite3_bind_int64(st, 1, scan->after_id);
+	/* In change order, after_id 0 means "from the start of the rows with
+	 * seq above after_seq": (after_seq, INT64_MAX) bounds exactly those. */
+	if ((scan->flags & SPM_SCAN_BY_SEQ) && scan->after_id <= 0)
+		after_id = INT64_MAX;
+	rc = sqlite3_bind_int64(st, 1, after_id);
 	if (rc == SQLITE_OK)
 		rc = sqlite3_bind_int64(st, 2, scan->after_seq);
 	if (rc == SQLITE_OK)

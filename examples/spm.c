@@ -1,0 +1,517 @@
+/*
+ * spm: the libspm command-line tool.
+ *
+ *   spm [--db FILE] [--actor ID] [--now SECONDS] COMMAND [ARGS…]
+ *
+ * Exit status: 0 on success, 1 when libspm reports a failure, 2 for a usage
+ * error. Errors go to stderr as "spm: WHAT: MESSAGE (SPM_CODE)".
+ */
+#include <spm/spm.h>
+
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#define EXIT_FAIL 1
+#define EXIT_USAGE 2
+
+static const char usage_text[] =
+	"usage: spm --db FILE [--actor ID] [--now SECONDS] COMMAND [ARGS...]\n"
+	"\n"
+	"commands:\n"
+	"  init                                create or upgrade FILE; print its schema version\n"
+	"  field add KIND NAME TYPE [--choices A,B,C] [--label L] [--required]\n"
+	"                                      define a custom field (types: text integer\n"
+	"                                      money date boolean enum time)\n"
+	"  field list [KIND]                   list fields: kind, name, type, flags, choices, label\n"
+	"  field drop KIND NAME                drop a custom field and its values\n"
+	"  record add KIND FIELD=VALUE...      create a record; print its id\n"
+	"  record get KIND ID                  print a record as JSON\n"
+	"  record list KIND                    print every record of a kind, one JSON per line\n"
+	"  audit [KIND [ID]]                   print the audit trail, oldest first\n"
+	"  events tail [--after N] [--consumer NAME [--ack]]\n"
+	"                                      print outbox events: seq, type, kind, id, payload;\n"
+	"                                      with a consumer, those after its position\n"
+	"                                      (--ack acknowledges what was printed)\n"
+	"\n"
+	"options:\n"
+	"  --db FILE       the database file\n"
+	"  --actor ID      the acting user (default 0, the system)\n"
+	"  --now SECONDS   use this instant as the clock (UTC seconds)\n"
+	"  --help          show this help\n"
+	"  --version       show the version\n"
+	"\n"
+	"Values are parsed by their field's type: 42, 12.50 EUR, 2026-03-05, true.\n"
+	"Exit status: 0 ok, 1 failure, 2 usage error.\n";
+
+struct ctx {
+	const char *path;
+	int64_t actor;
+	int64_t now;
+	int has_now;
+	spm_db *db;
+};
+
+static int usage(const char *fmt, const char *arg)
+{
+	fputs("spm: ", stderr);
+	fprintf(stderr, fmt, arg);
+	fputs("\nTry 'spm --help'.\n", stderr);
+	return EXIT_USAGE;
+}
+
+static int fail(const char *what, int rc)
+{
+	fprintf(stderr, "spm: %s: %s (%s)\n", what, spm_error_message(), spm_result_name(rc));
+	return EXIT_FAIL;
+}
+
+/* A whole decimal int64; 0 when text is anything else. */
+static int parse_i64(int64_t *out, const char *text)
+{
+	char *end;
+	long long v;
+
+	if (text == NULL || *text == '\0')
+		return 0;
+	errno = 0;
+	v = strtoll(text, &end, 10);
+	if (errno != 0 || *end != '\0' || text[0] == ' ' || text[0] == '+')
+		return 0;
+	*out = v;
+	return 1;
+}
+
+static spm_time fixed_clock(void *payload)
+{
+	return *(const int64_t *)payload;
+}
+
+static int open_db(struct ctx *c, unsigned int flags)
+{
+	spm_db_options opts = SPM_DB_OPTIONS_INIT;
+	int rc;
+
+	opts.path = c->path;
+	opts.flags = flags;
+	opts.actor = c->actor;
+	if (c->has_now) {
+		opts.clock = fixed_clock;
+		opts.clock_payload = &c->now;
+	}
+	rc = spm_db_open(&c->db, &opts);
+	return rc == SPM_OK ? 0 : fail(c->path, rc);
+}
+
+/* ------------------------------------------------------------ init */
+
+static int cmd_init(struct ctx *c, int argc, char **argv)
+{
+	int version, rc;
+
+	(void)argv;
+	if (argc != 0)
+		return usage("init takes no arguments", NULL);
+	if (open_db(c, SPM_OPEN_CREATE))
+		return EXIT_FAIL;
+	rc = spm_db_schema_version(&version, c->db);
+	if (rc != SPM_OK)
+		return fail("init", rc);
+	printf("schema version %d\n", version);
+	return 0;
+}
+
+/* ------------------------------------------------------------ field */
+
+static int field_add(struct ctx *c, int argc, char **argv)
+{
+	spm_field_options opts = SPM_FIELD_OPTIONS_INIT;
+	const char *pos[3];
+	const char **choices = NULL;
+	char *choice_buf = NULL;
+	spm_field_type type;
+	int npos = 0, rc, status = 0;
+
+	for (int i = 0; i < argc; i++) {
+		if (strcmp(argv[i], "--required") == 0) {
+			opts.flags |= SPM_FIELD_REQUIRED;
+		} else if (strcmp(argv[i], "--label") == 0 || strcmp(argv[i], "--choices") == 0) {
+			if (i + 1 == argc)
+				return usage("%s needs a value", argv[i]);
+			if (argv[i][2] == 'l') {
+				opts.label = argv[++i];
+			} else {
+				choice_buf = argv[++i];
+			}
+		} else if (strncmp(argv[i], "--", 2) == 0) {
+			return usage("field add: unknown option '%s'", argv[i]);
+		} else if (npos == 3) {
+			return usage("field add: unexpected argument '%s'", argv[i]);
+		} else {
+			pos[npos++] = argv[i];
+		}
+	}
+	if (npos != 3)
+		return usage("field add needs KIND NAME TYPE", NULL);
+	if (choice_buf != NULL) {
+		size_t n = 1;
+		char *p;
+		for (p = choice_buf; *p; p++)
+			n += *p == ',';
+		choices = calloc(n, sizeof(*choices));
+		if (choices == NULL)
+			return usage("out of memory", NULL);
+		n = 0;
+		for (p = choice_buf;; p++) {
+			choices[n++] = p;
+			p = strchr(p, ',');
+			if (p == NULL)
+				break;
+			*p = '\0';
+		}
+		opts.choices = choices;
+		opts.nchoices = n;
+	}
+	rc = spm_field_type_parse(&type, pos[2]);
+	if (rc != SPM_OK) {
+		status = fail("field add", rc);
+		goto out;
+	}
+	if (open_db(c, 0)) {
+		status = EXIT_FAIL;
+		goto out;
+	}
+	rc = spm_field_add(c->db, pos[0], pos[1], type, &opts);
+	if (rc != SPM_OK)
+		status = fail("field add", rc);
+out:
+	free(choices);
+	return status;
+}
+
+static int print_field(const spm_field_info *f, void *payload)
+{
+	static const struct { unsigned int flag; const char *name; } flags[] = {
+		{ SPM_FIELD_CUSTOM, "custom" }, { SPM_FIELD_REQUIRED, "required" },
+		{ SPM_FIELD_INDEXED, "indexed" }, { SPM_FIELD_READONLY, "readonly" },
+	};
+	int any = 0;
+
+	(void)payload;
+	printf("%s\t%s\t%s\t", f->kind, f->name, spm_field_type_name(f->type));
+	for (size_t i = 0; i < sizeof(flags) / sizeof(flags[0]); i++) {
+		if (f->flags & flags[i].flag) {
+			printf("%s%s", any ? "," : "", flags[i].name);
+			any = 1;
+		}
+	}
+	printf("%s\t", any ? "" : "-");
+	for (size_t i = 0; i < f->nchoices; i++)
+		printf("%s%s", i ? "," : "", f->choices[i]);
+	printf("%s\t%s\n", f->nchoices ? "" : "-", f->label ? f->label : "-");
+	return 0;
+}
+
+static int field_list(struct ctx *c, int argc, char **argv)
+{
+	int rc;
+
+	if (argc > 1)
+		return usage("field list takes at most a KIND", NULL);
+	if (open_db(c, SPM_OPEN_READONLY))
+		return EXIT_FAIL;
+	rc = spm_field_foreach(c->db, argc ? argv[0] : NULL, print_field, NULL);
+	return rc == SPM_OK ? 0 : fail("field list", rc);
+}
+
+static int field_drop(struct ctx *c, int argc, char **argv)
+{
+	int rc;
+
+	if (argc != 2)
+		return usage("field drop needs KIND NAME", NULL);
+	if (open_db(c, 0))
+		return EXIT_FAIL;
+	rc = spm_field_drop(c->db, argv[0], argv[1]);
+	return rc == SPM_OK ? 0 : fail("field drop", rc);
+}
+
+static int cmd_field(struct ctx *c, int argc, char **argv)
+{
+	if (argc == 0)
+		return usage("field needs a subcommand: add, list or drop", NULL);
+	if (strcmp(argv[0], "add") == 0)
+		return field_add(c, argc - 1, argv + 1);
+	if (strcmp(argv[0], "list") == 0)
+		return field_list(c, argc - 1, argv + 1);
+	if (strcmp(argv[0], "drop") == 0)
+		return field_drop(c, argc - 1, argv + 1);
+	return usage("unknown field subcommand '%s'", argv[0]);
+}
+
+/* ------------------------------------------------------------ record */
+
+static int record_add(struct ctx *c, int argc, char **argv)
+{
+	spm_record *rec = NULL;
+	int rc, status = 0;
+
+	if (argc < 1)
+		return usage("record add needs KIND FIELD=VALUE...", NULL);
+	for (int i = 1; i < argc; i++)
+		if (strchr(argv[i], '=') == NULL || argv[i][0] == '=')
+			return usage("record add: '%s' is not FIELD=VALUE", argv[i]);
+	if (open_db(c, 0))
+		return EXIT_FAIL;
+	rc = spm_record_new(&rec, c->db, argv[0]);
+	if (rc != SPM_OK)
+		return fail("record add", rc);
+	for (int i = 1; i < argc && status == 0; i++) {
+		char *eq = strchr(argv[i], '=');
+		*eq = '\0';
+		rc = spm_record_set_from_text(rec, argv[i], eq + 1);
+		if (rc != SPM_OK)
+			status = fail("record add", rc);
+		*eq = '=';
+	}
+	if (status == 0) {
+		rc = spm_record_save(c->db, rec);
+		if (rc != SPM_OK)
+			status = fail("record add", rc);
+		else
+			printf("%lld\n", (long long)spm_record_id(rec));
+	}
+	spm_record_free(rec);
+	return status;
+}
+
+static int record_get(struct ctx *c, int argc, char **argv)
+{
+	spm_record *rec;
+	const char *json;
+	int64_t id;
+	int rc;
+
+	if (argc != 2)
+		return usage("record get needs KIND ID", NULL);
+	if (!parse_i64(&id, argv[1]))
+		return usage("record get: '%s' is not an id", argv[1]);
+	if (open_db(c, SPM_OPEN_READONLY))
+		return EXIT_FAIL;
+	rc = spm_record_get(&rec, c->db, argv[0], id);
+	if (rc != SPM_OK)
+		return fail("record get", rc);
+	rc = spm_record_to_json(&json, rec);
+	if (rc == SPM_OK)
+		printf("%s\n", json);
+	spm_record_free(rec);
+	return rc == SPM_OK ? 0 : fail("record get", rc);
+}
+
+static int print_record(const spm_record *rec, void *payload)
+{
+	spm_record *copy;
+	const char *json;
+	int rc = spm_record_dup(&copy, rec);  /* to_json needs a mutable record */
+
+	(void)payload;
+	if (rc != SPM_OK)
+		return rc;
+	rc = spm_record_to_json(&json, copy);
+	if (rc == SPM_OK)
+		printf("%s\n", json);
+	spm_record_free(copy);
+	return rc;
+}
+
+static int record_list(struct ctx *c, int argc, char **argv)
+{
+	spm_query *q;
+	int rc;
+
+	if (argc != 1)
+		return usage("record list needs KIND", NULL);
+	if (open_db(c, SPM_OPEN_READONLY))
+		return EXIT_FAIL;
+	rc = spm_query_new(&q, c->db, argv[0]);
+	if (rc != SPM_OK)
+		return fail("record list", rc);
+	rc = spm_query_foreach(q, print_record, NULL);
+	spm_query_free(q);
+	return rc == SPM_OK ? 0 : fail("record list", rc);
+}
+
+static int cmd_record(struct ctx *c, int argc, char **argv)
+{
+	if (argc == 0)
+		return usage("record needs a subcommand: add, get or list", NULL);
+	if (strcmp(argv[0], "add") == 0)
+		return record_add(c, argc - 1, argv + 1);
+	if (strcmp(argv[0], "get") == 0)
+		return record_get(c, argc - 1, argv + 1);
+	if (strcmp(argv[0], "list") == 0)
+		return record_list(c, argc - 1, argv + 1);
+	return usage("unknown record subcommand '%s'", argv[0]);
+}
+
+/* ------------------------------------------------------------ audit */
+
+static const char *audit_op(int op)
+{
+	switch (op) {
+	case SPM_AUDIT_CREATE: return "create";
+	case SPM_AUDIT_UPDATE: return "update";
+	case SPM_AUDIT_DELETE: return "delete";
+	case SPM_AUDIT_SCHEMA: return "schema";
+	}
+	return "?";
+}
+
+static int print_audit(const spm_audit_entry *e, void *payload)
+{
+	(void)payload;
+	printf("%lld\t%lld\t%lld\t%lld\t%s\t%s\t%lld\t%s\t%s\t%s\n", (long long)e->id,
+	       (long long)e->change_seq, (long long)e->at, (long long)e->actor, audit_op(e->op),
+	       e->kind, (long long)e->entity_id, e->field ? e->field : "-",
+	       e->old_value ? e->old_value : "-", e->new_value ? e->new_value : "-");
+	return 0;
+}
+
+static int cmd_audit(struct ctx *c, int argc, char **argv)
+{
+	int64_t id = 0;
+	int rc;
+
+	if (argc > 2)
+		return usage("audit takes at most KIND and ID", NULL);
+	if (argc == 2 && (!parse_i64(&id, argv[1]) || id <= 0))
+		return usage("audit: '%s' is not an id", argv[1]);
+	if (open_db(c, SPM_OPEN_READONLY))
+		return EXIT_FAIL;
+	rc = spm_audit_foreach(c->db, argc ? argv[0] : NULL, id, print_audit, NULL);
+	return rc == SPM_OK ? 0 : fail("audit", rc);
+}
+
+/* ------------------------------------------------------------ events */
+
+static int print_event(const spm_event *ev, void *payload)
+{
+	int64_t *last = payload;
+	const char *type = spm_event_type_name(ev->type);
+
+	printf("%lld\t%s\t%s\t%lld\t%s\n", (long long)ev->seq, type ? type : "?", ev->kind,
+	       (long long)ev->entity_id, ev->payload);
+	*last = ev->seq;
+	return 0;
+}
+
+static int events_tail(struct ctx *c, int argc, char **argv)
+{
+	const char *consumer = NULL;
+	int64_t after = 0, last = 0;
+	int has_after = 0, ack = 0, rc;
+
+	for (int i = 0; i < argc; i++) {
+		if (strcmp(argv[i], "--ack") == 0) {
+			ack = 1;
+		} else if (strcmp(argv[i], "--after") == 0) {
+			if (i + 1 == argc || !parse_i64(&after, argv[i + 1]) || after < 0)
+				return usage("--after needs a sequence number", NULL);
+			has_after = 1;
+			i++;
+		} else if (strcmp(argv[i], "--consumer") == 0) {
+			if (i + 1 == argc)
+				return usage("--consumer needs a NAME", NULL);
+			consumer = argv[++i];
+		} else {
+			return usage("events tail: unexpected argument '%s'", argv[i]);
+		}
+	}
+	if (ack && consumer == NULL)
+		return usage("--ack needs --consumer", NULL);
+	if (has_after && consumer != NULL)
+		return usage("--after and --consumer exclude each other", NULL);
+	if (open_db(c, ack ? 0 : SPM_OPEN_READONLY))
+		return EXIT_FAIL;
+	if (consumer)
+		rc = spm_consumer_poll(c->db, consumer, 0, print_event, &last);
+	else
+		rc = spm_outbox_foreach(c->db, after, 0, print_event, &last);
+	if (rc != SPM_OK)
+		return fail("events tail", rc);
+	if (ack && last > 0) {
+		fflush(stdout);
+		rc = spm_consumer_ack(c->db, consumer, last);
+		if (rc != SPM_OK)
+			return fail("events tail --ack", rc);
+	}
+	return 0;
+}
+
+static int cmd_events(struct ctx *c, int argc, char **argv)
+{
+	if (argc == 0 || strcmp(argv[0], "tail") != 0)
+		return usage("events needs the subcommand tail", NULL);
+	return events_tail(c, argc - 1, argv + 1);
+}
+
+/* ------------------------------------------------------------ main */
+
+int main(int argc, char **argv)
+{
+	static const struct {
+		const char *name;
+		int (*run)(struct ctx *c, int argc, char **argv);
+	} commands[] = {
+		{ "init", cmd_init }, { "field", cmd_field }, { "record", cmd_record },
+		{ "audit", cmd_audit }, { "events", cmd_events },
+	};
+	struct ctx c = { NULL, 0, 0, 0, NULL };
+	int i, status;
+
+	for (i = 1; i < argc && strncmp(argv[i], "--", 2) == 0; i++) {
+		const char *opt = argv[i];
+		if (strcmp(opt, "--help") == 0) {
+			fputs(usage_text, stdout);
+			return 0;
+		}
+		if (strcmp(opt, "--version") == 0) {
+			printf("spm %s (libspm %s, schema %d)\n", SPM_VERSION_STRING,
+			       spm_version_string(), spm_schema_version_supported());
+			return 0;
+		}
+		if (strcmp(opt, "--db") != 0 && strcmp(opt, "--actor") != 0 &&
+		    strcmp(opt, "--now") != 0)
+			return usage("unknown option '%s'", opt);
+		if (i + 1 == argc)
+			return usage("%s needs a value", opt);
+		if (strcmp(opt, "--db") == 0) {
+			c.path = argv[++i];
+		} else if (strcmp(opt, "--actor") == 0) {
+			if (!parse_i64(&c.actor, argv[++i]) || c.actor < 0)
+				return usage("--actor needs a user id (an integer >= 0), not '%s'",
+					     argv[i]);
+		} else {
+			if (!parse_i64(&c.now, argv[++i]))
+				return usage("--now needs integer seconds, not '%s'", argv[i]);
+			c.has_now = 1;
+		}
+	}
+	if (i == argc)
+		return usage("no command given", NULL);
+	for (size_t k = 0; k < sizeof(commands) / sizeof(commands[0]); k++) {
+		if (strcmp(argv[i], commands[k].name) != 0)
+			continue;
+		if (c.path == NULL)
+			return usage("%s needs --db FILE", argv[i]);
+		status = commands[k].run(&c, argc - i - 1, argv + i + 1);
+		spm_db_close(c.db);
+		if (fflush(stdout) != 0 && status == 0) {
+			fprintf(stderr, "spm: cannot write the output: %s\n", strerror(errno));
+			status = EXIT_FAIL;
+		}
+		return status;
+	}
+	return usage("unknown command '%s'", argv[i]);
+}

@@ -1,0 +1,200 @@
+#!/usr/bin/env bash
+# Tests of the spm command-line tool: runs the built binary against temporary
+# database files and compares exit status, stdout and stderr exactly.
+#
+#   tests/cli/test_cli.sh PATH/TO/spm
+set -euo pipefail
+
+SPM=${1:?usage: test_cli.sh PATH/TO/spm}
+tmp=$(mktemp -d)
+trap 'rm -rf "$tmp"' EXIT
+db=$tmp/crm.db
+pass=0
+fail=0
+
+# tsv LINE...: the lines joined by newlines, '|' becoming a tab.
+tsv() { printf '%s\n' "$@" | tr '|' '\t'; }
+
+# check NAME WANT_STATUS WANT_STDOUT WANT_STDERR ARGS...
+check() {
+	local name=$1 want_status=$2 want_out=$3 want_err=$4
+	shift 4
+	local status=0 out err
+	"$SPM" "$@" >"$tmp/out" 2>"$tmp/err" || status=$?
+	out=$(<"$tmp/out")
+	err=$(<"$tmp/err")
+	if [[ $status -eq $want_status && $out == "$want_out" && $err == "$want_err" ]]; then
+		pass=$((pass + 1))
+		echo "ok   $name"
+	else
+		fail=$((fail + 1))
+		echo "FAIL $name (status $status, want $want_status)"
+		diff -u <(printf '%s\n' "$want_out") <(printf '%s\n' "$out") | sed 's/^/     /' || true
+		diff -u <(printf '%s\n' "$want_err") <(printf '%s\n' "$err") | sed 's/^/     /' || true
+	fi
+}
+
+usage_err() { printf "spm: %s\nTry 'spm --help'." "$1"; }
+
+# ---------------------------------------------------------------- usage
+
+check "help" 0 "$("$SPM" --help)" "" --help
+[[ $("$SPM" --help | head -1) == "usage: spm --db FILE [--actor ID] [--now SECONDS] COMMAND [ARGS...]" ]] \
+	&& { pass=$((pass + 1)); echo "ok   help first line"; } \
+	|| { fail=$((fail + 1)); echo "FAIL help first line"; }
+check "no command" 2 "" "$(usage_err "no command given")"
+check "unknown command" 2 "" "$(usage_err "unknown command 'frobnicate'")" --db "$db" frobnicate
+check "unknown option" 2 "" "$(usage_err "unknown option '--verbose'")" --verbose init
+check "missing --db" 2 "" "$(usage_err "init needs --db FILE")" init
+check "--db without value" 2 "" "$(usage_err "--db needs a value")" --db
+check "bad actor" 2 "" "$(usage_err "--actor needs a user id (an integer >= 0), not 'bob'")" \
+	--db "$db" --actor bob init
+check "bad --now" 2 "" "$(usage_err "--now needs integer seconds, not '1.5'")" --db "$db" --now 1.5 init
+check "init with arguments" 2 "" "$(usage_err "init takes no arguments")" --db "$db" init now
+check "field without subcommand" 2 "" "$(usage_err "field needs a subcommand: add, list or drop")" \
+	--db "$db" field
+check "field add too few" 2 "" "$(usage_err "field add needs KIND NAME TYPE")" \
+	--db "$db" field add customer grade
+check "field add unknown option" 2 "" "$(usage_err "field add: unknown option '--colour'")" \
+	--db "$db" field add customer grade text --colour
+check "field add --label without value" 2 "" "$(usage_err "--label needs a value")" \
+	--db "$db" field add customer grade text --label
+check "record add without =" 2 "" "$(usage_err "record add: 'name' is not FIELD=VALUE")" \
+	--db "$db" record add customer name
+check "record get bad id" 2 "" "$(usage_err "record get: '1x' is not an id")" \
+	--db "$db" record get customer 1x
+check "events without tail" 2 "" "$(usage_err "events needs the subcommand tail")" --db "$db" events
+check "ack without consumer" 2 "" "$(usage_err "--ack needs --consumer")" --db "$db" events tail --ack
+check "after with consumer" 2 "" "$(usage_err "--after and --consumer exclude each other")" \
+	--db "$db" events tail --after 1 --consumer mailer
+[[ ! -e $db ]] && { pass=$((pass + 1)); echo "ok   no database file yet"; } \
+	|| { fail=$((fail + 1)); echo "FAIL no database file yet"; }
+
+# ---------------------------------------------------------------- init and failures
+
+check "missing file is not created" 1 "" \
+	"spm: $tmp/missing.db: sqlite: open $tmp/missing.db (unable to open database file) (SPM_ESTORAGE)" \
+	--db "$tmp/missing.db" record list customer
+schema=$("$SPM" --db "$db" init)
+check "init" 0 "$schema" "" --db "$db" init
+[[ $schema =~ ^schema\ version\ [0-9]+$ ]] && { pass=$((pass + 1)); echo "ok   init output"; } \
+	|| { fail=$((fail + 1)); echo "FAIL init output: $schema"; }
+check "version" 0 "spm 0.1.0 (libspm 0.1.0, schema ${schema#schema version })" "" --version
+
+# ---------------------------------------------------------------- fields
+
+check "field add enum" 0 "" "" --db "$db" --now 100 field add customer grade enum \
+	--choices A,B,C --label "客户分级"
+check "field add money" 0 "" "" --db "$db" --now 100 field add customer credit money --required
+check "field add existing" 1 "" "spm: field add: customer already has a field 'grade' (SPM_EEXISTS)" \
+	--db "$db" field add customer grade text
+check "field add sql injection name" 1 "" \
+	"spm: field add: field name must match [a-z][a-z0-9_]{0,62} (SPM_EINVAL)" \
+	--db "$db" field add customer "a; DROP TABLE x" text
+check "field add bad type" 1 "" \
+	"spm: field add: unknown field type 'float' (text, integer, money, date, boolean, enum, time) (SPM_EINVAL)" \
+	--db "$db" field add customer x float
+check "field add unknown kind" 1 "" "spm: field add: no entity kind 'planet' (SPM_ENOTFOUND)" \
+	--db "$db" field add planet x text
+check "field list" 0 "$(tsv \
+	'customer|name|text|required,indexed|-|-' \
+	'customer|owner_id|integer|indexed|-|-' \
+	'customer|created_at|time|readonly|-|-' \
+	'customer|updated_at|time|readonly|-|-' \
+	'customer|industry|text|indexed|-|-' \
+	'customer|region|text|indexed|-|-' \
+	'customer|grade|enum|custom|A,B,C|客户分级' \
+	'customer|credit|money|custom,required|-|-')" "" --db "$db" field list customer
+check "field list unknown kind" 1 "" "spm: field list: no entity kind 'planet' (SPM_ENOTFOUND)" \
+	--db "$db" field list planet
+
+# ---------------------------------------------------------------- records
+
+check "record add" 0 "1" "" --db "$db" --actor 7 --now 200 record add customer \
+	"name=Acme 有限公司" grade=B "credit=5000.00 CNY"
+check "record add second" 0 "2" "" --db "$db" --actor 8 --now 300 record add customer \
+	name=Beta "credit=12.50 EUR"
+check "record add bad enum" 1 "" \
+	"spm: record add: customer.grade: 'Z' is not one of its choices (SPM_EINVAL)" \
+	--db "$db" record add customer name=X grade=Z credit="1 EUR"
+check "record add unknown field" 1 "" "spm: record add: customer has no field 'nope' (SPM_ENOTFOUND)" \
+	--db "$db" record add customer nope=1
+check "record add too many decimals" 1 "" \
+	"spm: record add: spm_money_parse: EUR has 2 decimal(s), the text has 3 (SPM_EINVAL)" \
+	--db "$db" record add customer name=X "credit=12.505 EUR"
+check "record add required missing" 1 "" "spm: record add: customer.credit is required (SPM_EINVAL)" \
+	--db "$db" record add customer name=X
+check "record add invalid UTF-8" 1 "" "spm: record add: customer.name: invalid UTF-8 (SPM_EINVAL)" \
+	--db "$db" record add customer $'name=\xff' "credit=1 EUR"
+check "record get" 0 \
+	'{"kind":"customer","id":1,"seq":3,"fields":{"name":"Acme 有限公司","created_at":200,"updated_at":200,"grade":"B","credit":{"minor":500000,"currency":"CNY"}}}' \
+	"" --db "$db" record get customer 1
+check "record get missing" 1 "" "spm: record get: customer 9 does not exist (SPM_ENOTFOUND)" \
+	--db "$db" record get customer 9
+check "record list" 0 "$(printf '%s\n' \
+	'{"kind":"customer","id":1,"seq":3,"fields":{"name":"Acme 有限公司","created_at":200,"updated_at":200,"grade":"B","credit":{"minor":500000,"currency":"CNY"}}}' \
+	'{"kind":"customer","id":2,"seq":4,"fields":{"name":"Beta","created_at":300,"updated_at":300,"credit":{"minor":1250,"currency":"EUR"}}}')" \
+	"" --db "$db" record list customer
+check "record list empty kind" 0 "" "" --db "$db" record list contact
+check "record list unknown kind" 1 "" "spm: record list: no entity kind 'planet' (SPM_ENOTFOUND)" \
+	--db "$db" record list planet
+
+# ---------------------------------------------------------------- audit
+
+check "audit of a record" 0 "$(tsv \
+	'3|3|200|7|create|customer|1|name|-|Acme 有限公司' \
+	'4|3|200|7|create|customer|1|grade|-|B' \
+	'5|3|200|7|create|customer|1|credit|-|5000.00 CNY')" "" --db "$db" audit customer 1
+check "audit of everything" 0 "$(tsv \
+	'1|1|100|0|schema|customer|0|grade|-|enum' \
+	'2|2|100|0|schema|customer|0|credit|-|money' \
+	'3|3|200|7|create|customer|1|name|-|Acme 有限公司' \
+	'4|3|200|7|create|customer|1|grade|-|B' \
+	'5|3|200|7|create|customer|1|credit|-|5000.00 CNY' \
+	'6|4|300|8|create|customer|2|name|-|Beta' \
+	'7|4|300|8|create|customer|2|credit|-|12.50 EUR')" "" --db "$db" audit
+check "audit bad id" 2 "" "$(usage_err "audit: '0' is not an id")" --db "$db" audit customer 0
+check "audit unknown kind" 1 "" "spm: audit: no entity kind 'planet' (SPM_ENOTFOUND)" \
+	--db "$db" audit planet
+
+# ---------------------------------------------------------------- events
+
+ev1='1|field.added|customer|0|{"kind":"customer","name":"grade","type":"enum"}'
+ev2='2|field.added|customer|0|{"kind":"customer","name":"credit","type":"money"}'
+ev3='3|record.created|customer|1|{"changes":{"name":{"old":null,"new":"Acme 有限公司"},"grade":{"old":null,"new":"B"},"credit":{"old":null,"new":"5000.00 CNY"}}}'
+ev4='4|record.created|customer|2|{"changes":{"name":{"old":null,"new":"Beta"},"credit":{"old":null,"new":"12.50 EUR"}}}'
+ev5='5|record.created|customer|3|{"changes":{"name":{"old":null,"new":"Gamma"},"credit":{"old":null,"new":"7 JPY"}}}'
+check "events tail" 0 "$(tsv "$ev1" "$ev2" "$ev3" "$ev4")" "" --db "$db" events tail
+check "events tail --after" 0 "$(tsv "$ev3" "$ev4")" "" --db "$db" events tail --after 2
+check "events tail --after the end" 0 "" "" --db "$db" events tail --after 4
+check "consumer first run" 0 "$(tsv "$ev1" "$ev2" "$ev3" "$ev4")" "" \
+	--db "$db" events tail --consumer mailer --ack
+check "consumer second run, nothing new" 0 "" "" --db "$db" events tail --consumer mailer --ack
+check "record add third" 0 "3" "" --db "$db" --now 400 record add customer name=Gamma "credit=7 JPY"
+check "consumer without ack sees the new event" 0 "$(tsv "$ev5")" "" \
+	--db "$db" events tail --consumer mailer
+check "consumer again, still unacknowledged" 0 "$(tsv "$ev5")" "" \
+	--db "$db" events tail --consumer mailer --ack
+check "consumer after ack" 0 "" "" --db "$db" events tail --consumer mailer
+check "another consumer starts at the beginning" 0 "$(tsv "$ev1" "$ev2" "$ev3" "$ev4" "$ev5")" "" \
+	--db "$db" events tail --consumer audit.export
+check "bad consumer name" 1 "" \
+	"spm: events tail: a consumer name has 1..63 of [A-Za-z0-9_.-] (SPM_EINVAL)" \
+	--db "$db" events tail --consumer "a b"
+
+# ---------------------------------------------------------------- drop
+
+check "field drop core field" 1 "" \
+	"spm: field drop: customer.name is a core field and cannot be dropped (SPM_EPERM)" \
+	--db "$db" field drop customer name
+check "field drop" 0 "" "" --db "$db" field drop customer grade
+check "field drop again" 1 "" "spm: field drop: customer has no field 'grade' (SPM_ENOTFOUND)" \
+	--db "$db" field drop customer grade
+# seq 8: the drop rewrites the record, after the two acknowledgements (5, 7)
+# and Gamma (6) each took a change sequence.
+check "record after drop" 0 \
+	'{"kind":"customer","id":1,"seq":8,"fields":{"name":"Acme 有限公司","created_at":200,"updated_at":200,"credit":{"minor":500000,"currency":"CNY"}}}' \
+	"" --db "$db" record get customer 1
+
+echo "$pass passed, $fail failed"
+[[ $fail -eq 0 ]]

@@ -1,0 +1,302 @@
+/* Custom fields: names, types, options, listing, dropping, and another
+ * handle seeing the change. */
+#include "helpers.h"
+
+static spm_db *db;
+static char path[256];
+
+static void setup(void)
+{
+	temp_db_path(path, sizeof(path));
+	db = open_db(path);
+}
+
+static void teardown(void)
+{
+	spm_db_close(db);
+}
+
+TestSuite(fields, .init = setup, .fini = teardown);
+
+Test(fields, names_outside_the_pattern_are_refused)
+{
+	static const char *const bad[] = {
+		"", "A", "1abc", "_x", "a-b", "a b", "a; DROP TABLE x", "name'--", "a\"b",
+		"café", "客户", "abc\xff",
+		"a123456789012345678901234567890123456789012345678901234567890123", /* 64 */
+	};
+
+	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		cr_assert_eq(spm_field_add(db, "customer", bad[i], SPM_FIELD_TEXT, NULL), SPM_EINVAL,
+			     "accepted '%s'", bad[i]);
+		cr_assert_str_eq(spm_error_message(), "field name must match [a-z][a-z0-9_]{0,62}");
+	}
+	cr_assert_eq(spm_field_add(db, "customer",
+				   "a12345678901234567890123456789012345678901234567890123456789012",
+				   SPM_FIELD_TEXT, NULL), SPM_OK);
+	cr_assert_eq(spm_field_add(db, "customer", "z_9", SPM_FIELD_TEXT, NULL), SPM_OK);
+	cr_assert_eq(count_audit(db), 2);
+}
+
+Test(fields, core_and_duplicate_names_and_unknown_kinds)
+{
+	cr_assert_eq(spm_field_add(db, "customer", "name", SPM_FIELD_TEXT, NULL), SPM_EEXISTS);
+	cr_assert_str_eq(spm_error_message(), "customer already has a field 'name'");
+	cr_assert_eq(spm_field_add(db, "customer", "tier", SPM_FIELD_INTEGER, NULL), SPM_OK);
+	cr_assert_eq(spm_field_add(db, "customer", "tier", SPM_FIELD_TEXT, NULL), SPM_EEXISTS);
+	cr_assert_eq(spm_field_add(db, "contact", "tier", SPM_FIELD_TEXT, NULL), SPM_OK);
+	cr_assert_eq(spm_field_add(db, "planet", "tier", SPM_FIELD_TEXT, NULL), SPM_ENOTFOUND);
+	cr_assert_eq(spm_field_add(db, "_audit", "tier", SPM_FIELD_TEXT, NULL), SPM_ENOTFOUND);
+	cr_assert_eq(spm_field_drop(db, "customer", "name"), SPM_EPERM);
+	cr_assert_eq(spm_field_drop(db, "customer", "nope"), SPM_ENOTFOUND);
+}
+
+Test(fields, options_are_checked)
+{
+	spm_field_options o = SPM_FIELD_OPTIONS_INIT;
+	const char *choices[] = { "A", "B", "A" };
+	const char *empty[] = { "" };
+
+	cr_assert_eq(spm_field_add(db, "customer", "g", SPM_FIELD_ENUM, NULL), SPM_EINVAL);
+	cr_assert_str_eq(spm_error_message(), "an enum field needs 1..256 choices");
+	o.choices = choices;
+	o.nchoices = 3;
+	cr_assert_eq(spm_field_add(db, "customer", "g", SPM_FIELD_ENUM, &o), SPM_EINVAL);
+	cr_assert_str_eq(spm_error_message(), "enum choice 'A' is repeated");
+	o.choices = empty;
+	o.nchoices = 1;
+	cr_assert_eq(spm_field_add(db, "customer", "g", SPM_FIELD_ENUM, &o), SPM_EINVAL);
+	o.choices = choices;
+	o.nchoices = 2;
+	cr_assert_eq(spm_field_add(db, "customer", "g", SPM_FIELD_TEXT, &o), SPM_EINVAL);
+	cr_assert_str_eq(spm_error_message(), "only enum fields have choices");
+	cr_assert_eq(spm_field_add(db, "customer", "g", (spm_field_type)0, NULL), SPM_EINVAL);
+	cr_assert_eq(spm_field_add(db, "customer", "g", (spm_field_type)8, NULL), SPM_EINVAL);
+	o = (spm_field_options)SPM_FIELD_OPTIONS_INIT;
+	o.flags = SPM_FIELD_INDEXED;
+	cr_assert_eq(spm_field_add(db, "customer", "g", SPM_FIELD_TEXT, &o), SPM_EINVAL);
+	o.flags = 0;
+	o.max_length = 10;
+	cr_assert_eq(spm_field_add(db, "customer", "g", SPM_FIELD_INTEGER, &o), SPM_EINVAL);
+	o.max_length = SPM_TEXT_MAX + 1;
+	cr_assert_eq(spm_field_add(db, "customer", "g", SPM_FIELD_TEXT, &o), SPM_EINVAL);
+	o.max_length = 0;
+	o.label = "bad \xff";
+	cr_assert_eq(spm_field_add(db, "customer", "g", SPM_FIELD_TEXT, &o), SPM_EINVAL);
+	o.label = NULL;
+	o.version = 2;
+	cr_assert_eq(spm_field_add(db, "customer", "g", SPM_FIELD_TEXT, &o), SPM_EVERSION);
+	cr_assert_eq(spm_field_options_init(&o, 1), SPM_OK);
+	cr_assert_eq(spm_field_options_init(&o, 2), SPM_EVERSION);
+	cr_assert_eq(count_audit(db), 0);
+	cr_assert_eq(count_events(db), 0);
+}
+
+struct listing {
+	char names[16][64];
+	char types[16][16];
+	unsigned flags[16];
+	char label[64];
+	size_t nchoices;
+	int n;
+};
+
+static int collect(const spm_field_info *f, void *payload)
+{
+	struct listing *l = payload;
+
+	cr_assert_eq(f->version, SPM_FIELD_INFO_VERSION);
+	snprintf(l->names[l->n], 64, "%s.%s", f->kind, f->name);
+	snprintf(l->types[l->n], 16, "%s", spm_field_type_name(f->type));
+	l->flags[l->n] = f->flags;
+	if (f->label)
+		snprintf(l->label, sizeof(l->label), "%s", f->label);
+	if (f->nchoices)
+		l->nchoices = f->nchoices;
+	l->n++;
+	return 0;
+}
+
+Test(fields, listing_shows_core_then_custom_fields)
+{
+	spm_field_options o = SPM_FIELD_OPTIONS_INIT;
+	const char *choices[] = { "A", "B", "C" };
+	struct listing l;
+
+	memset(&l, 0, sizeof(l));
+	o.choices = choices;
+	o.nchoices = 3;
+	o.label = "客户分级";
+	o.flags = SPM_FIELD_REQUIRED;
+	cr_assert_eq(spm_field_add(db, "customer", "grade", SPM_FIELD_ENUM, &o), SPM_OK);
+	cr_assert_eq(spm_field_foreach(db, "customer", collect, &l), SPM_OK);
+	cr_assert_eq(l.n, 7);
+	cr_assert_str_eq(l.names[0], "customer.name");
+	cr_assert_str_eq(l.names[4], "customer.industry");
+	cr_assert_str_eq(l.names[6], "customer.grade");
+	cr_assert_str_eq(l.types[6], "enum");
+	cr_assert_eq(l.flags[6], SPM_FIELD_CUSTOM | SPM_FIELD_REQUIRED);
+	cr_assert_eq(l.flags[0], SPM_FIELD_REQUIRED | SPM_FIELD_INDEXED);
+	cr_assert_str_eq(l.label, "客户分级");
+	cr_assert_eq(l.nchoices, 3);
+	memset(&l, 0, sizeof(l));
+	cr_assert_eq(spm_field_foreach(db, NULL, collect, &l), SPM_OK);
+	cr_assert_eq(l.n, 13);
+	cr_assert_str_eq(l.names[7], "contact.customer_id");
+	cr_assert_eq(spm_field_foreach(db, "nope", collect, &l), SPM_ENOTFOUND);
+}
+
+static int add_inside(const spm_field_info *f, void *payload)
+{
+	(void)f;
+	(void)payload;
+	cr_assert_eq(spm_field_add(db, "customer", "inner", SPM_FIELD_TEXT, NULL), SPM_EBUSY);
+	return 5;
+}
+
+Test(fields, callbacks_stop_and_cannot_change_fields_while_listing)
+{
+	cr_assert_eq(spm_field_foreach(db, "customer", add_inside, NULL), 5);
+	cr_assert_eq(spm_field_add(db, "customer", "inner", SPM_FIELD_TEXT, NULL), SPM_OK);
+}
+
+Test(fields, required_custom_field_is_enforced_on_create)
+{
+	spm_field_options o = SPM_FIELD_OPTIONS_INIT;
+	spm_record *r;
+
+	o.flags = SPM_FIELD_REQUIRED;
+	cr_assert_eq(spm_field_add(db, "customer", "tax_id", SPM_FIELD_TEXT, &o), SPM_OK);
+	cr_assert_eq(spm_record_new(&r, db, "customer"), SPM_OK);
+	cr_assert_eq(spm_record_set_text(r, "name", "Acme"), SPM_OK);
+	cr_assert_eq(spm_record_save(db, r), SPM_EINVAL);
+	cr_assert_str_eq(spm_error_message(), "customer.tax_id is required");
+	cr_assert_eq(spm_record_set_text(r, "tax_id", "91110000"), SPM_OK);
+	cr_assert_eq(spm_record_save(db, r), SPM_OK);
+	cr_assert_eq(spm_record_set_null(r, "tax_id"), SPM_OK);
+	cr_assert_eq(spm_record_save(db, r), SPM_EINVAL);
+	spm_record_free(r);
+}
+
+Test(fields, text_max_length_is_per_field)
+{
+	spm_field_options o = SPM_FIELD_OPTIONS_INIT;
+	spm_record *r;
+
+	o.max_length = 4;
+	cr_assert_eq(spm_field_add(db, "customer", "code", SPM_FIELD_TEXT, &o), SPM_OK);
+	cr_assert_eq(spm_record_new(&r, db, "customer"), SPM_OK);
+	cr_assert_eq(spm_record_set_text(r, "code", "abcd"), SPM_OK);
+	cr_assert_eq(spm_record_set_text(r, "code", "abcde"), SPM_EINVAL);
+	cr_assert_eq(spm_record_set_text(r, "code", "客户"), SPM_EINVAL);  /* 6 bytes */
+	spm_record_free(r);
+}
+
+Test(fields, drop_erases_values_and_a_new_field_of_that_name_starts_empty)
+{
+	spm_record *r;
+	int64_t id;
+	int is_null;
+	const char *json;
+
+	cr_assert_eq(spm_field_add(db, "customer", "region2", SPM_FIELD_TEXT, NULL), SPM_OK);
+	cr_assert_eq(spm_record_new(&r, db, "customer"), SPM_OK);
+	cr_assert_eq(spm_record_set_text(r, "name", "Acme"), SPM_OK);
+	cr_assert_eq(spm_record_set_text(r, "region2", "north"), SPM_OK);
+	cr_assert_eq(spm_record_save(db, r), SPM_OK);
+	id = spm_record_id(r);
+	spm_record_free(r);
+
+	cr_assert_eq(spm_field_drop(db, "customer", "region2"), SPM_OK);
+	cr_assert_eq(spm_record_get(&r, db, "customer", id), SPM_OK);
+	cr_assert_eq(spm_record_is_null(&is_null, r, "region2"), SPM_ENOTFOUND);
+	spm_record_free(r);
+	cr_assert_eq(spm_field_add(db, "customer", "region2", SPM_FIELD_INTEGER, NULL), SPM_OK);
+	cr_assert_eq(spm_record_get(&r, db, "customer", id), SPM_OK);
+	cr_assert_eq(spm_record_is_null(&is_null, r, "region2"), SPM_OK);
+	cr_assert_eq(is_null, 1);
+	cr_assert_eq(spm_record_to_json(&json, r), SPM_OK);
+	cr_assert(strstr(json, "north") == NULL, "%s", json);
+	spm_record_free(r);
+}
+
+Test(fields, another_handle_sees_new_and_dropped_fields)
+{
+	spm_db *other = open_db(path);
+	spm_record *r;
+
+	cr_assert_eq(spm_field_add(db, "customer", "late", SPM_FIELD_INTEGER, NULL), SPM_OK);
+	cr_assert_eq(spm_record_new(&r, other, "customer"), SPM_OK);
+	cr_assert_eq(spm_record_set_int(r, "late", 5), SPM_OK, "%s", spm_error_message());
+	cr_assert_eq(spm_record_set_text(r, "name", "X"), SPM_OK);
+	cr_assert_eq(spm_record_save(other, r), SPM_OK);
+	spm_record_free(r);
+	/* a record other is filling when the field is dropped elsewhere: the
+	 * drop is seen when other writes, and the value is not stored */
+	cr_assert_eq(spm_record_new(&r, other, "customer"), SPM_OK);
+	cr_assert_eq(spm_record_set_int(r, "late", 6), SPM_OK);
+	cr_assert_eq(spm_record_set_text(r, "name", "Y"), SPM_OK);
+	cr_assert_eq(spm_field_drop(db, "customer", "late"), SPM_OK);
+	cr_assert_eq(spm_record_save(other, r), SPM_OK);
+	cr_assert_eq(spm_record_set_int(r, "late", 5), SPM_ENOTFOUND);
+	spm_record_free(r);
+	cr_assert_eq(count_audit(db), 5, "no audit entry names the dropped field's value");
+	spm_db_close(other);
+}
+
+Test(fields, a_record_made_before_a_field_existed_keeps_it_on_update)
+{
+	spm_db *other = open_db(path);
+	spm_record *stale, *r;
+	int64_t id = make_customer(db, "Acme");
+	int64_t v;
+
+	/* other loads the record before the field exists anywhere */
+	cr_assert_eq(spm_record_get(&stale, other, "customer", id), SPM_OK);
+	cr_assert_eq(spm_field_add(db, "customer", "score", SPM_FIELD_INTEGER, NULL), SPM_OK);
+	cr_assert_eq(spm_record_get(&r, db, "customer", id), SPM_OK);
+	cr_assert_eq(spm_record_set_int(r, "score", 9), SPM_OK);
+	cr_assert_eq(spm_record_save(db, r), SPM_OK);
+	spm_record_free(r);
+	spm_record_free(stale);
+	/* other, unaware of "score", updates the name: score survives */
+	cr_assert_eq(spm_record_get(&stale, other, "customer", id), SPM_OK);
+	cr_assert_eq(spm_record_set_text(stale, "name", "Acme 2"), SPM_OK);
+	cr_assert_eq(spm_record_save(other, stale), SPM_OK);
+	spm_record_free(stale);
+	cr_assert_eq(spm_record_get(&r, db, "customer", id), SPM_OK);
+	cr_assert_eq(spm_record_get_int(&v, r, "score"), SPM_OK);
+	cr_assert_eq(v, 9);
+	spm_record_free(r);
+	spm_db_close(other);
+}
+
+Test(fields, type_names_round_trip)
+{
+	spm_field_type t;
+
+	for (int i = 1; i <= 7; i++) {
+		cr_assert_eq(spm_field_type_parse(&t, spm_field_type_name((spm_field_type)i)), SPM_OK);
+		cr_assert_eq((int)t, i);
+	}
+	cr_assert_null(spm_field_type_name((spm_field_type)0));
+	cr_assert_null(spm_field_type_name((spm_field_type)8));
+	cr_assert_eq(spm_field_type_parse(&t, "float"), SPM_EINVAL);
+}
+
+static int kinds_cb(const char *kind, void *payload)
+{
+	char *buf = payload;
+
+	strcat(buf, kind);
+	strcat(buf, ",");
+	return 0;
+}
+
+Test(fields, kinds_exclude_system_kinds)
+{
+	char buf[128] = "";
+
+	cr_assert_eq(spm_kind_foreach(db, kinds_cb, buf), SPM_OK);
+	cr_assert_str_eq(buf, "customer,contact,");
+}
