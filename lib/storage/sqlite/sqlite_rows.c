@@ -81,11 +81,22 @@ static int spm__sqlite_prepare_buf(spm__sqlite *s, sqlite3_stmt **slot, spm__sql
 	return rc;
 }
 
-/* ", "c1", "c2", "c2_currency" …: every core column of the kind, in the
- * order rows are bound and read. */
-static void spm__sqlite_buf_columns(spm__sqlite_buf *buf, const spm_kind *kind)
+/* The core fields the stored schema has: those added by a version the file
+ * has reached (a kind's core fields are appended in version order). */
+static size_t spm__sqlite_ncols(const spm__sqlite *s, const spm_kind *kind)
 {
-	size_t i, n = spm_kind_core_count(kind);
+	size_t n = spm_kind_core_count(kind);
+
+	while (n > 0 && spm_kind_field_since(kind, n - 1) > s->version)
+		n--;
+	return n;
+}
+
+/* ", "c1", "c2", "c2_currency" …: the first n core columns of the kind, in
+ * the order rows are bound and read. */
+static void spm__sqlite_buf_columns(spm__sqlite_buf *buf, const spm_kind *kind, size_t n)
+{
+	size_t i;
 
 	for (i = 0; i < n; i++) {
 		spm__sqlite_buf_add(buf, ", ");
@@ -98,10 +109,10 @@ static void spm__sqlite_buf_columns(spm__sqlite_buf *buf, const spm_kind *kind)
 }
 
 /* SELECT of whole rows; spm__sqlite_read_row() reads this column order. */
-static void spm__sqlite_buf_select(spm__sqlite_buf *buf, const spm_kind *kind)
+static void spm__sqlite_buf_select(spm__sqlite_buf *buf, const spm_kind *kind, size_t n)
 {
 	spm__sqlite_buf_add(buf, "SELECT \"id\", \"seq\", \"deleted\"");
-	spm__sqlite_buf_columns(buf, kind);
+	spm__sqlite_buf_columns(buf, kind, n);
 	spm__sqlite_buf_add(buf, ", \"custom\" FROM ");
 	spm__sqlite_buf_ident(buf, spm_kind_name(kind));
 }
@@ -202,7 +213,7 @@ static int spm__sqlite_read_custom(spm_record *rec, sqlite3_stmt *st, int col,
 static int spm__sqlite_read_row(spm_record **out, spm__sqlite *s, sqlite3_stmt *st,
 				const spm_kind *kind)
 {
-	size_t i, n = spm_kind_core_count(kind);
+	size_t i, n = spm__sqlite_ncols(s, kind);
 	spm_record *rec = NULL;
 	int col = 3, rc;
 
@@ -229,7 +240,7 @@ static int spm__sqlite_get_stmt(spm__sqlite *s, spm__sqlite_kind *k)
 	if (k->get != NULL)
 		return SPM_OK;
 	spm__sqlite_buf_init(&buf, s->db);
-	spm__sqlite_buf_select(&buf, k->kind);
+	spm__sqlite_buf_select(&buf, k->kind, spm__sqlite_ncols(s, k->kind));
 	spm__sqlite_buf_add(&buf, " WHERE \"id\" = ?1 AND \"deleted\" = 0");
 	return spm__sqlite_prepare_buf(s, &k->get, &buf, 1, "prepare get", k->kind);
 }
@@ -267,7 +278,7 @@ int spm__sqlite_get(void *self, spm_record **out, const spm_kind *kind, int64_t 
 
 static int spm__sqlite_put_stmt(spm__sqlite *s, spm__sqlite_kind *k)
 {
-	size_t i, n = spm_kind_core_count(k->kind);
+	size_t i, n = spm__sqlite_ncols(s, k->kind);
 	spm__sqlite_buf buf;
 
 	if (k->put != NULL)
@@ -276,7 +287,7 @@ static int spm__sqlite_put_stmt(spm__sqlite *s, spm__sqlite_kind *k)
 	spm__sqlite_buf_add(&buf, "INSERT OR REPLACE INTO ");
 	spm__sqlite_buf_ident(&buf, spm_kind_name(k->kind));
 	spm__sqlite_buf_add(&buf, " (\"id\", \"seq\", \"deleted\"");
-	spm__sqlite_buf_columns(&buf, k->kind);
+	spm__sqlite_buf_columns(&buf, k->kind, n);
 	spm__sqlite_buf_add(&buf, ", \"custom\") VALUES (?, ?, 0");
 	for (i = 0; i < n; i++)
 		spm__sqlite_buf_add(&buf, spm_kind_field_type(k->kind, i) == SPM_FIELD_MONEY ?
@@ -324,9 +335,9 @@ static int spm__sqlite_bind_field(sqlite3_stmt *st, int *param, const spm_record
 }
 
 static int spm__sqlite_bind_row(sqlite3_stmt *st, const spm_record *rec, const spm_kind *kind,
-				const char *custom, size_t custom_len)
+				size_t n, const char *custom, size_t custom_len)
 {
-	size_t i, n = spm_kind_core_count(kind);
+	size_t i;
 	int param = 3, rc;
 
 	rc = sqlite3_bind_int64(st, 1, spm_record_id(rec));
@@ -363,7 +374,7 @@ int spm__sqlite_put(void *self, const spm_record *rec)
 		rc = spm_record_custom_json(&custom, &custom_len, rec);
 	if (rc != SPM_OK)
 		return rc;
-	rc = spm__sqlite_bind_row(k->put, rec, kind, custom, custom_len);
+	rc = spm__sqlite_bind_row(k->put, rec, kind, spm__sqlite_ncols(s, kind), custom, custom_len);
 	if (rc == SQLITE_OK)
 		rc = sqlite3_step(k->put);
 	rc = rc == SQLITE_DONE ? SPM_OK : spm__sqlite_fail(s, rc, "put", spm_kind_name(kind));
@@ -378,7 +389,7 @@ int spm__sqlite_put(void *self, const spm_record *rec)
 
 static int spm__sqlite_remove_stmt(spm__sqlite *s, spm__sqlite_kind *k)
 {
-	size_t i, n = spm_kind_core_count(k->kind);
+	size_t i, n = spm__sqlite_ncols(s, k->kind);
 	spm__sqlite_buf buf;
 	const char *name;
 
@@ -453,7 +464,8 @@ static int spm__sqlite_is_text(spm_field_type type)
 	return type == SPM_FIELD_TEXT || type == SPM_FIELD_ENUM;
 }
 
-static int spm__sqlite_scan_check(const spm_kind *kind, const spm_scan *scan)
+static int spm__sqlite_scan_check(const spm__sqlite *s, const spm_kind *kind,
+				  const spm_scan *scan)
 {
 	const char *kname = spm_kind_name(kind);
 	const spm_scan_cond *c;
@@ -470,7 +482,7 @@ static int spm__sqlite_scan_check(const spm_kind *kind, const spm_scan *scan)
 		return spm_storage_error(SPM_EINVAL, "sqlite: scan %s: conds is NULL", kname);
 	for (i = 0; i < scan->nconds; i++) {
 		c = &scan->conds[i];
-		if (c->field >= spm_kind_core_count(kind))
+		if (c->field >= spm__sqlite_ncols(s, kind))
 			return spm_storage_error(SPM_EINVAL, "sqlite: scan %s: condition %zu is not on a "
 						 "core field", kname, i);
 		if (spm__sqlite_compare_op(c->cmp) == NULL)
@@ -489,14 +501,14 @@ static int spm__sqlite_scan_check(const spm_kind *kind, const spm_scan *scan)
  * after_id, ?2 after_seq, ?3 limit, ?4… the conditions). A field without a
  * value matches no comparison, as in SQL. On a money field the condition
  * compares the amount. */
-static void spm__sqlite_buf_scan(spm__sqlite_buf *buf, const spm_kind *kind,
-				 const spm_scan *scan)
+static void spm__sqlite_buf_scan(spm__sqlite_buf *buf, const spm__sqlite *s,
+				 const spm_kind *kind, const spm_scan *scan)
 {
 	int desc = (scan->flags & SPM_SCAN_DESC) != 0;
 	char param[24];
 	size_t i;
 
-	spm__sqlite_buf_select(buf, kind);
+	spm__sqlite_buf_select(buf, kind, spm__sqlite_ncols(s, kind));
 	/* In change order the position is the pair (seq, id): one transaction
 	 * may write many rows with the same seq, and a page may end among them.
 	 * The row value uses the seq index (whose entries end with the id). */
@@ -561,7 +573,7 @@ static int spm__sqlite_scan_stmt(sqlite3_stmt **out, int *owned, spm__sqlite *s,
 	*out = NULL;
 	*owned = 0;
 	spm__sqlite_buf_init(&buf, s->db);
-	spm__sqlite_buf_scan(&buf, k->kind, scan);
+	spm__sqlite_buf_scan(&buf, s, k->kind, scan);
 	rc = spm__sqlite_buf_status(&buf);
 	for (i = 0; i < SPM__SQLITE_SCAN_SLOTS && rc == SPM_OK; i++) {
 		if (k->scan[i] != NULL && !sqlite3_stmt_busy(k->scan[i]) &&
@@ -642,7 +654,7 @@ int spm__sqlite_scan(void *self, const spm_kind *kind, const spm_scan *scan, spm
 
 	if (kind == NULL || scan == NULL || cb == NULL)
 		return spm_storage_error(SPM_EINVAL, "sqlite: scan: NULL argument");
-	rc = spm__sqlite_scan_check(kind, scan);
+	rc = spm__sqlite_scan_check(s, kind, scan);
 	if (rc == SPM_OK)
 		rc = spm__sqlite_kind_cache(&k, s, kind);
 	if (rc == SPM_OK)

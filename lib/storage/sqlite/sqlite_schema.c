@@ -116,8 +116,16 @@ static int spm__sqlite_read_version(spm__sqlite *s, int *out)
 			return rc;
 	}
 	rc = sqlite3_step(s->user_version);
-	if (rc == SQLITE_ROW)
+	if (rc == SQLITE_ROW) {
 		*out = sqlite3_column_int(s->user_version, 0);
+		if (*out != s->version) {
+			/* row statements name the columns of one version */
+			for (size_t i = 0; i < s->nkinds; i++)
+				spm__sqlite_kind_release(s, s->kinds[i]);
+			s->nkinds = 0;
+			s->version = *out;
+		}
+	}
 	sqlite3_reset(s->user_version);
 	if (rc != SQLITE_ROW)
 		return spm__sqlite_fail(s, rc, "read user_version", NULL);
@@ -352,7 +360,10 @@ int spm__sqlite_upgrade(void *self, int from, int to)
 		rc = spm__sqlite_upgrade_steps(s, stored, to);
 	if (rc == SPM_OK)
 		rc = spm__sqlite_commit(s);
-	if (rc != SPM_OK)
+	if (rc != SPM_OK) {
 		spm__sqlite_rollback(s);
-	return rc;
+		return rc;
+	}
+	/* the stored version is now the larger of the two */
+	return spm__sqlite_read_version(s, &stored);
 }
