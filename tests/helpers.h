@@ -11,6 +11,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
+#include <dirent.h>
 
 /* 2026-03-01T09:00:00Z */
 #define T0 ((spm_time)1772355600)
@@ -63,14 +64,43 @@ static inline void ca_free(void *ptr, void *payload)
 	free(ptr);
 }
 
-/* A fresh path in a private temporary directory (removed by the OS). */
+/* Temporary directories made by this process, removed when it exits
+ * (Criterion runs each test in its own process). */
+static char temp_dirs[4096][32];
+static int ntemp_dirs;
+
+static inline void remove_temp_dirs(void)
+{
+	for (int i = 0; i < ntemp_dirs; i++) {
+		DIR *d = opendir(temp_dirs[i]);
+		struct dirent *e;
+		char file[300];
+
+		while (d && (e = readdir(d)) != NULL) {
+			if (e->d_name[0] == '.')
+				continue;
+			snprintf(file, sizeof(file), "%.31s/%.255s", temp_dirs[i], e->d_name);
+			unlink(file);
+		}
+		if (d)
+			closedir(d);
+		rmdir(temp_dirs[i]);
+	}
+	ntemp_dirs = 0;
+}
+
+/* A fresh database path in a private temporary directory. */
 static inline void temp_db_path(char *buf, size_t size)
 {
-	static int n;
 	char dir[] = "/tmp/spm-test-XXXXXX";
 
+	if (ntemp_dirs == 0)
+		atexit(remove_temp_dirs);
+	if (ntemp_dirs == (int)(sizeof(temp_dirs) / sizeof(temp_dirs[0])))
+		remove_temp_dirs();  /* long fault loops: the old ones are done with */
 	cr_assert_not_null(mkdtemp(dir));
-	snprintf(buf, size, "%s/db%d.sqlite", dir, n++);
+	snprintf(temp_dirs[ntemp_dirs++], sizeof(temp_dirs[0]), "%s", dir);
+	snprintf(buf, size, "%s/db.sqlite", dir);
 }
 
 static inline spm_db *open_db(const char *path)
