@@ -187,6 +187,13 @@ int spm__sqlite_begin(void *self, unsigned int flags)
 	int write = (flags & SPM_STORAGE_WRITE) != 0;
 	int rc;
 
+	/* A transaction whose ROLLBACK failed (out of memory preparing it)
+	 * is over for the caller but still open in SQLite: end it first. */
+	if (s->rollback_pending) {
+		rc = spm__sqlite_rollback(s);
+		if (rc != SPM_OK && s->rollback_pending)
+			return rc;
+	}
 	if (!sqlite3_get_autocommit(s->conn))
 		return spm_storage_error(SPM_EINVAL, "sqlite: begin: a transaction is already open");
 	if (write && s->readonly)
@@ -228,11 +235,18 @@ int spm__sqlite_rollback(void *self)
 	 * transaction back on its own; ROLLBACK would then fail. */
 	if (sqlite3_get_autocommit(s->conn)) {
 		s->txn_write = 0;
+		s->rollback_pending = 0;
 		return SPM_OK;
 	}
 	rc = spm__sqlite_run_cached(s, &s->rollback, "ROLLBACK", "rollback");
-	if (rc == SPM_OK || sqlite3_get_autocommit(s->conn))
+	if (rc == SPM_OK || sqlite3_get_autocommit(s->conn)) {
 		s->txn_write = 0;
+		s->rollback_pending = 0;
+		return rc;
+	}
+	/* Still open (ROLLBACK could not be prepared or re-prepared): the
+	 * caller treats the transaction as ended, so the next begin ends it. */
+	s->rollback_pending = 1;
 	return rc;
 }
 

@@ -36,6 +36,7 @@ typedef struct spm__sqlite {
 	sqlite3 *conn;
 	int readonly;
 	int txn_write;            /* the open transaction was begun for writing */
+	int rollback_pending;     /* a ROLLBACK failed: the next begin finishes it */
 	int version;              /* the stored schema version, as last read or written */
 	sqlite3_stmt *begin_read;
 	sqlite3_stmt *begin_write;
