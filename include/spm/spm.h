@@ -23,5 +23,6 @@
 #include "record.h"
 #include "audit.h"
 #include "events.h"
+#include "org.h"
 
 #endif

@@ -2,6 +2,7 @@
 #include "core/txn.h"
 #include "core/kinds.h"
 #include "core/utf8.h"
+#include "domain/org.h"
 
 #include <jansson.h>
 #include <stdlib.h>
@@ -10,6 +11,14 @@
 #define MAX_CHOICES 256
 #define MAX_CHOICE_LEN 200
 #define MAX_LABEL_LEN 200
+
+static int require_schema_action(struct spm__txn *t, const char *what)
+{
+	struct spm__scope *s;
+	int rc = spm__txn_scope(&s, t);
+
+	return rc == SPM_OK ? spm__scope_require(s, SPM_ACTION_SCHEMA, what) : rc;
+}
 
 static int check_name(const char *name)
 {
@@ -191,7 +200,9 @@ int spm_field_add(spm_db *db, const char *kind, const char *name, spm_field_type
 		rc = spm__txn_begin(&t, db);
 	if (rc != SPM_OK)
 		return rc;
-	rc = add_in_txn(&t, k, name, type, opts);
+	rc = require_schema_action(&t, "define fields");
+	if (rc == SPM_OK)
+		rc = add_in_txn(&t, k, name, type, opts);
 	if (rc != SPM_OK) {
 		spm__txn_abort(&t);
 		return rc;
@@ -272,7 +283,9 @@ int spm_field_drop(spm_db *db, const char *kind, const char *name)
 		rc = spm__txn_begin(&t, db);
 	if (rc != SPM_OK)
 		return rc;
-	rc = drop_in_txn(&t, k, name);
+	rc = require_schema_action(&t, "drop fields");
+	if (rc == SPM_OK)
+		rc = drop_in_txn(&t, k, name);
 	if (rc != SPM_OK) {
 		spm__txn_abort(&t);
 		return rc;

@@ -3,6 +3,7 @@
 #include "core/kinds.h"
 
 #include "spm/sys/storage.h"
+#include "domain/org.h"
 
 #define N(a) (sizeof(a) / sizeof((a)[0]))
 #define RO SPM_FIELD_READONLY
@@ -71,14 +72,62 @@ static const struct spm__core_field contact_fields[] = {
 	{ "updated_at", SPM_FIELD_TIME, RO, 2, 0 },
 };
 
+static const struct spm__core_field role_fields[] = {
+	{ "name", SPM_FIELD_TEXT, RQ | IX, 3, 100 },
+	{ "scope", SPM_FIELD_INTEGER, RQ, 3, 0 },
+	{ "actions", SPM_FIELD_TEXT, 0, 3, 2000 },
+	{ "created_at", SPM_FIELD_TIME, RO, 3, 0 },
+	{ "updated_at", SPM_FIELD_TIME, RO, 3, 0 },
+};
+
+static const struct spm__core_field user_fields[] = {
+	{ "name", SPM_FIELD_TEXT, RQ | IX, 3, 200 },
+	{ "email", SPM_FIELD_TEXT, IX, 3, 254 },
+	{ "role_id", SPM_FIELD_INTEGER, RQ | IX, 3, 0 },
+	{ "active", SPM_FIELD_BOOLEAN, RQ, 3, 0 },
+	{ "leave_from", SPM_FIELD_DATE, 0, 3, 0 },
+	{ "leave_to", SPM_FIELD_DATE, 0, 3, 0 },
+	{ "created_at", SPM_FIELD_TIME, RO, 3, 0 },
+	{ "updated_at", SPM_FIELD_TIME, RO, 3, 0 },
+};
+
+static const struct spm__core_field team_fields[] = {
+	{ "name", SPM_FIELD_TEXT, RQ | IX, 3, 200 },
+	{ "parent_id", SPM_FIELD_INTEGER, IX, 3, 0 },
+	{ "manager_id", SPM_FIELD_INTEGER, IX, 3, 0 },
+	{ "created_at", SPM_FIELD_TIME, RO, 3, 0 },
+	{ "updated_at", SPM_FIELD_TIME, RO, 3, 0 },
+};
+
+static const struct spm__core_field membership_fields[] = {
+	{ "user_id", SPM_FIELD_INTEGER, RQ | IX, 3, 0 },
+	{ "team_id", SPM_FIELD_INTEGER, RQ | IX, 3, 0 },
+	{ "valid_from", SPM_FIELD_DATE, RQ, 3, 0 },
+	{ "valid_to", SPM_FIELD_DATE, 0, 3, 0 },
+	{ "created_at", SPM_FIELD_TIME, RO, 3, 0 },
+	{ "updated_at", SPM_FIELD_TIME, RO, 3, 0 },
+};
+
+#define SYS(name, f) { name, 1, SPM_KIND_SYSTEM, f, N(f), NULL, NULL, NULL, NULL, NULL }
+
 const struct spm__kind_def spm__kind_defs[] = {
-	{ SPM__KIND_FIELD, 1, SPM_KIND_SYSTEM, field_fields, N(field_fields) },
-	{ SPM__KIND_AUDIT, 1, SPM_KIND_SYSTEM, audit_fields, N(audit_fields) },
-	{ SPM__KIND_EVENT, 1, SPM_KIND_SYSTEM, event_fields, N(event_fields) },
-	{ SPM__KIND_CONSUMER, 1, SPM_KIND_SYSTEM, consumer_fields, N(consumer_fields) },
-	{ SPM__KIND_IDEM, 1, SPM_KIND_SYSTEM, idem_fields, N(idem_fields) },
-	{ "customer", 1, 0, customer_fields, N(customer_fields) },
-	{ "contact", 2, 0, contact_fields, N(contact_fields) },
+	SYS(SPM__KIND_FIELD, field_fields),
+	SYS(SPM__KIND_AUDIT, audit_fields),
+	SYS(SPM__KIND_EVENT, event_fields),
+	SYS(SPM__KIND_CONSUMER, consumer_fields),
+	SYS(SPM__KIND_IDEM, idem_fields),
+	{ "customer", 1, 0, customer_fields, N(customer_fields), "owner_id", NULL, NULL, NULL,
+	  NULL },
+	{ "contact", 2, 0, contact_fields, N(contact_fields), NULL, "customer_id", "customer",
+	  NULL, spm__org_validate_parent },
+	{ "role", 3, 0, role_fields, N(role_fields), NULL, NULL, NULL, SPM_ACTION_ORG,
+	  spm__org_validate_role },
+	{ "user", 3, 0, user_fields, N(user_fields), NULL, NULL, NULL, SPM_ACTION_ORG,
+	  spm__org_validate_user },
+	{ "team", 3, 0, team_fields, N(team_fields), NULL, NULL, NULL, SPM_ACTION_ORG,
+	  spm__org_validate_team },
+	{ "membership", 3, 0, membership_fields, N(membership_fields), NULL, NULL, NULL,
+	  SPM_ACTION_ORG, spm__org_validate_membership },
 };
 
 const size_t spm__kind_def_count = N(spm__kind_defs);

@@ -7,8 +7,13 @@
 #include "spm/schema.h"
 
 /* The schema version this library writes. Version 1: system kinds and
- * customer. Version 2: contact; customer.industry and customer.region. */
-#define SPM__SCHEMA_VERSION 2
+ * customer. Version 2: contact; customer.industry and customer.region.
+ * Version 3: the org (role, user, team, membership). A kind's core fields
+ * are appended in version order. */
+#define SPM__SCHEMA_VERSION 3
+
+struct spm__txn;
+struct spm_record;
 
 struct spm__core_field {
 	const char *name;
@@ -18,12 +23,24 @@ struct spm__core_field {
 	size_t max_length;  /* text only; 0 = SPM_TEXT_MAX */
 };
 
+/* Checks a write of the kind inside its transaction (domain rules); before
+ * is NULL on create, after is NULL on delete. */
+typedef int (*spm__validate_fn)(struct spm__txn *t, const struct spm_record *before,
+				const struct spm_record *after);
+
 struct spm__kind_def {
 	const char *name;
 	int since;
 	unsigned int flags;
 	const struct spm__core_field *fields;
 	size_t nfields;
+	/* Visibility (lib/domain/scope.c): records are seen through their
+	 * owner field, or through the record their parent field points at. */
+	const char *owner_field;
+	const char *parent_field;
+	const char *parent_kind;
+	const char *write_action;   /* an action the actor's role needs to write */
+	spm__validate_fn validate;
 };
 
 extern const struct spm__kind_def spm__kind_defs[];

@@ -1,6 +1,7 @@
 /* Queries over the records of one kind, read in pages so that no transaction
  * stays open while the caller's code runs. */
 #include "core/txn.h"
+#include "domain/org.h"
 
 #include <string.h>
 
@@ -24,6 +25,7 @@ struct spm_record_iter {
 	size_t pos;
 	size_t delivered;
 	spm_scan scan;
+	struct spm__scope scope;  /* what the actor may see, fixed at the start */
 	int done;
 };
 
@@ -131,33 +133,61 @@ int spm_query_limit(spm_query *q, size_t limit)
 	return SPM_OK;
 }
 
-/* Fetches the next page. Changed-since queries page by (seq, id): one
- * transaction may write several rows with the same sequence. */
+/* Drops the records of the page the actor may not see. */
+static int filter_page(spm_record_iter *it)
+{
+	size_t kept = 0;
+	int rc = SPM_OK;
+
+	for (size_t i = 0; i < it->page.n; i++) {
+		int seen = 1;
+
+		if (rc == SPM_OK && it->scope.mode != SPM_SCOPE_ALL)
+			rc = spm__scope_sees(&seen, &it->scope, it->db, it->page.recs[i]);
+		if (rc == SPM_OK && seen)
+			it->page.recs[kept++] = it->page.recs[i];
+		else
+			spm_record_free(it->page.recs[i]);
+	}
+	it->page.n = kept;
+	return rc;
+}
+
+/* Fetches the next page of visible records. Changed-since queries page by
+ * (seq, id): one transaction may write several rows with the same sequence. */
 static int next_page(spm_record_iter *it)
 {
-	size_t want = PAGE_SIZE;
+	size_t want = PAGE_SIZE, got;
 	int rc;
 
-	spm__page_clear(it->db, &it->page);
-	it->pos = 0;
-	if (it->q.limit && it->q.limit - it->delivered < want)
-		want = it->q.limit - it->delivered;
-	if (want == 0) {
-		it->done = 1;
-		return SPM_OK;
-	}
-	it->scan.limit = want;
-	rc = spm__scan_page(it->db, &it->page, it->q.kind, &it->scan);
-	if (rc != SPM_OK)
-		return rc;
-	if (it->page.n < want)
-		it->done = 1;
-	if (it->page.n > 0) {
-		const spm_record *last = it->page.recs[it->page.n - 1];
-		it->scan.after_id = last->id;
-		if (it->q.since >= 0)
-			it->scan.after_seq = last->seq;
-	}
+	do {
+		spm__page_clear(it->db, &it->page);
+		it->pos = 0;
+		if (it->q.limit && it->q.limit - it->delivered < want)
+			want = it->q.limit - it->delivered;
+		if (want == 0) {
+			it->done = 1;
+			return SPM_OK;
+		}
+		it->scan.limit = want;
+		rc = spm__read_begin(it->db);
+		if (rc == SPM_OK)
+			rc = spm__scan_page(it->db, &it->page, it->q.kind, &it->scan);
+		got = it->page.n;
+		if (rc == SPM_OK && got > 0) {
+			const spm_record *last = it->page.recs[got - 1];
+			it->scan.after_id = last->id;
+			if (it->q.since >= 0)
+				it->scan.after_seq = last->seq;
+		}
+		if (rc == SPM_OK)
+			rc = filter_page(it);
+		spm__read_end(it->db);
+		if (rc != SPM_OK)
+			return rc;
+		if (got < want)
+			it->done = 1;
+	} while (it->page.n == 0 && !it->done);
 	return SPM_OK;
 }
 
@@ -184,6 +214,11 @@ int spm_record_iter_new(spm_record_iter **out, spm_query *q)
 			}
 			it->q.conds[i].svalue = it->q.texts[i];
 		}
+	}
+	if (spm__scope_load(&it->scope, q->db) != SPM_OK) {
+		int code = spm_error_code();
+		spm_record_iter_free(it);
+		return code;
 	}
 	it->scan.version = SPM_SCAN_VERSION;
 	it->scan.conds = it->q.conds;
@@ -222,6 +257,7 @@ void spm_record_iter_free(spm_record_iter *it)
 	if (it == NULL)
 		return;
 	spm__page_clear(it->db, &it->page);
+	spm__scope_free(it->db, &it->scope);
 	for (size_t i = 0; i < it->q.nconds; i++)
 		spm__free(it->db, it->q.texts[i]);
 	spm__free(it->db, it);
@@ -262,6 +298,21 @@ int spm_record_get(spm_record **out, spm_db *db, const char *kind, int64_t id)
 	if (rc != SPM_OK)
 		return rc;
 	rc = db->ops->get(db->store, out, k, id);
+	if (rc == SPM_OK) {
+		struct spm__scope s;
+		int seen = 1;
+
+		rc = spm__scope_load(&s, db);
+		if (rc == SPM_OK)
+			rc = spm__scope_sees(&seen, &s, db, *out);
+		spm__scope_free(db, &s);
+		if (rc == SPM_OK && !seen)
+			rc = SPM_ENOTFOUND;  /* out of scope is indistinguishable from missing */
+		if (rc != SPM_OK) {
+			spm_record_free(*out);
+			*out = NULL;
+		}
+	}
 	spm__read_end(db);
 	if (rc == SPM_ENOTFOUND)
 		return spm__error_set(SPM_ENOTFOUND, "%s %lld does not exist", kind, (long long)id);

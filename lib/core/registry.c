@@ -47,6 +47,7 @@ int spm__registry_init(spm_db *db)
 		kind->fields = spm__calloc(db, def->nfields, sizeof(*kind->fields));
 		if (kind->fields == NULL)
 			return spm__error_oom();
+		kind->def = def;
 		kind->name = def->name;
 		kind->since = def->since;
 		kind->flags = def->flags;

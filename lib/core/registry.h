@@ -21,6 +21,7 @@ struct spm__field {
 };
 
 struct spm_kind {
+	const struct spm__kind_def *def;  /* the static definition and its hooks */
 	const char *name;
 	int since;
 	unsigned int flags;

@@ -1,6 +1,7 @@
 #include "core/txn.h"
 #include "core/kinds.h"
 #include "events/events_internal.h"
+#include "domain/org.h"
 
 #include <string.h>
 
@@ -50,8 +51,32 @@ int spm__txn_begin(struct spm__txn *t, spm_db *db)
 	return SPM_OK;
 }
 
+int spm__txn_scope(struct spm__scope **out, struct spm__txn *t)
+{
+	int rc;
+
+	if (t->scope == NULL) {
+		t->scope = spm__calloc(t->db, 1, sizeof(*t->scope));
+		if (t->scope == NULL)
+			return spm__error_oom();
+		rc = spm__scope_load(t->scope, t->db);
+		if (rc != SPM_OK) {
+			spm__free(t->db, t->scope);
+			t->scope = NULL;
+			return rc;
+		}
+	}
+	*out = t->scope;
+	return SPM_OK;
+}
+
 static void free_events(struct spm__txn *t)
 {
+	if (t->scope) {
+		spm__scope_free(t->db, t->scope);
+		spm__free(t->db, t->scope);
+		t->scope = NULL;
+	}
 	for (size_t i = 0; i < t->nev; i++)
 		spm__free(t->db, t->ev[i].payload);
 	spm__free(t->db, t->ev);

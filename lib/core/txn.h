@@ -5,6 +5,8 @@
 
 #include "core/record_internal.h"
 
+struct spm__scope;
+
 struct spm__pending_event {
 	int64_t seq;
 	int type;
@@ -21,7 +23,11 @@ struct spm__txn {
 	size_t nev;
 	size_t cap;
 	int committed;      /* set once the commit succeeded */
+	struct spm__scope *scope;  /* the actor's scope, loaded on first use */
 };
+
+/* The actor's scope for this transaction (lib/domain/org.h). */
+int spm__txn_scope(struct spm__scope **out, struct spm__txn *t);
 
 /* Starts a write transaction and refreshes the schema registry. */
 int spm__txn_begin(struct spm__txn *t, spm_db *db);

@@ -3,6 +3,7 @@
  * transaction. Batches and idempotency keys are in batch.c. */
 #include "core/write.h"
 #include "core/kinds.h"
+#include "domain/org.h"
 
 #include <jansson.h>
 #include <stdlib.h>
@@ -19,6 +20,17 @@ static int check_required(const spm_record *rec)
 			return spm__error_set(SPM_EINVAL, "%s.%s is required", kind->name, f->name);
 	}
 	return SPM_OK;
+}
+
+/* The actor's scope and the kind's own rules. */
+static int domain_checks(struct spm__txn *t, const spm_record *before, const spm_record *after)
+{
+	const spm_record *rec = after ? after : before;
+	int rc = spm__scope_check_write(t, before, after);
+
+	if (rc == SPM_OK && rec->kind->def && rec->kind->def->validate)
+		rc = rec->kind->def->validate(t, before, after);
+	return rc;
 }
 
 static int stamp(spm_record *rec, const char *field, spm_time at)
@@ -85,6 +97,8 @@ static int insert(struct spm__txn *t, spm_record *stored, json_t *changes)
 		rc = stamp(stored, SPM__UPDATED_AT, t->at);
 	if (rc == SPM_OK)
 		rc = db->ops->next_id(db->store, &stored->id, stored->kind->name);
+	if (rc == SPM_OK)
+		rc = domain_checks(t, NULL, stored);
 	if (rc != SPM_OK)
 		return rc;
 	stored->seq = t->seq;
@@ -106,6 +120,8 @@ static int update(struct spm__txn *t, const spm_record *rec, spm_record **out, j
 	if (rc == SPM_ENOTFOUND)
 		rc = spm__error_set(SPM_ENOTFOUND, "%s %lld does not exist", rec->kind->name,
 				    (long long)rec->id);
+	if (rc == SPM_OK)  /* out of scope looks like missing, before any other check */
+		rc = spm__scope_check_write(t, before, NULL);
 	if (rc == SPM_OK && rec->seq != 0 && before->seq != rec->seq)
 		rc = spm__error_set(SPM_ECONFLICT, "%s %lld changed since it was read "
 				    "(seq %lld, now %lld)", rec->kind->name, (long long)rec->id,
@@ -120,6 +136,8 @@ static int update(struct spm__txn *t, const spm_record *rec, spm_record **out, j
 	}
 	if (rc == SPM_OK && nchanged > 0) {
 		rc = check_required(after);
+		if (rc == SPM_OK)
+			rc = domain_checks(t, before, after);
 		if (rc == SPM_OK)
 			rc = stamp(after, SPM__UPDATED_AT, t->at);
 		after->seq = t->seq;
@@ -172,8 +190,12 @@ int spm__write_delete(struct spm__txn *t, spm_kind *kind, int64_t id)
 	if (rc == SPM_ENOTFOUND)
 		return spm__error_set(SPM_ENOTFOUND, "%s %lld does not exist", kind->name,
 				      (long long)id);
-	if (rc != SPM_OK)
+	if (rc == SPM_OK)
+		rc = domain_checks(t, stored, NULL);
+	if (rc != SPM_OK) {
+		spm_record_free(stored);
 		return rc;
+	}
 	rc = db->ops->remove(db->store, kind, id, t->seq);
 	if (rc == SPM_OK)
 		rc = spm__txn_audit(t, SPM_AUDIT_DELETE, kind->name, id, NULL, NULL, NULL);

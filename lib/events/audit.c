@@ -1,6 +1,7 @@
 /* Reading the audit trail. */
 #include "core/kinds.h"
 #include "core/txn.h"
+#include "domain/org.h"
 
 #include <string.h>
 
@@ -22,12 +23,54 @@ static void to_entry(spm_audit_entry *e, const spm_record *rec)
 	e->new_value = spm_record_value_text(rec, SPM__AUDIT_NEW, NULL);
 }
 
+/* The last entity looked at: entries come in runs of one record. */
+struct seen_cache {
+	const char *kind;
+	int64_t id;
+	int seen;
+};
+
+/* Entries of a record are seen with the record; schema entries by everyone;
+ * entries of deleted records only with scope all. */
+static int entry_visible(int *out, const struct spm__scope *s, spm_db *db,
+			 const spm_audit_entry *e, struct seen_cache *cache)
+{
+	spm_kind *kind;
+	spm_record *rec = NULL;
+	int rc;
+
+	*out = 1;
+	if (e->entity_id == 0 || e->kind == NULL)
+		return SPM_OK;
+	if (cache->kind && strcmp(cache->kind, e->kind) == 0 && cache->id == e->entity_id) {
+		*out = cache->seen;
+		return SPM_OK;
+	}
+	kind = spm__kind_find(db, e->kind, 0);
+	rc = kind ? spm__read_begin(db) : SPM_OK;
+	if (kind && rc == SPM_OK) {
+		rc = db->ops->get(db->store, &rec, kind, e->entity_id);
+		if (rc == SPM_OK)
+			rc = spm__scope_sees(out, s, db, rec);
+		else if (rc == SPM_ENOTFOUND)
+			rc = SPM_OK, *out = 0;
+		spm_record_free(rec);
+		spm__read_end(db);
+	}
+	cache->kind = kind ? kind->name : NULL;
+	cache->id = e->entity_id;
+	cache->seen = *out;
+	return rc;
+}
+
 int spm_audit_foreach(spm_db *db, const char *kind, int64_t entity_id, spm_audit_cb cb,
 		      void *payload)
 {
 	spm_scan_cond conds[2];
 	spm_scan scan = { SPM_SCAN_VERSION, conds, 0, 0, 0, PAGE, 0 };
 	struct spm__page page = { NULL, 0, 0 };
+	struct spm__scope scope;
+	struct seen_cache cache = { NULL, 0, 0 };
 	spm_kind *k;
 	size_t got;
 	int rc = SPM_OK;
@@ -43,16 +86,25 @@ int spm_audit_foreach(spm_db *db, const char *kind, int64_t entity_id, spm_audit
 			conds[scan.nconds++] = (spm_scan_cond){ SPM__AUDIT_ENTITY, SPM_CMP_EQ,
 								entity_id, NULL };
 	}
+	rc = spm__scope_load(&scope, db);
+	if (rc != SPM_OK)
+		return rc;
 	do {
 		rc = spm__scan_page(db, &page, spm__kind_find(db, SPM__KIND_AUDIT, 1), &scan);
 		got = page.n;
 		for (size_t i = 0; rc == SPM_OK && i < page.n; i++) {
 			spm_audit_entry e;
+			int seen = 1;
+
 			to_entry(&e, page.recs[i]);
 			scan.after_id = e.id;
-			rc = cb(&e, payload);
+			if (scope.mode != SPM_SCOPE_ALL)
+				rc = entry_visible(&seen, &scope, db, &e, &cache);
+			if (rc == SPM_OK && seen)
+				rc = cb(&e, payload);
 		}
 		spm__page_clear(db, &page);
 	} while (rc == SPM_OK && got == PAGE);
+	spm__scope_free(db, &scope);
 	return rc;
 }
