@@ -66,7 +66,7 @@ static inline void ca_free(void *ptr, void *payload)
 
 /* Temporary directories made by this process, removed when it exits
  * (Criterion runs each test in its own process). */
-static char temp_dirs[4096][32];
+static char temp_dirs[4096][40];
 static int ntemp_dirs;
 
 static inline void remove_temp_dirs(void)
@@ -79,7 +79,7 @@ static inline void remove_temp_dirs(void)
 		while (d && (e = readdir(d)) != NULL) {
 			if (e->d_name[0] == '.')
 				continue;
-			snprintf(file, sizeof(file), "%.31s/%.255s", temp_dirs[i], e->d_name);
+			snprintf(file, sizeof(file), "%.39s/%.255s", temp_dirs[i], e->d_name);
 			unlink(file);
 		}
 		if (d)
@@ -92,8 +92,12 @@ static inline void remove_temp_dirs(void)
 /* A fresh database path in a private temporary directory. */
 static inline void temp_db_path(char *buf, size_t size)
 {
-	char dir[] = "/tmp/spm-test-XXXXXX";
+	/* tmpfs when there is one: fsync there is free, and the fault loops
+	 * open thousands of databases */
+	char dir[] = "/dev/shm/spm-test-XXXXXX";
 
+	if (access("/dev/shm", W_OK) != 0)
+		memcpy(dir, "/tmp/spm-test-XXXXXX", sizeof("/tmp/spm-test-XXXXXX"));
 	if (ntemp_dirs == 0)
 		atexit(remove_temp_dirs);
 	if (ntemp_dirs == (int)(sizeof(temp_dirs) / sizeof(temp_dirs[0])))

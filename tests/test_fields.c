@@ -93,9 +93,9 @@ Test(fields, options_are_checked)
 }
 
 struct listing {
-	char names[64][64];
-	char types[64][16];
-	unsigned flags[64];
+	char names[128][64];
+	char types[128][16];
+	unsigned flags[128];
 	char label[64];
 	size_t nchoices;
 	int n;
@@ -130,19 +130,23 @@ Test(fields, listing_shows_core_then_custom_fields)
 	o.flags = SPM_FIELD_REQUIRED;
 	cr_assert_eq(spm_field_add(db, "customer", "grade", SPM_FIELD_ENUM, &o), SPM_OK);
 	cr_assert_eq(spm_field_foreach(db, "customer", collect, &l), SPM_OK);
-	cr_assert_eq(l.n, 7);
+	cr_assert_eq(l.n, 10);
 	cr_assert_str_eq(l.names[0], "customer.name");
 	cr_assert_str_eq(l.names[4], "customer.industry");
-	cr_assert_str_eq(l.names[6], "customer.grade");
-	cr_assert_str_eq(l.types[6], "enum");
-	cr_assert_eq(l.flags[6], SPM_FIELD_CUSTOM | SPM_FIELD_REQUIRED);
+	cr_assert_str_eq(l.names[8], "customer.follow_up_reminded");
+	cr_assert_str_eq(l.names[9], "customer.grade");
+	cr_assert_str_eq(l.types[9], "enum");
+	cr_assert_eq(l.flags[9], SPM_FIELD_CUSTOM | SPM_FIELD_REQUIRED);
 	cr_assert_eq(l.flags[0], SPM_FIELD_REQUIRED | SPM_FIELD_INDEXED);
 	cr_assert_str_eq(l.label, "客户分级");
 	cr_assert_eq(l.nchoices, 3);
 	memset(&l, 0, sizeof(l));
 	cr_assert_eq(spm_field_foreach(db, NULL, collect, &l), SPM_OK);
-	cr_assert_eq(l.n, 37);  /* 7 + contact 6, role 5, user 8, team 5, membership 6 */
-	cr_assert_str_eq(l.names[7], "contact.customer_id");
+	/* customer 10, contact 6, role 5, user 8, team 5, membership 6, lead 20,
+	 * activity 11, pool_policy 7 */
+	cr_assert_eq(l.n, 78);
+	cr_assert_str_eq(l.names[10], "contact.customer_id");
+	cr_assert_str_eq(l.names[77], "pool_policy.updated_at");
 	cr_assert_eq(spm_field_foreach(db, "nope", collect, &l), SPM_ENOTFOUND);
 }
 
@@ -298,5 +302,6 @@ Test(fields, kinds_exclude_system_kinds)
 	char buf[128] = "";
 
 	cr_assert_eq(spm_kind_foreach(db, kinds_cb, buf), SPM_OK);
-	cr_assert_str_eq(buf, "customer,contact,role,user,team,membership,");
+	cr_assert_str_eq(buf, "customer,contact,role,user,team,membership,lead,activity,"
+			 "pool_policy,");
 }

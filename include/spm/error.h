@@ -30,6 +30,7 @@ typedef enum spm_status {
 	SPM_ECURRENCY = -13,   /**< currencies mixed without a rate */
 	SPM_EUSER = -14,       /**< a user callback asked to stop (use it from callbacks) */
 	SPM_ECORRUPT = -15,    /**< stored data does not pass validation */
+	SPM_ELIMIT = -16,      /**< a configured limit refuses it (capacity, daily limit, cooldown, lock) */
 	SPM_ITEROVER = -31     /**< iteration is over (not an error) */
 } spm_status;
 

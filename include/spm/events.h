@@ -21,7 +21,10 @@ typedef enum spm_event_type {
 	SPM_EVENT_RECORD_UPDATED = 2, /**< a record changed; payload: the changed fields */
 	SPM_EVENT_RECORD_DELETED = 3, /**< a record was deleted */
 	SPM_EVENT_FIELD_ADDED = 4,    /**< a custom field was defined; entity_id 0 */
-	SPM_EVENT_FIELD_DROPPED = 5   /**< a custom field was dropped; entity_id 0 */
+	SPM_EVENT_FIELD_DROPPED = 5,  /**< a custom field was dropped; entity_id 0 */
+	SPM_EVENT_LEAD_CLAIMED = 6,   /**< a lead left the pool to a user; payload: user */
+	SPM_EVENT_LEAD_RELEASED = 7,  /**< a lead went back to the pool; payload: previous owner, reason */
+	SPM_EVENT_FOLLOW_UP_DUE = 8   /**< a lead's or customer's next follow-up date has come; payload: owner, date */
 } spm_event_type;
 
 /** @brief The mask bit of one event type, for spm_listener_add(). */

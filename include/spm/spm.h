@@ -24,5 +24,6 @@
 #include "audit.h"
 #include "events.h"
 #include "org.h"
+#include "lead.h"
 
 #endif

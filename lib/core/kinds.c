@@ -4,6 +4,7 @@
 
 #include "spm/sys/storage.h"
 #include "domain/org.h"
+#include "domain/lead.h"
 
 #define N(a) (sizeof(a) / sizeof((a)[0]))
 #define RO SPM_FIELD_READONLY
@@ -61,6 +62,9 @@ static const struct spm__core_field customer_fields[] = {
 	{ "updated_at", SPM_FIELD_TIME, RO, 1, 0 },
 	{ "industry", SPM_FIELD_TEXT, IX, 2, 100 },
 	{ "region", SPM_FIELD_TEXT, IX, 2, 100 },
+	{ "last_contact_at", SPM_FIELD_TIME, RO, 3, 0 },
+	{ "next_follow_up", SPM_FIELD_DATE, IX, 3, 0 },
+	{ "follow_up_reminded", SPM_FIELD_DATE, RO, 3, 0 },
 };
 
 static const struct spm__core_field contact_fields[] = {
@@ -108,7 +112,60 @@ static const struct spm__core_field membership_fields[] = {
 	{ "updated_at", SPM_FIELD_TIME, RO, 3, 0 },
 };
 
-#define SYS(name, f) { name, 1, SPM_KIND_SYSTEM, f, N(f), NULL, NULL, NULL, NULL, NULL }
+static const struct spm__core_field claim_fields[] = {
+	{ "lead_id", SPM_FIELD_INTEGER, 0, 3, 0 },
+	{ "user_id", SPM_FIELD_INTEGER, IX, 3, 0 },
+	{ "at", SPM_FIELD_TIME, IX, 3, 0 },
+};
+
+static const struct spm__core_field lead_fields[] = {
+	{ "company", SPM_FIELD_TEXT, IX, 3, 200 },
+	{ "contact_name", SPM_FIELD_TEXT, 0, 3, 200 },
+	{ "phone", SPM_FIELD_TEXT, 0, 3, 64 },
+	{ "email", SPM_FIELD_TEXT, 0, 3, 254 },
+	{ "source", SPM_FIELD_TEXT, IX, 3, 100 },
+	{ "region", SPM_FIELD_TEXT, IX, 3, 100 },
+	{ "industry", SPM_FIELD_TEXT, IX, 3, 100 },
+	{ "status", SPM_FIELD_TEXT, IX, 3, 20 },
+	{ "disqualify_reason", SPM_FIELD_TEXT, 0, 3, 500 },
+	{ "owner_id", SPM_FIELD_INTEGER, IX, 3, 0 },
+	{ "previous_owner_id", SPM_FIELD_INTEGER, RO, 3, 0 },
+	{ "pooled_at", SPM_FIELD_TIME, RO, 3, 0 },
+	{ "assigned_at", SPM_FIELD_TIME, RO, 3, 0 },
+	{ "released_at", SPM_FIELD_TIME, RO, 3, 0 },
+	{ "release_reason", SPM_FIELD_TEXT, RO, 3, 500 },
+	{ "last_contact_at", SPM_FIELD_TIME, RO, 3, 0 },
+	{ "next_follow_up", SPM_FIELD_DATE, IX, 3, 0 },
+	{ "follow_up_reminded", SPM_FIELD_DATE, RO, 3, 0 },
+	{ "created_at", SPM_FIELD_TIME, RO, 3, 0 },
+	{ "updated_at", SPM_FIELD_TIME, RO, 3, 0 },
+};
+
+static const struct spm__core_field activity_fields[] = {
+	{ "type", SPM_FIELD_TEXT, RQ | IX, 3, 20 },
+	{ "at", SPM_FIELD_TIME, RQ | IX, 3, 0 },
+	{ "lead_id", SPM_FIELD_INTEGER, IX, 3, 0 },
+	{ "customer_id", SPM_FIELD_INTEGER, IX, 3, 0 },
+	{ "owner_id", SPM_FIELD_INTEGER, IX, 3, 0 },
+	{ "content", SPM_FIELD_TEXT, 0, 3, 0 },
+	{ "attachment_uri", SPM_FIELD_TEXT, 0, 3, 2000 },
+	{ "attachment_mime", SPM_FIELD_TEXT, 0, 3, 100 },
+	{ "next_follow_up", SPM_FIELD_DATE, 0, 3, 0 },
+	{ "created_at", SPM_FIELD_TIME, RO, 3, 0 },
+	{ "updated_at", SPM_FIELD_TIME, RO, 3, 0 },
+};
+
+static const struct spm__core_field pool_policy_fields[] = {
+	{ "max_open", SPM_FIELD_INTEGER, 0, 3, 0 },
+	{ "exempt_rule", SPM_FIELD_TEXT, 0, 3, 4096 },
+	{ "daily_claims", SPM_FIELD_INTEGER, 0, 3, 0 },
+	{ "cooldown_days", SPM_FIELD_INTEGER, 0, 3, 0 },
+	{ "lock_hours", SPM_FIELD_INTEGER, 0, 3, 0 },
+	{ "created_at", SPM_FIELD_TIME, RO, 3, 0 },
+	{ "updated_at", SPM_FIELD_TIME, RO, 3, 0 },
+};
+
+#define SYS(name, f) { name, 1, SPM_KIND_SYSTEM, f, N(f), NULL, NULL, NULL, NULL, NULL, NULL }
 
 const struct spm__kind_def spm__kind_defs[] = {
 	SYS(SPM__KIND_FIELD, field_fields),
@@ -116,18 +173,26 @@ const struct spm__kind_def spm__kind_defs[] = {
 	SYS(SPM__KIND_EVENT, event_fields),
 	SYS(SPM__KIND_CONSUMER, consumer_fields),
 	SYS(SPM__KIND_IDEM, idem_fields),
+	{ SPM__KIND_CLAIM, 3, SPM_KIND_SYSTEM, claim_fields, N(claim_fields), NULL, NULL, NULL,
+	  NULL, NULL, NULL },
 	{ "customer", 1, 0, customer_fields, N(customer_fields), "owner_id", NULL, NULL, NULL,
-	  NULL },
+	  NULL, NULL },
 	{ "contact", 2, 0, contact_fields, N(contact_fields), NULL, "customer_id", "customer",
-	  NULL, spm__org_validate_parent },
+	  NULL, spm__org_validate_parent, NULL },
 	{ "role", 3, 0, role_fields, N(role_fields), NULL, NULL, NULL, SPM_ACTION_ORG,
-	  spm__org_validate_role },
+	  spm__org_validate_role, NULL },
 	{ "user", 3, 0, user_fields, N(user_fields), NULL, NULL, NULL, SPM_ACTION_ORG,
-	  spm__org_validate_user },
+	  spm__org_validate_user, NULL },
 	{ "team", 3, 0, team_fields, N(team_fields), NULL, NULL, NULL, SPM_ACTION_ORG,
-	  spm__org_validate_team },
+	  spm__org_validate_team, NULL },
 	{ "membership", 3, 0, membership_fields, N(membership_fields), NULL, NULL, NULL,
-	  SPM_ACTION_ORG, spm__org_validate_membership },
+	  SPM_ACTION_ORG, spm__org_validate_membership, NULL },
+	{ "lead", 3, 0, lead_fields, N(lead_fields), "owner_id", NULL, NULL, NULL,
+	  spm__lead_validate, NULL },
+	{ "activity", 3, 0, activity_fields, N(activity_fields), "owner_id", NULL, NULL, NULL,
+	  spm__activity_validate, spm__activity_after_write },
+	{ "pool_policy", 3, 0, pool_policy_fields, N(pool_policy_fields), NULL, NULL, NULL,
+	  SPM_ACTION_POOL, spm__pool_policy_validate, NULL },
 };
 
 const size_t spm__kind_def_count = N(spm__kind_defs);

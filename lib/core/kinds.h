@@ -8,7 +8,8 @@
 
 /* The schema version this library writes. Version 1: system kinds and
  * customer. Version 2: contact; customer.industry and customer.region.
- * Version 3: the org (role, user, team, membership). A kind's core fields
+ * Version 3: the org (role, user, team, membership), leads, activities and
+ * the lead pool policy; customer follow-up fields. A kind's core fields
  * are appended in version order. */
 #define SPM__SCHEMA_VERSION 3
 
@@ -24,9 +25,10 @@ struct spm__core_field {
 };
 
 /* Checks a write of the kind inside its transaction (domain rules); before
- * is NULL on create, after is NULL on delete. */
+ * is NULL on create, after is NULL on delete. A hook may fill in what the
+ * library keeps (defaults, timestamps) in after. */
 typedef int (*spm__validate_fn)(struct spm__txn *t, const struct spm_record *before,
-				const struct spm_record *after);
+				struct spm_record *after);
 
 struct spm__kind_def {
 	const char *name;
@@ -41,6 +43,9 @@ struct spm__kind_def {
 	const char *parent_kind;
 	const char *write_action;   /* an action the actor's role needs to write */
 	spm__validate_fn validate;
+	/* After the record is stored, inside the same transaction: keeps
+	 * related records current (e.g. a follow-up updates its lead). */
+	spm__validate_fn after_write;
 };
 
 extern const struct spm__kind_def spm__kind_defs[];
@@ -55,12 +60,14 @@ enum { SPM__EVENT_SEQ, SPM__EVENT_AT, SPM__EVENT_ACTOR, SPM__EVENT_TYPE, SPM__EV
        SPM__EVENT_ENTITY, SPM__EVENT_PAYLOAD };
 enum { SPM__CONSUMER_NAME, SPM__CONSUMER_POSITION };
 enum { SPM__IDEM_KEY, SPM__IDEM_HASH, SPM__IDEM_AT, SPM__IDEM_IDS };
+enum { SPM__CLAIM_LEAD, SPM__CLAIM_USER, SPM__CLAIM_AT };
 
 #define SPM__KIND_FIELD "_field"
 #define SPM__KIND_AUDIT "_audit"
 #define SPM__KIND_EVENT "_event"
 #define SPM__KIND_CONSUMER "_consumer"
 #define SPM__KIND_IDEM "_idem"
+#define SPM__KIND_CLAIM "_claim"
 /* The counter of change sequences (storage next_id). */
 #define SPM__COUNTER_SEQ "_seq"
 

@@ -23,7 +23,7 @@ static int check_required(const spm_record *rec)
 }
 
 /* The actor's scope and the kind's own rules. */
-static int domain_checks(struct spm__txn *t, const spm_record *before, const spm_record *after)
+static int domain_checks(struct spm__txn *t, const spm_record *before, spm_record *after)
 {
 	const spm_record *rec = after ? after : before;
 	int rc = spm__scope_check_write(t, before, after);
@@ -103,6 +103,8 @@ static int insert(struct spm__txn *t, spm_record *stored, json_t *changes)
 		return rc;
 	stored->seq = t->seq;
 	rc = db->ops->put(db->store, stored);
+	if (rc == SPM_OK && stored->kind->def->after_write)
+		rc = stored->kind->def->after_write(t, NULL, stored);
 	for (size_t i = 0; rc == SPM_OK && i < stored->nvalues; i++)
 		if (stored->v[i].has && !stored->kind->fields[i].dropped &&
 		    !(stored->kind->fields[i].flags & SPM_FIELD_READONLY))
@@ -143,6 +145,8 @@ static int update(struct spm__txn *t, const spm_record *rec, spm_record **out, j
 		after->seq = t->seq;
 		if (rc == SPM_OK)
 			rc = db->ops->put(db->store, after);
+		if (rc == SPM_OK && after->kind->def->after_write)
+			rc = after->kind->def->after_write(t, before, after);
 		for (size_t i = 0; rc == SPM_OK && i < after->nvalues; i++)
 			if (!(after->kind->fields[i].flags & SPM_FIELD_READONLY) &&
 			    !spm__value_equal(&after->v[i], &before->v[i]))

@@ -329,7 +329,9 @@ static int company_class(uint32_t c)
 		return (c < 0x20 || c == 0x7F ||
 			!((c >= '0' && c <= '9') || (c >= 'a' && c <= 'z') ||
 			  (c >= 'A' && c <= 'Z'))) ? SEP : KEEP;
-	if ((c >= 0x80 && c <= 0xBF) || c == 0xD7 || c == 0xF7)
+	/* Latin-1 symbols, but not the letters ª µ º among them. */
+	if (((c >= 0x80 && c <= 0xBF) && c != 0xAA && c != 0xB5 && c != 0xBA) ||
+	    c == 0xD7 || c == 0xF7)
 		return SEP;
 	if ((c >= 0x2010 && c <= 0x205E) || c == 0x2122)
 		return SEP;

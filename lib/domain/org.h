@@ -40,14 +40,14 @@ int spm__scope_check_write(struct spm__txn *t, const struct spm_record *before,
 
 /* The kinds' validation hooks (kinds.c). */
 int spm__org_validate_role(struct spm__txn *t, const struct spm_record *before,
-			   const struct spm_record *after);
+			   struct spm_record *after);
 int spm__org_validate_user(struct spm__txn *t, const struct spm_record *before,
-			   const struct spm_record *after);
+			   struct spm_record *after);
 int spm__org_validate_team(struct spm__txn *t, const struct spm_record *before,
-			   const struct spm_record *after);
+			   struct spm_record *after);
 int spm__org_validate_membership(struct spm__txn *t, const struct spm_record *before,
-				 const struct spm_record *after);
+				 struct spm_record *after);
 int spm__org_validate_parent(struct spm__txn *t, const struct spm_record *before,
-			     const struct spm_record *after);
+			     struct spm_record *after);
 
 #endif

@@ -84,7 +84,7 @@ static int check_actions(const char *actions)
 			      "of names like org,schema");
 }
 
-int spm__org_validate_role(struct spm__txn *t, const spm_record *before, const spm_record *after)
+int spm__org_validate_role(struct spm__txn *t, const spm_record *before, spm_record *after)
 {
 	int has;
 	int64_t scope;
@@ -99,7 +99,7 @@ int spm__org_validate_role(struct spm__txn *t, const spm_record *before, const s
 										  "actions"), NULL));
 }
 
-int spm__org_validate_user(struct spm__txn *t, const spm_record *before, const spm_record *after)
+int spm__org_validate_user(struct spm__txn *t, const spm_record *before, spm_record *after)
 {
 	int has_from, has_to, has;
 	int64_t from, to;
@@ -114,7 +114,7 @@ int spm__org_validate_user(struct spm__txn *t, const spm_record *before, const s
 	return must_exist(t, "role", val(after, "role_id", &has), after, "role_id");
 }
 
-int spm__org_validate_team(struct spm__txn *t, const spm_record *before, const spm_record *after)
+int spm__org_validate_team(struct spm__txn *t, const spm_record *before, spm_record *after)
 {
 	spm_kind *team = spm__kind_find(t->db, "team", 0);
 	int has, rc;
@@ -163,7 +163,7 @@ static int overlaps(const spm_record *a, const spm_record *b)
 }
 
 int spm__org_validate_membership(struct spm__txn *t, const spm_record *before,
-				 const spm_record *after)
+				 spm_record *after)
 {
 	spm_kind *kind;
 	spm_scan_cond cond;
@@ -197,7 +197,7 @@ int spm__org_validate_membership(struct spm__txn *t, const spm_record *before,
 	return rc;
 }
 
-int spm__org_validate_parent(struct spm__txn *t, const spm_record *before, const spm_record *after)
+int spm__org_validate_parent(struct spm__txn *t, const spm_record *before, spm_record *after)
 {
 	const struct spm__kind_def *def;
 	int has;

@@ -103,6 +103,9 @@ check "field list" 0 "$(tsv \
 	'customer|updated_at|time|readonly|-|-' \
 	'customer|industry|text|indexed|-|-' \
 	'customer|region|text|indexed|-|-' \
+	'customer|last_contact_at|time|readonly|-|-' \
+	'customer|next_follow_up|date|indexed|-|-' \
+	'customer|follow_up_reminded|date|readonly|-|-' \
 	'customer|grade|enum|custom|A,B,C|客户分级' \
 	'customer|credit|money|custom,required|-|-')" "" --db "$db" field list customer
 check "field list unknown kind" 1 "" "spm: field list: no entity kind 'planet' (SPM_ENOTFOUND)" \

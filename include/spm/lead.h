@@ -1,0 +1,57 @@
+/**
+ * @file lead.h
+ * @brief Leads in the public pool (公海): claiming and releasing under the
+ * pool policy, and follow-ups.
+ *
+ * Leads and follow-ups are records of the kinds "lead" and "activity"
+ * (record.h). A lead without an owner is in the pool and visible to
+ * everyone. Its status is one of new, assigned, contacted, qualified,
+ * converted, disqualified (a disqualified lead needs disqualify_reason).
+ *
+ * Claiming is a compare-and-set in storage: of two handles or two processes
+ * claiming one lead, exactly one wins; the other gets SPM_ECONFLICT. The
+ * policy is the "pool_policy" record with the lowest id (none: no limits):
+ * max_open — open leads a user may hold (leads matching exempt_rule, a rule
+ * in the rule language over lead fields, do not count); daily_claims — claims
+ * per user per UTC day; cooldown_days — how long a user who released a lead
+ * must wait to claim it again; lock_hours — how long a lead that (re)entered
+ * the pool stays locked. Writing the policy needs the "pool" action.
+ *
+ * An activity (type call, visit, email, meeting, message or note) belongs to
+ * a lead or a customer; saving one keeps the last contact time and the next
+ * follow-up date of its lead or customer, and moves an assigned lead to
+ * contacted. spm_db_tick() raises SPM_EVENT_FOLLOW_UP_DUE once for each
+ * lead or customer whose next follow-up date has come.
+ */
+#ifndef SPM_LEAD_H
+#define SPM_LEAD_H
+
+#include "common.h"
+
+SPM_BEGIN_DECLS
+
+/** @brief Action: write the pool policy. */
+#define SPM_ACTION_POOL "pool"
+
+/**
+ * @brief The acting user claims a lead from the pool.
+ * @return SPM_OK; SPM_ENOTFOUND (no such lead); SPM_ECONFLICT (it has an
+ *         owner: someone claimed it first — whoever owns it, so a claim
+ *         reveals only that the id is not in the pool); SPM_ELIMIT (capacity, daily
+ *         limit, cooldown or lock — the message says which, with the
+ *         figures); SPM_EPERM (the system actor 0 cannot own leads, or the
+ *         actor is not an active user); SPM_ESTORAGE; SPM_ENOMEM.
+ */
+SPM_API int spm_lead_claim(spm_db *db, int64_t lead);
+
+/**
+ * @brief Sends a lead back to the pool, with a reason (audited and in the event).
+ * @param reason 1..500 bytes of UTF-8
+ * @return SPM_OK; SPM_ENOTFOUND (no such lead, or out of scope); SPM_EINVAL
+ *         (no reason, or the lead is already in the pool); SPM_EPERM; SPM_ESTORAGE; SPM_ENOMEM.
+ */
+SPM_API int spm_lead_release(spm_db *db, int64_t lead, const char *reason);
+
+SPM_END_DECLS
+
+#endif

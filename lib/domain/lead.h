@@ -1,0 +1,22 @@
+/* Leads, the pool and follow-ups (include/spm/lead.h). */
+#ifndef SPM_DOMAIN_LEAD_H
+#define SPM_DOMAIN_LEAD_H
+
+#include "spm/lead.h"
+
+struct spm__txn;
+struct spm_record;
+struct spm_db;
+
+int spm__lead_validate(struct spm__txn *t, const struct spm_record *before,
+		       struct spm_record *after);
+int spm__activity_validate(struct spm__txn *t, const struct spm_record *before,
+			   struct spm_record *after);
+int spm__activity_after_write(struct spm__txn *t, const struct spm_record *before,
+			      struct spm_record *after);
+int spm__pool_policy_validate(struct spm__txn *t, const struct spm_record *before,
+			      struct spm_record *after);
+/* tick job: SPM_EVENT_FOLLOW_UP_DUE for leads and customers due at now. */
+int spm__follow_up_remind(struct spm_db *db, spm_time now);
+
+#endif

@@ -1,0 +1,365 @@
+/* Leads: the pool, claims under the policy, release, follow-ups and their
+ * reminders. */
+#include "helpers.h"
+
+static spm_db *db;
+static char path[256];
+static int64_t u_admin, u_a, u_b, u_mgr;
+
+static int64_t add(const char *kind, const char *const *kv)
+{
+	spm_record *r;
+	int64_t id;
+
+	cr_assert_eq(spm_record_new(&r, db, kind), SPM_OK);
+	for (; kv[0]; kv += 2)
+		cr_assert_eq(spm_record_set_from_text(r, kv[0], kv[1]), SPM_OK, "%s.%s: %s", kind,
+			     kv[0], spm_error_message());
+	cr_assert_eq(spm_record_save(db, r), SPM_OK, "%s: %s", kind, spm_error_message());
+	id = spm_record_id(r);
+	spm_record_free(r);
+	return id;
+}
+
+#define ADD(kind, ...) add(kind, (const char *const[]){ __VA_ARGS__, NULL })
+
+static void as(int64_t user)
+{
+	cr_assert_eq(spm_db_set_actor(db, user), SPM_OK);
+}
+
+static void setup(void)
+{
+	temp_db_path(path, sizeof(path));
+	db = open_db(path);
+	as(0);
+	ADD("role", "name", "admin", "scope", "3", "actions", "*");
+	ADD("role", "name", "rep", "scope", "1");
+	ADD("role", "name", "manager", "scope", "2");
+	u_admin = ADD("user", "name", "Ada", "role_id", "1", "active", "true");
+	u_a = ADD("user", "name", "An", "role_id", "2", "active", "true");
+	u_b = ADD("user", "name", "Bo", "role_id", "2", "active", "true");
+	u_mgr = ADD("user", "name", "Mo", "role_id", "3", "active", "true");
+	ADD("team", "name", "T", "manager_id", "4");
+	ADD("membership", "user_id", "2", "team_id", "1", "valid_from", "2026-01-01");
+	ADD("membership", "user_id", "3", "team_id", "1", "valid_from", "2026-01-01");
+}
+
+static void teardown(void)
+{
+	spm_db_close(db);
+}
+
+TestSuite(lead, .init = setup, .fini = teardown);
+
+static const char *field(int64_t id, const char *name)
+{
+	static char buf[4][256];
+	static int n;
+	spm_record *r;
+	const char *s;
+	int64_t actor = spm_db_actor(db);
+
+	n = (n + 1) % 4;
+	as(0);
+	cr_assert_eq(spm_record_get(&r, db, "lead", id), SPM_OK);
+	cr_assert_eq(spm_record_get_as_text(&s, r, name), SPM_OK);
+	snprintf(buf[n], sizeof(buf[n]), "%s", s ? s : "(null)");
+	spm_record_free(r);
+	as(actor);
+	return buf[n];
+}
+
+static int64_t pool_lead(const char *company)
+{
+	int64_t actor = spm_db_actor(db), id;
+
+	as(0);
+	id = ADD("lead", "company", company, "source", "web");
+	as(actor);
+	return id;
+}
+
+Test(lead, a_new_lead_without_owner_is_in_the_pool)
+{
+	int64_t id = pool_lead("Acme");
+
+	cr_assert_str_eq(field(id, "status"), "new");
+	cr_assert_str_eq(field(id, "pooled_at"), "2026-03-01T09:00:00Z");
+	cr_assert_str_eq(field(id, "owner_id"), "(null)");
+	as(u_a);  /* every rep sees the pool */
+	cr_assert_eq(count_records(db, "lead"), 1);
+}
+
+Test(lead, claim_takes_the_lead_and_a_second_claim_loses)
+{
+	int64_t id = pool_lead("Acme");
+	struct { int n; int type; } seen = { 0, 0 };
+
+	as(u_a);
+	cr_assert_eq(spm_lead_claim(db, id), SPM_OK, "%s", spm_error_message());
+	cr_assert_str_eq(field(id, "owner_id"), "2");
+	cr_assert_str_eq(field(id, "status"), "assigned");
+	cr_assert_str_eq(field(id, "assigned_at"), "2026-03-01T09:00:00Z");
+	as(u_b);
+	cr_assert_eq(spm_lead_claim(db, id), SPM_ECONFLICT, "B lost the race");
+	cr_assert_str_eq(spm_error_message(), "lead 1 is not in the pool: someone claimed it");
+	cr_assert_eq(spm_lead_release(db, id, "mine now?"), SPM_ENOTFOUND, "out of B's scope");
+	as(u_mgr);
+	cr_assert_eq(spm_lead_claim(db, id), SPM_ECONFLICT);
+	cr_assert_eq(spm_lead_claim(db, 99), SPM_ENOTFOUND);
+	as(0);
+	cr_assert_eq(spm_lead_claim(db, id), SPM_EPERM);
+	(void)seen;
+}
+
+static int last_event(const spm_event *ev, void *payload)
+{
+	char *buf = payload;
+
+	snprintf(buf, 256, "%s %s %lld %s", spm_event_type_name(ev->type), ev->kind,
+		 (long long)ev->entity_id, ev->payload);
+	return 0;
+}
+
+Test(lead, release_puts_it_back_with_a_reason_and_events)
+{
+	int64_t id = pool_lead("Acme");
+	char ev[256] = "";
+
+	as(u_a);
+	cr_assert_eq(spm_lead_claim(db, id), SPM_OK);
+	cr_assert_eq(spm_lead_release(db, id, ""), SPM_EINVAL);
+	cr_assert_eq(spm_lead_release(db, id, "bad \xff"), SPM_EINVAL);
+	test_clock_now = T0 + 3600;
+	cr_assert_eq(spm_lead_release(db, id, "not my region"), SPM_OK);
+	cr_assert_eq(spm_lead_release(db, id, "again"), SPM_EINVAL);
+	cr_assert_str_eq(spm_error_message(), "lead 1 is already in the pool");
+	cr_assert_str_eq(field(id, "owner_id"), "(null)");
+	cr_assert_str_eq(field(id, "previous_owner_id"), "2");
+	cr_assert_str_eq(field(id, "status"), "new");
+	cr_assert_str_eq(field(id, "release_reason"), "not my region");
+	cr_assert_str_eq(field(id, "pooled_at"), "2026-03-01T10:00:00Z");
+	as(0);
+	cr_assert_eq(spm_outbox_foreach(db, 0, 0, last_event, ev), SPM_OK);
+	cr_assert_str_eq(ev, "lead.released lead 1 {\"previous_owner_id\":2,\"reason\":\"not my region\"}");
+	test_clock_now = T0;
+}
+
+static void policy(const char *const *kv)
+{
+	as(u_admin);
+	add("pool_policy", kv);
+}
+
+#define POLICY(...) policy((const char *const[]){ __VA_ARGS__, NULL })
+
+Test(lead, capacity_counts_open_leads_except_exempt_ones)
+{
+	int64_t l1 = pool_lead("One"), l2 = pool_lead("Two"), l3 = pool_lead("Three");
+	spm_record *r;
+
+	POLICY("max_open", "2", "exempt_rule", "status = 'qualified'");
+	as(u_a);
+	cr_assert_eq(spm_lead_claim(db, l1), SPM_OK);
+	cr_assert_eq(spm_lead_claim(db, l2), SPM_OK);
+	cr_assert_eq(spm_lead_claim(db, l3), SPM_ELIMIT);
+	cr_assert_str_eq(spm_error_message(), "user 2 holds 2 open leads (max_open 2)");
+	cr_assert_str_eq(field(l3, "owner_id"), "(null)");
+	/* a qualified lead does not count */
+	cr_assert_eq(spm_record_get(&r, db, "lead", l1), SPM_OK);
+	cr_assert_eq(spm_record_set_text(r, "status", "qualified"), SPM_OK);
+	cr_assert_eq(spm_record_save(db, r), SPM_OK);
+	spm_record_free(r);
+	cr_assert_eq(spm_lead_claim(db, l3), SPM_OK);
+}
+
+Test(lead, daily_claim_limit_resets_at_midnight_utc)
+{
+	int64_t l1 = pool_lead("One"), l2 = pool_lead("Two");
+
+	POLICY("daily_claims", "1");
+	as(u_a);
+	cr_assert_eq(spm_lead_claim(db, l1), SPM_OK);
+	cr_assert_eq(spm_lead_claim(db, l2), SPM_ELIMIT);
+	cr_assert_str_eq(spm_error_message(), "user 2 made 1 claims today (daily_claims 1)");
+	test_clock_now = T0 + 15 * 3600;  /* 2026-03-02T00:00:00Z */
+	cr_assert_eq(spm_lead_claim(db, l2), SPM_OK);
+	test_clock_now = T0;
+}
+
+Test(lead, cooldown_stops_the_previous_owner_only)
+{
+	int64_t id = pool_lead("Acme");
+
+	POLICY("cooldown_days", "7");
+	as(u_a);
+	cr_assert_eq(spm_lead_claim(db, id), SPM_OK);
+	cr_assert_eq(spm_lead_release(db, id, "no budget"), SPM_OK);
+	test_clock_now = T0 + 7 * 86400 - 1;
+	cr_assert_eq(spm_lead_claim(db, id), SPM_ELIMIT);
+	cr_assert_str_eq(spm_error_message(), "user 2 released lead 1 and may claim it again from "
+			 "2026-03-08T09:00:00Z");
+	test_clock_now = T0 + 7 * 86400;
+	cr_assert_eq(spm_lead_claim(db, id), SPM_OK);
+	test_clock_now = T0;
+}
+
+Test(lead, newly_pooled_leads_are_locked)
+{
+	int64_t id;
+
+	POLICY("lock_hours", "24");
+	id = pool_lead("Acme");
+	as(u_b);
+	cr_assert_eq(spm_lead_claim(db, id), SPM_ELIMIT);
+	cr_assert_str_eq(spm_error_message(), "lead 1 is locked in the pool until 2026-03-02T09:00:00Z");
+	test_clock_now = T0 + 24 * 3600;
+	cr_assert_eq(spm_lead_claim(db, id), SPM_OK);
+	test_clock_now = T0;
+}
+
+Test(lead, policy_is_validated_and_needs_the_pool_action)
+{
+	spm_record *r;
+
+	as(u_mgr);
+	cr_assert_eq(spm_record_new(&r, db, "pool_policy"), SPM_OK);
+	cr_assert_eq(spm_record_set_int(r, "max_open", 5), SPM_OK);
+	cr_assert_eq(spm_record_save(db, r), SPM_EPERM);
+	as(u_admin);
+	cr_assert_eq(spm_record_set_int(r, "max_open", -1), SPM_OK);
+	cr_assert_eq(spm_record_save(db, r), SPM_EINVAL);
+	cr_assert_eq(spm_record_set_int(r, "max_open", 5), SPM_OK);
+	cr_assert_eq(spm_record_set_text(r, "exempt_rule", "status = "), SPM_OK);
+	cr_assert_eq(spm_record_save(db, r), SPM_EINVAL);
+	cr_assert(strncmp(spm_error_message(), "pool_policy.exempt_rule: 1:", 27) == 0, "%s",
+		  spm_error_message());
+	cr_assert_eq(spm_record_set_text(r, "exempt_rule", "nosuch = 1"), SPM_OK);
+	cr_assert_eq(spm_record_save(db, r), SPM_EINVAL);
+	cr_assert_eq(spm_record_set_text(r, "exempt_rule", "company"), SPM_OK);
+	cr_assert_eq(spm_record_save(db, r), SPM_EINVAL);
+	cr_assert_str_eq(spm_error_message(), "pool_policy.exempt_rule must be a condition (true or false)");
+	cr_assert_eq(spm_record_set_text(r, "exempt_rule", "source in ('web', 'fair')"), SPM_OK);
+	cr_assert_eq(spm_record_save(db, r), SPM_OK, "%s", spm_error_message());
+	spm_record_free(r);
+}
+
+Test(lead, status_rules)
+{
+	int64_t id = pool_lead("Acme");
+	spm_record *r;
+
+	as(u_admin);
+	cr_assert_eq(spm_record_get(&r, db, "lead", id), SPM_OK);
+	cr_assert_eq(spm_record_set_text(r, "status", "won"), SPM_OK);
+	cr_assert_eq(spm_record_save(db, r), SPM_EINVAL);
+	cr_assert_eq(spm_record_set_text(r, "status", "disqualified"), SPM_OK);
+	cr_assert_eq(spm_record_save(db, r), SPM_EINVAL);
+	cr_assert_str_eq(spm_error_message(), "a disqualified lead needs disqualify_reason");
+	cr_assert_eq(spm_record_set_text(r, "disqualify_reason", "student project"), SPM_OK);
+	cr_assert_eq(spm_record_save(db, r), SPM_OK);
+	cr_assert_eq(spm_record_set_text(r, "status", "converted"), SPM_OK);
+	cr_assert_eq(spm_record_save(db, r), SPM_OK);
+	cr_assert_eq(spm_record_set_text(r, "status", "new"), SPM_OK);
+	cr_assert_eq(spm_record_save(db, r), SPM_EINVAL);
+	cr_assert_str_eq(spm_error_message(), "lead 1 is converted; its status is final");
+	spm_record_free(r);
+}
+
+Test(lead, a_follow_up_keeps_last_contact_and_next_date)
+{
+	int64_t id = pool_lead("Acme");
+	spm_record *a;
+
+	as(u_a);
+	cr_assert_eq(spm_lead_claim(db, id), SPM_OK);
+	cr_assert_eq(spm_record_new(&a, db, "activity"), SPM_OK);
+	cr_assert_eq(spm_record_set_text(a, "type", "call"), SPM_OK);
+	cr_assert_eq(spm_record_set_time(a, "at", T0 + 600), SPM_OK);
+	cr_assert_eq(spm_record_set_int(a, "lead_id", id), SPM_OK);
+	cr_assert_eq(spm_record_set_from_text(a, "next_follow_up", "2026-03-05"), SPM_OK);
+	cr_assert_eq(spm_record_set_text(a, "content", "interested, call back Thursday"), SPM_OK);
+	cr_assert_eq(spm_record_set_text(a, "attachment_uri", "https://files.example/rec1.mp3"), SPM_OK);
+	cr_assert_eq(spm_record_set_text(a, "attachment_mime", "audio/mpeg"), SPM_OK);
+	cr_assert_eq(spm_record_save(db, a), SPM_OK, "%s", spm_error_message());
+	cr_assert_str_eq(field(id, "last_contact_at"), "2026-03-01T09:10:00Z");
+	cr_assert_str_eq(field(id, "next_follow_up"), "2026-03-05");
+	cr_assert_str_eq(field(id, "status"), "contacted");
+	spm_record_free(a);
+}
+
+Test(lead, follow_ups_are_checked)
+{
+	int64_t id = pool_lead("Acme");
+	spm_record *a;
+
+	as(u_a);
+	cr_assert_eq(spm_record_new(&a, db, "activity"), SPM_OK);
+	cr_assert_eq(spm_record_set_text(a, "type", "fax"), SPM_OK);
+	cr_assert_eq(spm_record_set_time(a, "at", T0), SPM_OK);
+	cr_assert_eq(spm_record_set_int(a, "lead_id", id), SPM_OK);
+	cr_assert_eq(spm_record_save(db, a), SPM_EINVAL);
+	cr_assert_eq(spm_record_set_text(a, "type", "visit"), SPM_OK);
+	cr_assert_eq(spm_record_set_int(a, "customer_id", 1), SPM_OK);
+	cr_assert_eq(spm_record_save(db, a), SPM_EINVAL);
+	cr_assert_eq(spm_record_set_null(a, "customer_id"), SPM_OK);
+	cr_assert_eq(spm_record_set_text(a, "attachment_uri", "no-scheme"), SPM_OK);
+	cr_assert_eq(spm_record_set_text(a, "attachment_mime", "image/png"), SPM_OK);
+	cr_assert_eq(spm_record_save(db, a), SPM_EINVAL);
+	cr_assert_eq(spm_record_set_null(a, "attachment_mime"), SPM_OK);
+	cr_assert_eq(spm_record_set_text(a, "attachment_uri", "s3://bucket/a.png"), SPM_OK);
+	cr_assert_eq(spm_record_save(db, a), SPM_EINVAL);
+	cr_assert_eq(spm_record_set_null(a, "attachment_uri"), SPM_OK);
+	cr_assert_eq(spm_record_set_int(a, "lead_id", 999), SPM_OK);
+	cr_assert_eq(spm_record_save(db, a), SPM_ENOTFOUND);
+	cr_assert_str_eq(spm_error_message(), "activity.lead_id: lead 999 does not exist");
+	cr_assert_eq(spm_record_set_int(a, "lead_id", id), SPM_OK);
+	cr_assert_eq(spm_record_save(db, a), SPM_OK, "a pool lead may be followed up");
+	spm_record_free(a);
+}
+
+struct due { int n; char last[200]; };
+
+static int on_due(const spm_event *ev, void *payload)
+{
+	struct due *d = payload;
+
+	d->n++;
+	snprintf(d->last, sizeof(d->last), "%s %lld %s", ev->kind, (long long)ev->entity_id,
+		 ev->payload);
+	return 0;
+}
+
+Test(lead, tick_raises_a_follow_up_reminder_once_per_date)
+{
+	int64_t id = pool_lead("Acme");
+	spm_record *a;
+	struct due d = { 0, "" };
+
+	as(u_a);
+	cr_assert_eq(spm_lead_claim(db, id), SPM_OK);
+	cr_assert_eq(spm_record_new(&a, db, "activity"), SPM_OK);
+	cr_assert_eq(spm_record_set_text(a, "type", "call"), SPM_OK);
+	cr_assert_eq(spm_record_set_time(a, "at", T0), SPM_OK);
+	cr_assert_eq(spm_record_set_int(a, "lead_id", id), SPM_OK);
+	cr_assert_eq(spm_record_set_from_text(a, "next_follow_up", "2026-03-03"), SPM_OK);
+	cr_assert_eq(spm_record_save(db, a), SPM_OK);
+	cr_assert_eq(spm_listener_add(NULL, db, SPM_EVENT_MASK(SPM_EVENT_FOLLOW_UP_DUE), on_due, &d),
+		     SPM_OK);
+	cr_assert_eq(spm_db_tick(db, T0 + 86400), SPM_OK);          /* 03-02: not yet */
+	cr_assert_eq(d.n, 0);
+	cr_assert_eq(spm_db_tick(db, T0 + 2 * 86400), SPM_OK);      /* 03-03: due */
+	cr_assert_eq(d.n, 1);
+	cr_assert_str_eq(d.last, "lead 1 {\"owner_id\":2,\"next_follow_up\":\"2026-03-03\"}");
+	cr_assert_eq(spm_db_tick(db, T0 + 3 * 86400), SPM_OK);      /* not again */
+	cr_assert_eq(d.n, 1);
+	/* a new follow-up date arms the reminder again */
+	cr_assert_eq(spm_record_save(db, a), SPM_OK);
+	cr_assert_eq(spm_record_set_from_text(a, "next_follow_up", "2026-03-06"), SPM_OK);
+	cr_assert_eq(spm_record_save(db, a), SPM_OK);
+	cr_assert_eq(spm_db_tick(db, T0 + 5 * 86400), SPM_OK);
+	cr_assert_eq(d.n, 2);
+	cr_assert_eq(spm_db_actor(db), u_a, "tick restores the actor");
+	spm_record_free(a);
+}
