@@ -29,6 +29,9 @@ static const char usage_text[] =
 	"  record add KIND FIELD=VALUE...      create a record; print its id\n"
 	"  record get KIND ID                  print a record as JSON\n"
 	"  record list KIND                    print every record of a kind, one JSON per line\n"
+	"  lead claim ID                       the actor claims a lead from the pool\n"
+	"  lead release ID REASON              send a lead back to the pool\n"
+	"  tick                                run the time-driven work due at now\n"
 	"  audit [KIND [ID]]                   print the audit trail, oldest first\n"
 	"  events tail [--after N] [--consumer NAME [--ack]]\n"
 	"                                      print outbox events: seq, type, kind, id, payload;\n"
@@ -456,6 +459,42 @@ static int cmd_events(struct ctx *c, int argc, char **argv)
 	return events_tail(c, argc - 1, argv + 1);
 }
 
+/* ------------------------------------------------------------ leads, tick */
+
+static int cmd_lead(struct ctx *c, int argc, char **argv)
+{
+	int64_t id;
+	int rc;
+
+	if (argc < 2 || (strcmp(argv[0], "claim") == 0 && argc != 2) ||
+	    (strcmp(argv[0], "release") == 0 && argc != 3))
+		return usage("lead needs: claim ID, or release ID REASON", NULL);
+	if (!parse_i64(&id, argv[1]) || id <= 0)
+		return usage("lead: '%s' is not an id", argv[1]);
+	if (strcmp(argv[0], "claim") != 0 && strcmp(argv[0], "release") != 0)
+		return usage("unknown lead subcommand '%s'", argv[0]);
+	if (open_db(c, SPM_OPEN_CREATE))
+		return EXIT_FAIL;
+	if (argv[0][0] == 'c')
+		rc = spm_lead_claim(c->db, id);
+	else
+		rc = spm_lead_release(c->db, id, argv[2]);
+	return rc == SPM_OK ? 0 : fail(argv[0][0] == 'c' ? "lead claim" : "lead release", rc);
+}
+
+static int cmd_tick(struct ctx *c, int argc, char **argv)
+{
+	int rc;
+
+	(void)argv;
+	if (argc != 0)
+		return usage("tick takes no arguments", NULL);
+	if (open_db(c, SPM_OPEN_CREATE))
+		return EXIT_FAIL;
+	rc = spm_db_tick(c->db, spm_db_now(c->db));
+	return rc == SPM_OK ? 0 : fail("tick", rc);
+}
+
 /* ------------------------------------------------------------ main */
 
 int main(int argc, char **argv)
@@ -465,7 +504,8 @@ int main(int argc, char **argv)
 		int (*run)(struct ctx *c, int argc, char **argv);
 	} commands[] = {
 		{ "init", cmd_init }, { "field", cmd_field }, { "record", cmd_record },
-		{ "audit", cmd_audit }, { "events", cmd_events },
+		{ "audit", cmd_audit }, { "events", cmd_events }, { "lead", cmd_lead },
+		{ "tick", cmd_tick },
 	};
 	struct ctx c = { NULL, 0, 0, 0, NULL };
 	int i, status;

@@ -677,6 +677,70 @@ static int db_tick(lua_State *L)
 	return n ? n : push_ok(L);
 }
 
+/* db:scope() -> "own" | "team" | "all" */
+static int db_scope(lua_State *L)
+{
+	static const char *const names[] = { "?", "own", "team", "all" };
+	ldb *d = open_db(L, 1);
+	spm_scope scope;
+	int rc = spm_org_scope(&scope, d->db);
+
+	if (rc != SPM_OK)
+		return push_fail(L, rc);
+	lua_pushstring(L, names[scope >= 1 && scope <= 3 ? scope : 0]);
+	return 1;
+}
+
+/* db:can(action) -> boolean */
+static int db_can(lua_State *L)
+{
+	ldb *d = open_db(L, 1);
+	const char *action = check_cstr(L, 2, "action");
+	int can, rc;
+
+	if (action == NULL)
+		return 3;
+	rc = spm_org_can(&can, d->db, action);
+	if (rc != SPM_OK)
+		return push_fail(L, rc);
+	lua_pushboolean(L, can);
+	return 1;
+}
+
+/* db:claim_lead(id) -> true | nil, msg, code */
+static int db_claim_lead(lua_State *L)
+{
+	ldb *d = open_db(L, 1);
+	lua_Integer id;
+	lua_State *saved;
+	int n;
+
+	if (!check_int(L, 2, &id))
+		return 3;
+	saved = enter(d, L);
+	n = leave(L, d, saved, spm_lead_claim(d->db, id));
+	return n ? n : push_ok(L);
+}
+
+/* db:release_lead(id, reason) -> true | nil, msg, code */
+static int db_release_lead(lua_State *L)
+{
+	ldb *d = open_db(L, 1);
+	lua_Integer id;
+	const char *reason;
+	lua_State *saved;
+	int n;
+
+	if (!check_int(L, 2, &id))
+		return 3;
+	reason = check_cstr(L, 3, "reason");
+	if (reason == NULL)
+		return 3;
+	saved = enter(d, L);
+	n = leave(L, d, saved, spm_lead_release(d->db, id, reason));
+	return n ? n : push_ok(L);
+}
+
 /* db:field_add(kind, name, type, { choices = {…}, label =, required =,
  * indexed =, max_length = }) */
 static int db_field_add(lua_State *L)
@@ -1891,6 +1955,10 @@ static const luaL_Reg db_methods[] = {
 	{ "now", db_now },
 	{ "schema_version", db_schema_version },
 	{ "tick", db_tick },
+	{ "scope", db_scope },
+	{ "can", db_can },
+	{ "claim_lead", db_claim_lead },
+	{ "release_lead", db_release_lead },
 	{ "field_add", db_field_add },
 	{ "field_drop", db_field_drop },
 	{ "fields", db_fields },
@@ -2007,6 +2075,7 @@ static const struct { const char *name; int code; } codes[] = {
 	{ "ECONFLICT", SPM_ECONFLICT }, { "EVERSION", SPM_EVERSION },
 	{ "EOVERFLOW", SPM_EOVERFLOW }, { "ERANGE", SPM_ERANGE },
 	{ "ECURRENCY", SPM_ECURRENCY }, { "EUSER", SPM_EUSER }, { "ECORRUPT", SPM_ECORRUPT },
+	{ "ELIMIT", SPM_ELIMIT },
 	{ "ITEROVER", SPM_ITEROVER },
 };
 

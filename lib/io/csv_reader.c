@@ -510,7 +510,8 @@ static int parse(spm__csv_reader *r, const unsigned char *d, size_t len)
 			size_t room = r->o.max_field_bytes - (r->buf_len - r->field_start);
 
 			/* What does not fit goes through step, which reports it. */
-			
+			if (run > room)
+				run = room;
 			if (run > 1) {
 				if (!reserve(r, run))
 					return r->done_code;

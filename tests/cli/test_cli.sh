@@ -199,5 +199,26 @@ check "record after drop" 0 \
 	'{"kind":"customer","id":1,"seq":8,"fields":{"name":"Acme 有限公司","created_at":200,"updated_at":200,"credit":{"minor":500000,"currency":"CNY"}}}' \
 	"" --db "$db" record get customer 1
 
+# ---------------------------------------------------------------- leads
+
+ldb="$tmp/leads.db"
+check "leads: init" 0 "schema version 3" "" --db "$ldb" init
+check "leads: role" 0 "1" "" --db "$ldb" record add role name=rep scope=1
+check "leads: user An" 0 "1" "" --db "$ldb" record add user name=An role_id=1 active=true
+check "leads: user Bo" 0 "2" "" --db "$ldb" record add user name=Bo role_id=1 active=true
+check "leads: pool lead" 0 "1" "" --db "$ldb" --now 1000 record add lead company=Acme source=web
+check "lead claim" 0 "" "" --db "$ldb" --actor 1 --now 2000 lead claim 1
+check "lead claim lost" 1 "" \
+	"spm: lead claim: lead 1 is not in the pool: someone claimed it (SPM_ECONFLICT)" \
+	--db "$ldb" --actor 2 lead claim 1
+check "lead release needs a reason" 2 "" "$(usage_err "lead needs: claim ID, or release ID REASON")" \
+	--db "$ldb" --actor 1 lead release 1
+check "lead release" 0 "" "" --db "$ldb" --actor 1 --now 3000 lead release 1 "wrong region"
+check "lead after release" 0 \
+	'{"kind":"lead","id":1,"seq":6,"fields":{"company":"Acme","source":"web","status":"new","previous_owner_id":1,"pooled_at":3000,"assigned_at":2000,"released_at":3000,"release_reason":"wrong region","created_at":1000,"updated_at":3000}}' \
+	"" --db "$ldb" record get lead 1
+check "lead bad id" 2 "" "$(usage_err "lead: 'x' is not an id")" --db "$ldb" lead claim x
+check "tick" 0 "" "" --db "$ldb" --now 4000 tick
+
 echo "$pass passed, $fail failed"
 [[ $fail -eq 0 ]]

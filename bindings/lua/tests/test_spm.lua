@@ -535,6 +535,33 @@ end)
 
 ---------------------------------------------------------------- run
 
+test("org scope and lead claims", function()
+  local db <close> = assert(spm.open { actor = 0, clock = function() return T0 end })
+  local function add(kind, fields)
+    local r = assert(db:new(kind))
+    for k, v in pairs(fields) do assert(r:set_text(k, v)) end
+    assert(r:save())
+    return r:id()
+  end
+  add("role", { name = "rep", scope = "1" })
+  add("user", { name = "An", role_id = "1", active = "true" })
+  add("user", { name = "Bo", role_id = "1", active = "true" })
+  local lead = add("lead", { company = "Acme" })
+  eq(db:scope(), "all")
+  assert(db:set_actor(1))
+  eq(db:scope(), "own")
+  eq(db:can("org"), false)
+  assert(db:claim_lead(lead))
+  assert(db:set_actor(2))
+  fails(spm.ECONFLICT, "someone claimed it", db:claim_lead(lead))
+  fails(spm.ENOTFOUND, nil, db:release_lead(lead, "not mine"))
+  assert(db:set_actor(0))
+  add("pool_policy", { max_open = "0" })
+  assert(db:set_actor(1))
+  assert(db:release_lead(lead, "wrong region"))
+  fails(spm.ELIMIT, "max_open 0", db:claim_lead(lead))
+end)
+
 for _, t in ipairs(tests) do
   local ok, err = xpcall(t.fn, debug.traceback)
   if ok then

@@ -38,7 +38,7 @@ __all__ = [
     "Money", "Field", "AuditEntry", "Event", "STOP",
     "SpmError", "Invalid", "NoMemory", "NotFound", "Exists", "StorageError", "Busy",
     "Permission", "Conflict", "VersionError", "Overflow", "RangeError",
-    "CurrencyError", "UserStop", "Corrupt", "Closed",
+    "CurrencyError", "UserStop", "Corrupt", "Limit", "Closed",
     "version", "version_string", "schema_version_supported",
     "money_parse", "money_format", "money_split", "date_parse", "date_format",
 ]
@@ -130,6 +130,10 @@ class Corrupt(SpmError):
     """SPM_ECORRUPT."""
 
 
+class Limit(SpmError):
+    """SPM_ELIMIT: a configured limit refuses it (capacity, daily limit, cooldown, lock)."""
+
+
 class Closed(Invalid):
     """The handle (or its Database) is closed."""
 
@@ -142,7 +146,7 @@ _CLASSES = {
     _c.EEXISTS: Exists, _c.ESTORAGE: StorageError, _c.EBUSY: Busy,
     _c.EPERM: Permission, _c.ECONFLICT: Conflict, _c.EVERSION: VersionError,
     _c.EOVERFLOW: Overflow, _c.ERANGE: RangeError, _c.ECURRENCY: CurrencyError,
-    _c.EUSER: UserStop, _c.ECORRUPT: Corrupt,
+    _c.EUSER: UserStop, _c.ECORRUPT: Corrupt, _c.ELIMIT: Limit,
 }
 
 
@@ -518,6 +522,53 @@ class Database:
     def tick(self, now):
         """Runs the time-driven work due at now (UTC seconds)."""
         self._finish(_lib.spm_db_tick(self._p, _int64(now, "now")))
+
+    # org
+    def scope(self):
+        """The acting user's data scope: "own", "team" or "all"."""
+        out = c_int()
+        self._finish(_lib.spm_org_scope(byref(out), self._p))
+        return {1: "own", 2: "team", 3: "all"}[out.value]
+
+    def can(self, action):
+        """Whether the acting user's role grants an action ("org", "schema", "pool", …)."""
+        out = c_int()
+        self._finish(_lib.spm_org_can(byref(out), self._p, _b(action, "action")))
+        return bool(out.value)
+
+    def visible(self, kind, id):
+        """Whether the acting user may see a record."""
+        out = c_int()
+        self._finish(_lib.spm_org_visible(byref(out), self._p, _b(kind, "kind"),
+                                          _int64(id, "id")))
+        return bool(out.value)
+
+    def team_of(self, user, on):
+        """The team a user was in on a date (datetime.date), or None."""
+        out = c_int64()
+        rc = _lib.spm_org_team_of(byref(out), self._p, _int64(user, "user"),
+                                  _date_to_days(on))
+        if rc == _c.ENOTFOUND:
+            self._finish(0)
+            return None
+        self._finish(rc)
+        return out.value
+
+    def available(self, user, on):
+        """Whether a user is active and not on leave on a date."""
+        out = c_int()
+        self._finish(_lib.spm_org_available(byref(out), self._p, _int64(user, "user"),
+                                            _date_to_days(on)))
+        return bool(out.value)
+
+    # leads
+    def claim_lead(self, lead):
+        """The acting user claims a lead from the pool (spm.Conflict when it is taken)."""
+        self._finish(_lib.spm_lead_claim(self._p, _int64(lead, "lead")))
+
+    def release_lead(self, lead, reason):
+        """Sends a lead back to the pool with a reason."""
+        self._finish(_lib.spm_lead_release(self._p, _int64(lead, "lead"), _b(reason, "reason")))
 
     # schema
     def add_field(self, kind, name, type, *, choices=None, label=None, required=False,

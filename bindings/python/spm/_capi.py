@@ -27,6 +27,7 @@ ERANGE = -12
 ECURRENCY = -13
 EUSER = -14
 ECORRUPT = -15
+ELIMIT = -16
 ITEROVER = -31
 
 OPEN_CREATE = 0x1
@@ -171,6 +172,15 @@ _PROTOS = {
     "spm_db_schema_version": (c_int, [POINTER(c_int), P]),
     "spm_schema_version_supported": (c_int, []),
     "spm_db_tick": (c_int, [P, c_int64]),
+    # org.h
+    "spm_org_scope": (c_int, [POINTER(c_int), P]),
+    "spm_org_can": (c_int, [POINTER(c_int), P, c_char_p]),
+    "spm_org_visible": (c_int, [POINTER(c_int), P, c_char_p, c_int64]),
+    "spm_org_team_of": (c_int, [POINTER(c_int64), P, c_int64, c_int32]),
+    "spm_org_available": (c_int, [POINTER(c_int), P, c_int64, c_int32]),
+    # lead.h
+    "spm_lead_claim": (c_int, [P, c_int64]),
+    "spm_lead_release": (c_int, [P, c_int64, c_char_p]),
     # schema.h
     "spm_field_options_init": (c_int, [POINTER(FieldOptions), c_uint]),
     "spm_field_add": (c_int, [P, c_char_p, c_char_p, c_int, POINTER(FieldOptions)]),

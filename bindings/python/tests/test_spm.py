@@ -588,5 +588,64 @@ class EventsTest(unittest.TestCase):
             self.db.consumer("x" * 64).position
 
 
+class OrgAndLeadsTest(unittest.TestCase):
+    def setUp(self):
+        self.db = spm.open(":memory:", actor=0, clock=lambda: T0)
+        db = self.db
+        db.new_record("role", name="admin", scope=3, actions="*").save()
+        db.new_record("role", name="rep", scope=1).save()
+        db.new_record("user", name="Ada", role_id=1, active=True).save()
+        db.new_record("user", name="An", role_id=2, active=True).save()
+        db.new_record("user", name="Bo", role_id=2, active=True).save()
+        db.new_record("team", name="North").save()
+        db.new_record("membership", user_id=2, team_id=1,
+                      valid_from=datetime.date(2026, 1, 1)).save()
+        self.lead = db.new_record("lead", company="Acme", source="web")
+        self.lead.save()
+
+    def tearDown(self):
+        self.db.close()
+
+    def test_scope_actions_and_teams(self):
+        db = self.db
+        self.assertEqual(db.scope(), "all")
+        db.actor = 2
+        self.assertEqual(db.scope(), "own")
+        self.assertFalse(db.can("org"))
+        self.assertEqual(db.team_of(2, datetime.date(2026, 2, 1)), 1)
+        self.assertIsNone(db.team_of(2, datetime.date(2025, 12, 31)))
+        self.assertTrue(db.available(3, datetime.date(2026, 2, 1)))
+        db.actor = 99
+        with self.assertRaises(spm.Permission) as cm:
+            db.scope()
+        self.assertEqual(str(cm.exception), "actor 99 is not a user")
+
+    def test_claim_release_and_visibility(self):
+        db = self.db
+        db.actor = 2
+        db.claim_lead(self.lead.id)
+        db.actor = 3
+        self.assertFalse(db.visible("lead", self.lead.id))
+        with self.assertRaises(spm.Conflict):
+            db.claim_lead(self.lead.id)
+        with self.assertRaises(spm.NotFound):
+            db.release_lead(self.lead.id, "not mine")
+        db.actor = 2
+        db.release_lead(self.lead.id, "wrong region")
+        lead = db.get("lead", self.lead.id)
+        self.assertIsNone(lead["owner_id"])
+        self.assertEqual(lead["previous_owner_id"], 2)
+        self.assertEqual(lead["release_reason"], "wrong region")
+
+    def test_pool_limits_raise_limit(self):
+        db = self.db
+        db.new_record("pool_policy", max_open=0).save()
+        db.actor = 2
+        with self.assertRaises(spm.Limit) as cm:
+            db.claim_lead(self.lead.id)
+        self.assertEqual(cm.exception.code, -16)
+        self.assertEqual(str(cm.exception), "user 2 holds 0 open leads (max_open 0)")
+
+
 if __name__ == "__main__":
     unittest.main()
