@@ -401,3 +401,74 @@ Test(org, roles_are_validated)
 	cr_assert_eq(spm_record_save(db, r), SPM_ENOTFOUND);
 	spm_record_free(r);
 }
+
+struct handover_seen {
+	int n;
+	char last[160];
+};
+
+static int last_handover(const spm_event *e, void *payload)
+{
+	struct handover_seen *h = payload;
+
+	if (e->type != SPM_EVENT_HANDOVER)
+		return 0;
+	h->n++;
+	snprintf(h->last, sizeof(h->last), "%s %lld %s", e->kind, (long long)e->entity_id,
+		 e->payload);
+	return 0;
+}
+
+Test(org, handover_moves_open_leads_and_customers_in_one_change)
+{
+	spm_record *r;
+	size_t moved = 99;
+	int64_t l_open, l_done;
+	struct handover_seen ev = { 0, "" };
+
+	as(0);
+	l_open = ADD("lead", "company", "Open", "owner_id", num(u_rep_a));
+	l_done = ADD("lead", "company", "Done", "owner_id", num(u_rep_a), "status", "converted");
+	as(u_rep_a);
+	cr_assert_eq(spm_org_handover(&moved, db, u_rep_a, u_rep_c, "An leaves"), SPM_EPERM);
+	as(u_north_mgr);
+	cr_assert_eq(spm_org_handover(&moved, db, u_rep_a, u_rep_b, "An leaves"), SPM_EPERM,
+		     "B is outside the north subtree");
+	cr_assert_eq(count_records(db, "customer"), 3);
+	cr_assert_eq(spm_org_handover(&moved, db, u_rep_a, u_rep_a, "x"), SPM_EINVAL);
+	cr_assert_eq(spm_org_handover(&moved, db, u_rep_a, 77, "x"), SPM_ENOTFOUND);
+	cr_assert_eq(spm_org_handover(&moved, db, u_rep_a, u_rep_c, ""), SPM_EINVAL);
+	cr_assert_eq(spm_org_handover(&moved, db, u_rep_a, u_rep_c, "An leaves"), SPM_OK,
+		     "%s", spm_error_message());
+	cr_assert_eq(moved, 2, "the open lead and A's customer");
+	as(0);
+	cr_assert_eq(spm_record_get(&r, db, "customer", c_a), SPM_OK);
+	{
+		int64_t owner;
+		cr_assert_eq(spm_record_get_int(&owner, r, "owner_id"), SPM_OK);
+		cr_assert_eq(owner, u_rep_c);
+	}
+	spm_record_free(r);
+	cr_assert_eq(spm_record_get(&r, db, "lead", l_open), SPM_OK);
+	{
+		int64_t owner;
+		cr_assert_eq(spm_record_get_int(&owner, r, "owner_id"), SPM_OK);
+		cr_assert_eq(owner, u_rep_c);
+	}
+	spm_record_free(r);
+	cr_assert_eq(spm_record_get(&r, db, "lead", l_done), SPM_OK);
+	{
+		int64_t owner;
+		cr_assert_eq(spm_record_get_int(&owner, r, "owner_id"), SPM_OK);
+		cr_assert_eq(owner, u_rep_a, "converted leads stay");
+	}
+	spm_record_free(r);
+	cr_assert_eq(spm_outbox_foreach(db, 0, 0, last_handover, &ev), SPM_OK);
+	cr_assert_eq(ev.n, 1);
+	cr_assert_str_eq(ev.last, "user 3 {\"to\":5,\"moved\":2}");
+	/* to the pool: leads get the reason, nothing of A's is left */
+	cr_assert_eq(spm_org_handover(&moved, db, u_rep_c, 0, "team dissolved"), SPM_OK);
+	cr_assert_eq(moved, 3);
+	cr_assert_eq(spm_org_handover(&moved, db, u_rep_c, 0, "again"), SPM_OK);
+	cr_assert_eq(moved, 0);
+}

@@ -24,7 +24,8 @@ typedef enum spm_event_type {
 	SPM_EVENT_FIELD_DROPPED = 5,  /**< a custom field was dropped; entity_id 0 */
 	SPM_EVENT_LEAD_CLAIMED = 6,   /**< a lead left the pool to a user; payload: user */
 	SPM_EVENT_LEAD_RELEASED = 7,  /**< a lead went back to the pool; payload: previous owner, reason */
-	SPM_EVENT_FOLLOW_UP_DUE = 8   /**< a lead's or customer's next follow-up date has come; payload: owner, date */
+	SPM_EVENT_FOLLOW_UP_DUE = 8,  /**< a lead's or customer's next follow-up date has come; payload: owner, date */
+	SPM_EVENT_HANDOVER = 9        /**< a user's leads and customers moved (kind "user", the user who left); payload: to, moved */
 } spm_event_type;
 
 /** @brief The mask bit of one event type, for spm_listener_add(). */

@@ -79,6 +79,25 @@ SPM_API int spm_org_team_of(int64_t *out, spm_db *db, int64_t user, spm_date on)
  */
 SPM_API int spm_org_available(int *out, spm_db *db, int64_t user, spm_date on);
 
+/**
+ * @brief Hands a user's work over when they leave: every open lead (not
+ * converted or disqualified) and every customer they own moves to another
+ * user, or to the pool when to is 0, in one transaction. Each move is an
+ * owner change with its audit entry and record.updated event (leads sent to
+ * the pool carry the reason as release_reason); one SPM_EVENT_HANDOVER event
+ * and an audit entry on the user record name the reason. The acting user
+ * needs both users' records in scope (a manager for their subtree).
+ * @param[out] out_moved how many records moved; may be NULL
+ * @param from the user who leaves
+ * @param to the user who takes over, or 0 for the pool
+ * @param reason 1..500 bytes of UTF-8
+ * @return SPM_OK (also when nothing was to move); SPM_EINVAL (bad reason,
+ *         from = to); SPM_ENOTFOUND (no such user); SPM_EPERM (a record
+ *         would go outside the actor's scope; nothing moved); SPM_ESTORAGE; SPM_ENOMEM.
+ */
+SPM_API int spm_org_handover(size_t *out_moved, spm_db *db, int64_t from, int64_t to,
+			     const char *reason);
+
 SPM_END_DECLS
 
 #endif

@@ -25,5 +25,6 @@
 #include "events.h"
 #include "org.h"
 #include "lead.h"
+#include "csv.h"
 
 #endif
