@@ -143,10 +143,11 @@ Test(fields, listing_shows_core_then_custom_fields)
 	memset(&l, 0, sizeof(l));
 	cr_assert_eq(spm_field_foreach(db, NULL, collect, &l), SPM_OK);
 	/* customer 10, contact 6, role 5, user 8, team 5, membership 6, lead 20,
-	 * activity 11, pool_policy 7 */
-	cr_assert_eq(l.n, 78);
+	 * activity 11, pool_policy 7, reclaim_rule 9 */
+	cr_assert_eq(l.n, 87);
 	cr_assert_str_eq(l.names[10], "contact.customer_id");
 	cr_assert_str_eq(l.names[77], "pool_policy.updated_at");
+	cr_assert_str_eq(l.names[86], "reclaim_rule.updated_at");
 	cr_assert_eq(spm_field_foreach(db, "nope", collect, &l), SPM_ENOTFOUND);
 }
 
@@ -303,5 +304,5 @@ Test(fields, kinds_exclude_system_kinds)
 
 	cr_assert_eq(spm_kind_foreach(db, kinds_cb, buf), SPM_OK);
 	cr_assert_str_eq(buf, "customer,contact,role,user,team,membership,lead,activity,"
-			 "pool_policy,");
+			 "pool_policy,reclaim_rule,");
 }

@@ -363,3 +363,150 @@ Test(lead, tick_raises_a_follow_up_reminder_once_per_date)
 	cr_assert_eq(spm_db_actor(db), u_a, "tick restores the actor");
 	spm_record_free(a);
 }
+
+struct tl {
+	int n;
+	char lines[16][200];
+};
+
+static int on_reclaim(const spm_event *ev, void *payload)
+{
+	struct tl *t = payload;
+
+	if (t->n < 16)
+		snprintf(t->lines[t->n], sizeof(t->lines[0]), "%s %s %lld %s",
+			 spm_event_type_name(ev->type), ev->kind, (long long)ev->entity_id,
+			 ev->payload);
+	t->n++;
+	return 0;
+}
+
+static void rule_3_5_7(void)
+{
+	as(u_admin);
+	ADD("reclaim_rule", "name", "untouched", "target", "lead", "basis", "no_follow_up",
+	    "reclaim_days", "7", "remind_owner_days", "3", "remind_manager_days", "5");
+}
+
+Test(lead, reclaim_timeline_warns_owner_day_3_manager_day_5_reclaims_day_7)
+{
+	int64_t id = pool_lead("Acme");
+	struct tl t = { 0, { "" } };
+
+	rule_3_5_7();
+	as(u_a);
+	cr_assert_eq(spm_lead_claim(db, id), SPM_OK);
+	cr_assert_eq(spm_listener_add(NULL, db, SPM_EVENT_MASK(SPM_EVENT_RECLAIM_WARNING) |
+				      SPM_EVENT_MASK(SPM_EVENT_RECLAIMED), on_reclaim, &t), SPM_OK);
+	cr_assert_eq(spm_db_tick(db, T0 + 2 * 86400), SPM_OK);
+	cr_assert_eq(t.n, 0);
+	cr_assert_eq(spm_db_tick(db, T0 + 3 * 86400), SPM_OK);
+	cr_assert_eq(t.n, 1);
+	cr_assert_str_eq(t.lines[0], "reclaim.warning lead 1 {\"rule\":1,\"level\":\"owner\","
+			 "\"owner_id\":2,\"notify\":2,\"days_left\":4}");
+	cr_assert_eq(spm_db_tick(db, T0 + 4 * 86400), SPM_OK);
+	cr_assert_eq(t.n, 1, "a warning is raised once");
+	cr_assert_eq(spm_db_tick(db, T0 + 5 * 86400), SPM_OK);
+	cr_assert_eq(t.n, 2);
+	cr_assert_str_eq(t.lines[1], "reclaim.warning lead 1 {\"rule\":1,\"level\":\"manager\","
+			 "\"owner_id\":2,\"notify\":4,\"days_left\":2}");
+	cr_assert_eq(spm_db_tick(db, T0 + 7 * 86400), SPM_OK);
+	cr_assert_eq(t.n, 3);
+	cr_assert_str_eq(t.lines[2], "reclaimed lead 1 {\"rule\":1,\"previous_owner_id\":2,\"days\":7}");
+	cr_assert_str_eq(field(id, "owner_id"), "(null)");
+	cr_assert_str_eq(field(id, "previous_owner_id"), "2");
+	cr_assert_str_eq(field(id, "release_reason"), "reclaimed by rule 1 (untouched)");
+	cr_assert_str_eq(field(id, "pooled_at"), "2026-03-08T09:00:00Z");
+	cr_assert_eq(spm_db_tick(db, T0 + 8 * 86400), SPM_OK);
+	cr_assert_eq(t.n, 3, "nothing more once it is back in the pool");
+}
+
+Test(lead, a_follow_up_restarts_the_reclaim_clock)
+{
+	int64_t id = pool_lead("Acme");
+	struct tl t = { 0, { "" } };
+	spm_record *a;
+
+	rule_3_5_7();
+	as(u_a);
+	cr_assert_eq(spm_lead_claim(db, id), SPM_OK);
+	cr_assert_eq(spm_listener_add(NULL, db, SPM_EVENT_MASK_ALL, on_reclaim, &t), SPM_OK);
+	cr_assert_eq(spm_db_tick(db, T0 + 3 * 86400), SPM_OK);
+	cr_assert_eq(t.n, 1);
+	test_clock_now = T0 + 4 * 86400;
+	cr_assert_eq(spm_record_new(&a, db, "activity"), SPM_OK);
+	cr_assert_eq(spm_record_set_text(a, "type", "visit"), SPM_OK);
+	cr_assert_eq(spm_record_set_time(a, "at", T0 + 4 * 86400), SPM_OK);
+	cr_assert_eq(spm_record_set_int(a, "lead_id", id), SPM_OK);
+	cr_assert_eq(spm_record_save(db, a), SPM_OK);
+	spm_record_free(a);
+	t.n = 0;
+	cr_assert_eq(spm_db_tick(db, T0 + 6 * 86400), SPM_OK);   /* 2 days after the visit */
+	cr_assert_eq(t.n, 0);
+	cr_assert_eq(spm_db_tick(db, T0 + 7 * 86400), SPM_OK);   /* 3 days after: owner again */
+	cr_assert_eq(t.n, 1);
+	cr_assert_eq(spm_db_tick(db, T0 + 10 * 86400), SPM_OK);  /* 6 days: manager */
+	cr_assert_eq(t.n, 2);
+	cr_assert_str_eq(field(id, "owner_id"), "2");
+	cr_assert_eq(spm_db_tick(db, T0 + 11 * 86400), SPM_OK);  /* 7 days: reclaimed */
+	cr_assert_str_eq(field(id, "owner_id"), "(null)");
+	test_clock_now = T0;
+}
+
+Test(lead, not_converted_rule_and_customers_and_validation)
+{
+	int64_t id = pool_lead("Acme");
+	spm_record *r;
+	int64_t c;
+
+	as(u_admin);
+	ADD("reclaim_rule", "name", "slow", "target", "lead", "basis", "not_converted",
+	    "reclaim_days", "30");
+	ADD("reclaim_rule", "name", "idle customers", "target", "customer", "basis",
+	    "no_follow_up", "reclaim_days", "90", "active", "true");
+	c = ADD("customer", "name", "Quiet Ltd", "owner_id", "3");
+	as(u_a);
+	cr_assert_eq(spm_lead_claim(db, id), SPM_OK);
+	cr_assert_eq(spm_db_tick(db, T0 + 29 * 86400), SPM_OK);
+	cr_assert_str_eq(field(id, "owner_id"), "2");
+	cr_assert_eq(spm_db_tick(db, T0 + 30 * 86400), SPM_OK);
+	cr_assert_str_eq(field(id, "owner_id"), "(null)");
+	cr_assert_eq(spm_db_tick(db, T0 + 90 * 86400), SPM_OK);
+	as(0);
+	cr_assert_eq(spm_record_get(&r, db, "customer", c), SPM_OK);
+	{
+		int is_null;
+		cr_assert_eq(spm_record_is_null(&is_null, r, "owner_id"), SPM_OK);
+		cr_assert_eq(is_null, 1, "the customer went back to the pool");
+	}
+	spm_record_free(r);
+	/* bad rules */
+	as(u_admin);
+	cr_assert_eq(spm_record_new(&r, db, "reclaim_rule"), SPM_OK);
+	cr_assert_eq(spm_record_set_text(r, "name", "x"), SPM_OK);
+	cr_assert_eq(spm_record_set_text(r, "target", "opportunity"), SPM_OK);
+	cr_assert_eq(spm_record_set_text(r, "basis", "no_follow_up"), SPM_OK);
+	cr_assert_eq(spm_record_set_int(r, "reclaim_days", 7), SPM_OK);
+	cr_assert_eq(spm_record_save(db, r), SPM_EINVAL);
+	cr_assert_eq(spm_record_set_text(r, "target", "customer"), SPM_OK);
+	cr_assert_eq(spm_record_set_text(r, "basis", "not_converted"), SPM_OK);
+	cr_assert_eq(spm_record_save(db, r), SPM_EINVAL);
+	cr_assert_str_eq(spm_error_message(), "reclaim_rule: only leads are converted");
+	cr_assert_eq(spm_record_set_text(r, "basis", "no_follow_up"), SPM_OK);
+	cr_assert_eq(spm_record_set_int(r, "remind_owner_days", 7), SPM_OK);
+	cr_assert_eq(spm_record_save(db, r), SPM_EINVAL);
+	cr_assert_eq(spm_record_set_int(r, "remind_owner_days", 6), SPM_OK);
+	cr_assert_eq(spm_record_set_int(r, "reclaim_days", 0), SPM_OK);
+	cr_assert_eq(spm_record_save(db, r), SPM_EINVAL);
+	cr_assert_eq(spm_record_set_int(r, "reclaim_days", 7), SPM_OK);
+	cr_assert_eq(spm_record_save(db, r), SPM_OK);
+	spm_record_free(r);
+	as(u_mgr);
+	cr_assert_eq(spm_record_new(&r, db, "reclaim_rule"), SPM_OK);
+	cr_assert_eq(spm_record_set_text(r, "name", "y"), SPM_OK);
+	cr_assert_eq(spm_record_set_text(r, "target", "lead"), SPM_OK);
+	cr_assert_eq(spm_record_set_text(r, "basis", "no_follow_up"), SPM_OK);
+	cr_assert_eq(spm_record_set_int(r, "reclaim_days", 7), SPM_OK);
+	cr_assert_eq(spm_record_save(db, r), SPM_EPERM, "rules need the pool action");
+	spm_record_free(r);
+}

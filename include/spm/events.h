@@ -25,7 +25,9 @@ typedef enum spm_event_type {
 	SPM_EVENT_LEAD_CLAIMED = 6,   /**< a lead left the pool to a user; payload: user */
 	SPM_EVENT_LEAD_RELEASED = 7,  /**< a lead went back to the pool; payload: previous owner, reason */
 	SPM_EVENT_FOLLOW_UP_DUE = 8,  /**< a lead's or customer's next follow-up date has come; payload: owner, date */
-	SPM_EVENT_HANDOVER = 9        /**< a user's leads and customers moved (kind "user", the user who left); payload: to, moved */
+	SPM_EVENT_HANDOVER = 9,       /**< a user's leads and customers moved (kind "user", the user who left); payload: to, moved */
+	SPM_EVENT_RECLAIM_WARNING = 10, /**< a lead or customer will be reclaimed; payload: rule, level (owner or manager), who to tell, days left */
+	SPM_EVENT_RECLAIMED = 11      /**< a reclaim rule sent a lead or customer back to the pool; payload: rule, previous owner, days */
 } spm_event_type;
 
 /** @brief The mask bit of one event type, for spm_listener_add(). */

@@ -165,6 +165,25 @@ static const struct spm__core_field pool_policy_fields[] = {
 	{ "updated_at", SPM_FIELD_TIME, RO, 3, 0 },
 };
 
+static const struct spm__core_field reclaim_rule_fields[] = {
+	{ "name", SPM_FIELD_TEXT, RQ, 3, 200 },
+	{ "target", SPM_FIELD_TEXT, RQ, 3, 20 },
+	{ "basis", SPM_FIELD_TEXT, RQ, 3, 20 },
+	{ "reclaim_days", SPM_FIELD_INTEGER, RQ, 3, 0 },
+	{ "remind_owner_days", SPM_FIELD_INTEGER, 0, 3, 0 },
+	{ "remind_manager_days", SPM_FIELD_INTEGER, 0, 3, 0 },
+	{ "active", SPM_FIELD_BOOLEAN, 0, 3, 0 },
+	{ "created_at", SPM_FIELD_TIME, RO, 3, 0 },
+	{ "updated_at", SPM_FIELD_TIME, RO, 3, 0 },
+};
+
+static const struct spm__core_field reclaim_note_fields[] = {
+	{ "rule_id", SPM_FIELD_INTEGER, IX, 3, 0 },
+	{ "entity_id", SPM_FIELD_INTEGER, IX, 3, 0 },
+	{ "anchor", SPM_FIELD_TIME, 0, 3, 0 },
+	{ "level", SPM_FIELD_INTEGER, 0, 3, 0 },
+};
+
 #define SYS(name, f) { name, 1, SPM_KIND_SYSTEM, f, N(f), NULL, NULL, NULL, NULL, NULL, NULL }
 
 const struct spm__kind_def spm__kind_defs[] = {
@@ -175,6 +194,8 @@ const struct spm__kind_def spm__kind_defs[] = {
 	SYS(SPM__KIND_IDEM, idem_fields),
 	{ SPM__KIND_CLAIM, 3, SPM_KIND_SYSTEM, claim_fields, N(claim_fields), NULL, NULL, NULL,
 	  NULL, NULL, NULL },
+	{ SPM__KIND_RECLAIM_NOTE, 3, SPM_KIND_SYSTEM, reclaim_note_fields, N(reclaim_note_fields),
+	  NULL, NULL, NULL, NULL, NULL, NULL },
 	{ "customer", 1, 0, customer_fields, N(customer_fields), "owner_id", NULL, NULL, NULL,
 	  NULL, NULL },
 	{ "contact", 2, 0, contact_fields, N(contact_fields), NULL, "customer_id", "customer",
@@ -193,6 +214,8 @@ const struct spm__kind_def spm__kind_defs[] = {
 	  spm__activity_validate, spm__activity_after_write },
 	{ "pool_policy", 3, 0, pool_policy_fields, N(pool_policy_fields), NULL, NULL, NULL,
 	  SPM_ACTION_POOL, spm__pool_policy_validate, NULL },
+	{ "reclaim_rule", 3, 0, reclaim_rule_fields, N(reclaim_rule_fields), NULL, NULL, NULL,
+	  SPM_ACTION_POOL, spm__reclaim_rule_validate, NULL },
 };
 
 const size_t spm__kind_def_count = N(spm__kind_defs);

@@ -61,6 +61,7 @@ enum { SPM__EVENT_SEQ, SPM__EVENT_AT, SPM__EVENT_ACTOR, SPM__EVENT_TYPE, SPM__EV
 enum { SPM__CONSUMER_NAME, SPM__CONSUMER_POSITION };
 enum { SPM__IDEM_KEY, SPM__IDEM_HASH, SPM__IDEM_AT, SPM__IDEM_IDS };
 enum { SPM__CLAIM_LEAD, SPM__CLAIM_USER, SPM__CLAIM_AT };
+enum { SPM__NOTE_RULE, SPM__NOTE_ENTITY, SPM__NOTE_ANCHOR, SPM__NOTE_LEVEL };
 
 #define SPM__KIND_FIELD "_field"
 #define SPM__KIND_AUDIT "_audit"
@@ -68,6 +69,7 @@ enum { SPM__CLAIM_LEAD, SPM__CLAIM_USER, SPM__CLAIM_AT };
 #define SPM__KIND_CONSUMER "_consumer"
 #define SPM__KIND_IDEM "_idem"
 #define SPM__KIND_CLAIM "_claim"
+#define SPM__KIND_RECLAIM_NOTE "_reclaim_note"
 /* The counter of change sequences (storage next_id). */
 #define SPM__COUNTER_SEQ "_seq"
 

@@ -7,6 +7,7 @@ typedef int (*tick_job)(spm_db *db, spm_time now);
 static const tick_job jobs[] = {
 	spm__idem_expire,
 	spm__follow_up_remind,
+	spm__reclaim_run,
 };
 
 int spm__tick_run(spm_db *db, spm_time now)

@@ -16,6 +16,10 @@ int spm__activity_after_write(struct spm__txn *t, const struct spm_record *befor
 			      struct spm_record *after);
 int spm__pool_policy_validate(struct spm__txn *t, const struct spm_record *before,
 			      struct spm_record *after);
+int spm__reclaim_rule_validate(struct spm__txn *t, const struct spm_record *before,
+			       struct spm_record *after);
+/* tick job: the reclaim rules — warnings, then back to the pool. */
+int spm__reclaim_run(struct spm_db *db, spm_time now);
 /* tick job: SPM_EVENT_FOLLOW_UP_DUE for leads and customers due at now. */
 int spm__follow_up_remind(struct spm_db *db, spm_time now);
 
