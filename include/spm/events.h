@@ -27,7 +27,8 @@ typedef enum spm_event_type {
 	SPM_EVENT_FOLLOW_UP_DUE = 8,  /**< a lead's or customer's next follow-up date has come; payload: owner, date */
 	SPM_EVENT_HANDOVER = 9,       /**< a user's leads and customers moved (kind "user", the user who left); payload: to, moved */
 	SPM_EVENT_RECLAIM_WARNING = 10, /**< a lead or customer will be reclaimed; payload: rule, level (owner or manager), who to tell, days left */
-	SPM_EVENT_RECLAIMED = 11      /**< a reclaim rule sent a lead or customer back to the pool; payload: rule, previous owner, days */
+	SPM_EVENT_RECLAIMED = 11,     /**< a reclaim rule sent a lead or customer back to the pool; payload: rule, previous owner, days */
+	SPM_EVENT_LEAD_CONVERTED = 12 /**< a lead became a customer (and contact); payload: customer_id, contact_id */
 } spm_event_type;
 
 /** @brief The mask bit of one event type, for spm_listener_add(). */

@@ -26,5 +26,6 @@
 #include "org.h"
 #include "lead.h"
 #include "csv.h"
+#include "customer.h"
 
 #endif

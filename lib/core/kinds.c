@@ -5,6 +5,7 @@
 #include "spm/sys/storage.h"
 #include "domain/org.h"
 #include "domain/lead.h"
+#include "domain/customer.h"
 
 #define N(a) (sizeof(a) / sizeof((a)[0]))
 #define RO SPM_FIELD_READONLY
@@ -65,6 +66,9 @@ static const struct spm__core_field customer_fields[] = {
 	{ "last_contact_at", SPM_FIELD_TIME, RO, 3, 0 },
 	{ "next_follow_up", SPM_FIELD_DATE, IX, 3, 0 },
 	{ "follow_up_reminded", SPM_FIELD_DATE, RO, 3, 0 },
+	{ "lifecycle", SPM_FIELD_TEXT, IX, 3, 20 },
+	{ "level", SPM_FIELD_TEXT, IX, 3, 20 },
+	{ "level_manual", SPM_FIELD_BOOLEAN, 0, 3, 0 },
 };
 
 static const struct spm__core_field contact_fields[] = {
@@ -137,6 +141,15 @@ static const struct spm__core_field lead_fields[] = {
 	{ "last_contact_at", SPM_FIELD_TIME, RO, 3, 0 },
 	{ "next_follow_up", SPM_FIELD_DATE, IX, 3, 0 },
 	{ "follow_up_reminded", SPM_FIELD_DATE, RO, 3, 0 },
+	{ "converted_customer_id", SPM_FIELD_INTEGER, RO, 3, 0 },
+	{ "created_at", SPM_FIELD_TIME, RO, 3, 0 },
+	{ "updated_at", SPM_FIELD_TIME, RO, 3, 0 },
+};
+
+static const struct spm__core_field grading_rule_fields[] = {
+	{ "position", SPM_FIELD_INTEGER, RQ, 3, 0 },
+	{ "condition", SPM_FIELD_TEXT, RQ, 3, 4096 },
+	{ "level", SPM_FIELD_TEXT, RQ, 3, 20 },
 	{ "created_at", SPM_FIELD_TIME, RO, 3, 0 },
 	{ "updated_at", SPM_FIELD_TIME, RO, 3, 0 },
 };
@@ -197,7 +210,7 @@ const struct spm__kind_def spm__kind_defs[] = {
 	{ SPM__KIND_RECLAIM_NOTE, 3, SPM_KIND_SYSTEM, reclaim_note_fields, N(reclaim_note_fields),
 	  NULL, NULL, NULL, NULL, NULL, NULL },
 	{ "customer", 1, 0, customer_fields, N(customer_fields), "owner_id", NULL, NULL, NULL,
-	  NULL, NULL },
+	  spm__customer_validate, NULL },
 	{ "contact", 2, 0, contact_fields, N(contact_fields), NULL, "customer_id", "customer",
 	  NULL, spm__org_validate_parent, NULL },
 	{ "role", 3, 0, role_fields, N(role_fields), NULL, NULL, NULL, SPM_ACTION_ORG,
@@ -214,6 +227,8 @@ const struct spm__kind_def spm__kind_defs[] = {
 	  spm__activity_validate, spm__activity_after_write },
 	{ "pool_policy", 3, 0, pool_policy_fields, N(pool_policy_fields), NULL, NULL, NULL,
 	  SPM_ACTION_POOL, spm__pool_policy_validate, NULL },
+	{ "grading_rule", 3, 0, grading_rule_fields, N(grading_rule_fields), NULL, NULL, NULL,
+	  SPM_ACTION_SCHEMA, spm__grading_rule_validate, NULL },
 	{ "reclaim_rule", 3, 0, reclaim_rule_fields, N(reclaim_rule_fields), NULL, NULL, NULL,
 	  SPM_ACTION_POOL, spm__reclaim_rule_validate, NULL },
 };

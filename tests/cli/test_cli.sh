@@ -106,6 +106,9 @@ check "field list" 0 "$(tsv \
 	'customer|last_contact_at|time|readonly|-|-' \
 	'customer|next_follow_up|date|indexed|-|-' \
 	'customer|follow_up_reminded|date|readonly|-|-' \
+	'customer|lifecycle|text|indexed|-|-' \
+	'customer|level|text|indexed|-|-' \
+	'customer|level_manual|boolean|-|-|-' \
 	'customer|grade|enum|custom|A,B,C|客户分级' \
 	'customer|credit|money|custom,required|-|-')" "" --db "$db" field list customer
 check "field list unknown kind" 1 "" "spm: field list: no entity kind 'planet' (SPM_ENOTFOUND)" \

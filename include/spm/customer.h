@@ -1,0 +1,42 @@
+/**
+ * @file customer.h
+ * @brief Customers: lifecycle, grading rules, and converting a lead.
+ *
+ * Customers are records of the kind "customer" (record.h). Their lifecycle
+ * field is one of prospect (no value means prospect), customer, repeat,
+ * churned; once set it cannot be cleared; the
+ * allowed moves are prospect → customer | churned, customer → repeat |
+ * churned, repeat → churned, and churned → customer (won back). Anything
+ * else is SPM_EINVAL.
+ *
+ * The customer grade (客户分级, the field "level": A/B/C…) comes from
+ * "grading_rule" records — position, condition (a rule over customer
+ * fields, see docs/rules.md) and level — evaluated in position order on
+ * every save: the first rule met gives the level, none clears it. A customer
+ * whose level_manual is true keeps the level set by hand. Writing grading
+ * rules needs the "schema" action.
+ */
+#ifndef SPM_CUSTOMER_H
+#define SPM_CUSTOMER_H
+
+#include "common.h"
+
+SPM_BEGIN_DECLS
+
+/**
+ * @brief Converts a lead into a customer (named after the lead's company,
+ * same owner, industry and region) and, when the lead names a contact
+ * person, a contact — in one transaction. The lead becomes converted and
+ * remembers the customer (converted_customer_id).
+ * @param[out] out_customer the new customer's id; may be NULL
+ * @param[out] out_contact the new contact's id, or 0 when none; may be NULL
+ * @return SPM_OK; SPM_ENOTFOUND (no such lead, or out of scope); SPM_EINVAL
+ *         (already converted, disqualified, or no company or contact name);
+ *         SPM_EPERM; SPM_ESTORAGE; SPM_ENOMEM.
+ */
+SPM_API int spm_lead_convert(int64_t *out_customer, int64_t *out_contact, spm_db *db,
+			     int64_t lead);
+
+SPM_END_DECLS
+
+#endif

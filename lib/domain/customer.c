@@ -1,0 +1,272 @@
+/* Customers: the lifecycle's allowed moves, grading by ordered rules, and
+ * converting a lead into a customer and a contact. */
+#include "domain/customer.h"
+#include "domain/lead.h"
+#include "domain/org.h"
+#include "domain/record_rules.h"
+#include "core/kinds.h"
+#include "core/write.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+static long idx(const spm_record *rec, const char *name)
+{
+	return spm__core_index(rec->kind, name);
+}
+
+static int has(const spm_record *rec, const char *name)
+{
+	long i = idx(rec, name);
+
+	return i >= 0 && !spm_record_value_null(rec, (size_t)i);
+}
+
+static int64_t num(const spm_record *rec, const char *name)
+{
+	return has(rec, name) ? spm_record_value_int(rec, (size_t)idx(rec, name)) : 0;
+}
+
+static const char *text(const spm_record *rec, const char *name)
+{
+	long i = idx(rec, name);
+
+	return i >= 0 ? spm_record_value_text(rec, (size_t)i, NULL) : NULL;
+}
+
+static int put_text(spm_record *rec, const char *name, const char *v)
+{
+	return spm__record_put_text(rec, (size_t)idx(rec, name), v, strlen(v));
+}
+
+static int is(const char *s, const char *want)
+{
+	return s && strcmp(s, want) == 0;
+}
+
+/* The lifecycle's allowed moves: from → the stages it may go to. */
+static int may_move(const char *from, const char *to)
+{
+	static const struct { const char *from, *to; } moves[] = {
+		{ "prospect", "customer" }, { "prospect", "churned" },
+		{ "customer", "repeat" }, { "customer", "churned" },
+		{ "repeat", "churned" }, { "churned", "customer" },
+	};
+
+	if (strcmp(from, to) == 0)
+		return 1;
+	for (size_t i = 0; i < sizeof(moves) / sizeof(moves[0]); i++)
+		if (strcmp(moves[i].from, from) == 0 && strcmp(moves[i].to, to) == 0)
+			return 1;
+	return 0;
+}
+
+/* No value means prospect, the first stage (so existing rows need no
+ * rewrite). */
+static int check_lifecycle(const spm_record *before, spm_record *after)
+{
+	static const char *const stages[] = { "prospect", "customer", "repeat", "churned" };
+	const char *to = text(after, "lifecycle");
+	const char *from = before ? text(before, "lifecycle") : NULL;
+	int known = 0;
+
+	if (to == NULL)
+		return from ? spm__error_set(SPM_EINVAL, "customer.lifecycle cannot be cleared")
+			    : SPM_OK;
+	for (size_t i = 0; i < sizeof(stages) / sizeof(stages[0]); i++)
+		known |= strcmp(stages[i], to) == 0;
+	if (!known)
+		return spm__error_set(SPM_EINVAL, "customer.lifecycle must be prospect, customer, "
+				      "repeat or churned, not '%s'", to);
+	if (!may_move(from ? from : "prospect", to))
+		return spm__error_set(SPM_EINVAL, "customer %lld cannot go from %s to %s",
+				      (long long)after->id, from ? from : "prospect", to);
+	return SPM_OK;
+}
+
+static int by_position(const void *a, const void *b)
+{
+	const spm_record *x = *(spm_record *const *)a, *y = *(spm_record *const *)b;
+	int64_t px = num(x, "position"), py = num(y, "position");
+
+	if (px != py)
+		return px < py ? -1 : 1;
+	return x->id < y->id ? -1 : x->id > y->id;
+}
+
+/* The level of the first rule the customer meets, or none. */
+static int grade(struct spm__txn *t, spm_record *after)
+{
+	spm_scan all = { SPM_SCAN_VERSION, NULL, 0, 0, 0, 0, 0 };
+	struct spm__page rules = { NULL, 0, 0 };
+	const char *found = NULL;
+	int rc = spm__scan_page(t->db, &rules, spm__kind_find(t->db, "grading_rule", 0), &all);
+
+	if (rc == SPM_OK && rules.n)
+		qsort(rules.recs, rules.n, sizeof(*rules.recs), by_position);
+	for (size_t i = 0; rc == SPM_OK && found == NULL && i < rules.n; i++) {
+		spm__rule *r = NULL;
+		spm__rule_ctx ctx;
+		int met = 0;
+
+		rc = spm__record_rule_compile(&r, t->db, after->kind, text(rules.recs[i], "condition"),
+					      "grading_rule.condition");
+		spm__record_rule_ctx(&ctx, after, t->at);
+		if (rc == SPM_OK)
+			rc = spm__rule_met(&met, NULL, r, &ctx);
+		if (rc == SPM_OK && met)
+			found = text(rules.recs[i], "level");
+		spm__rule_free(r);
+	}
+	if (rc == SPM_OK && found)
+		rc = put_text(after, "level", found);
+	else if (rc == SPM_OK && has(after, "level"))
+		spm__record_put_null(after, (size_t)idx(after, "level"));
+	spm__page_clear(t->db, &rules);
+	return rc;
+}
+
+int spm__customer_validate(struct spm__txn *t, const spm_record *before, spm_record *after)
+{
+	int rc;
+
+	if (after == NULL)
+		return SPM_OK;
+	rc = check_lifecycle(before, after);
+	if (rc == SPM_OK && !num(after, "level_manual"))
+		rc = grade(t, after);
+	return rc;
+}
+
+int spm__grading_rule_validate(struct spm__txn *t, const spm_record *before, spm_record *after)
+{
+	spm__rule *r = NULL;
+	int rc;
+
+	(void)before;
+	if (after == NULL)
+		return SPM_OK;
+	rc = spm__record_rule_compile(&r, t->db, spm__kind_find(t->db, "customer", 0),
+				      text(after, "condition"), "grading_rule.condition");
+	if (rc == SPM_OK && spm__rule_result_type(r) != SPM__RULE_BOOLEAN)
+		rc = spm__error_set(SPM_EINVAL, "grading_rule.condition must be a condition "
+				    "(true or false)");
+	spm__rule_free(r);
+	return rc;
+}
+
+/* Copies text field from of src into field to of dst, when set. */
+static int copy_text(spm_record *dst, const char *to, const spm_record *src, const char *from)
+{
+	const char *v = text(src, from);
+
+	return v ? put_text(dst, to, v) : SPM_OK;
+}
+
+static int make(spm_record **out, struct spm__txn *t, const char *kind)
+{
+	return spm__record_make(out, t->db, spm__kind_find(t->db, kind, 0));
+}
+
+static int convert_in_txn(struct spm__txn *t, int64_t id, int64_t *customer, int64_t *contact)
+{
+	spm_record *lead = NULL, *c = NULL, *k = NULL, *stored = NULL;
+	struct spm__scope *s;
+	const char *name, *status;
+	char payload[96];
+	int seen = 0;
+	int rc = t->db->ops->get(t->db->store, &lead, spm__kind_find(t->db, "lead", 0), id);
+
+	if (rc == SPM_OK)
+		rc = spm__txn_scope(&s, t);
+	if (rc == SPM_OK)
+		rc = spm__scope_sees(&seen, s, t->db, lead);
+	if (rc == SPM_ENOTFOUND || (rc == SPM_OK && !seen)) {
+		rc = spm__error_set(SPM_ENOTFOUND, "lead %lld does not exist", (long long)id);
+		goto out;
+	}
+	status = rc == SPM_OK ? text(lead, "status") : NULL;
+	if (is(status, "converted") || is(status, "disqualified")) {
+		rc = spm__error_set(SPM_EINVAL, "lead %lld is %s", (long long)id, status);
+		goto out;
+	}
+	name = text(lead, "company") ? text(lead, "company") : text(lead, "contact_name");
+	if (rc == SPM_OK && name == NULL)
+		rc = spm__error_set(SPM_EINVAL, "lead %lld has no company or contact name to "
+				    "name the customer", (long long)id);
+	if (rc == SPM_OK)
+		rc = make(&c, t, "customer");
+	if (rc == SPM_OK)
+		rc = put_text(c, "name", name);
+	if (rc == SPM_OK && has(lead, "owner_id"))
+		rc = spm__record_put_int(c, (size_t)idx(c, "owner_id"), num(lead, "owner_id"));
+	if (rc == SPM_OK)
+		rc = copy_text(c, "industry", lead, "industry");
+	if (rc == SPM_OK)
+		rc = copy_text(c, "region", lead, "region");
+	if (rc == SPM_OK)
+		rc = spm__write_save(t, c, &stored);
+	if (rc == SPM_OK)
+		*customer = stored->id;
+	spm_record_free(stored);
+	stored = NULL;
+	if (rc == SPM_OK && text(lead, "contact_name")) {
+		rc = make(&k, t, "contact");
+		if (rc == SPM_OK)
+			rc = spm__record_put_int(k, (size_t)idx(k, "customer_id"), *customer);
+		if (rc == SPM_OK)
+			rc = copy_text(k, "name", lead, "contact_name");
+		if (rc == SPM_OK)
+			rc = copy_text(k, "email", lead, "email");
+		if (rc == SPM_OK)
+			rc = copy_text(k, "phone", lead, "phone");
+		if (rc == SPM_OK)
+			rc = spm__write_save(t, k, &stored);
+		if (rc == SPM_OK)
+			*contact = stored->id;
+		spm_record_free(stored);
+		stored = NULL;
+	}
+	if (rc == SPM_OK)
+		rc = put_text(lead, "status", "converted");
+	if (rc == SPM_OK)
+		rc = spm__record_put_int(lead, (size_t)idx(lead, "converted_customer_id"), *customer);
+	if (rc == SPM_OK)
+		rc = spm__write_save(t, lead, &stored);
+	snprintf(payload, sizeof(payload), "{\"customer_id\":%lld,\"contact_id\":%lld}",
+		 (long long)*customer, (long long)*contact);
+	if (rc == SPM_OK)
+		rc = spm__txn_event(t, SPM_EVENT_LEAD_CONVERTED, "lead", id, payload);
+out:
+	spm_record_free(stored);
+	spm_record_free(k);
+	spm_record_free(c);
+	spm_record_free(lead);
+	return rc;
+}
+
+int spm_lead_convert(int64_t *out_customer, int64_t *out_contact, spm_db *db, int64_t lead)
+{
+	struct spm__txn t;
+	int64_t customer = 0, contact = 0;
+	int rc;
+
+	SPM__CHECK_ARG(db);
+	rc = spm__txn_begin(&t, db);
+	if (rc != SPM_OK)
+		return rc;
+	rc = convert_in_txn(&t, lead, &customer, &contact);
+	if (rc != SPM_OK) {
+		spm__txn_abort(&t);
+		return rc;
+	}
+	rc = spm__txn_commit(&t);
+	if (t.committed) {
+		if (out_customer)
+			*out_customer = customer;
+		if (out_contact)
+			*out_contact = contact;
+	}
+	return rc;
+}
