@@ -177,3 +177,89 @@ Test(customer, conversion_without_a_name_changes_nothing)
 	cr_assert_eq(spm_lead_convert(&customer, NULL, db, lead), SPM_OK);
 	cr_assert_str_eq(get("customer", customer, "name"), "Solo Trader");
 }
+
+Test(customer, keys_are_normalized_on_every_save)
+{
+	int64_t lead = ADD("lead", "company", "ＡＣＭＥ Co., Ltd.", "email", " Sales@Acme.COM ",
+			   "phone", "138-0013-8000");
+	int64_t c = ADD("customer", "name", "北京字节跳动科技有限公司");
+
+	cr_assert_str_eq(get("lead", lead, "company_key"), "acme");
+	cr_assert_str_eq(get("lead", lead, "email_key"), "sales@acme.com");
+	cr_assert_str_eq(get("lead", lead, "phone_key"), "8613800138000");
+	cr_assert_str_eq(get("customer", c, "company_key"), "北京字节跳动科技");
+	cr_assert_eq(set("lead", lead, "phone", "not a phone"), SPM_OK, "kept as data");
+	cr_assert_str_eq(get("lead", lead, "phone_key"), "(null)");
+}
+
+Test(customer, reject_policy_refuses_a_duplicate_with_the_key_named)
+{
+	spm_record *r;
+
+	ADD("dedupe_policy", "target", "lead", "mode", "reject");
+	ADD("lead", "company", "Acme GmbH", "phone", "+49 30 1234567");
+	cr_assert_eq(spm_record_new(&r, db, "lead"), SPM_OK);
+	cr_assert_eq(spm_record_set_text(r, "company", "Other AG"), SPM_OK);
+	cr_assert_eq(spm_record_set_text(r, "phone", "0049 (30) 123-4567"), SPM_OK);
+	cr_assert_eq(spm_record_save(db, r), SPM_EEXISTS);
+	cr_assert_str_eq(spm_error_message(), "lead duplicates lead 1 (same phone)");
+	cr_assert_eq(spm_record_set_text(r, "phone", "+49 30 7654321"), SPM_OK);
+	cr_assert_eq(spm_record_set_text(r, "company", "ACME"), SPM_OK);
+	cr_assert_eq(spm_record_save(db, r), SPM_EEXISTS);
+	cr_assert_str_eq(spm_error_message(), "lead duplicates lead 1 (same company)");
+	cr_assert_eq(spm_record_set_text(r, "company", "Beta"), SPM_OK);
+	cr_assert_eq(spm_record_save(db, r), SPM_OK);
+	spm_record_free(r);
+	cr_assert_eq(count_records(db, "lead"), 2);
+}
+
+Test(customer, flag_policy_keeps_the_duplicate_and_points_at_the_first)
+{
+	int64_t first, second;
+
+	ADD("dedupe_policy", "target", "customer", "mode", "flag");
+	first = ADD("customer", "name", "Acme 有限公司");
+	second = ADD("customer", "name", "ＡＣＭＥ股份有限公司");
+	cr_assert_str_eq(get("customer", second, "duplicate_of"), "1");
+	cr_assert_str_eq(get("customer", first, "duplicate_of"), "(null)");
+}
+
+Test(customer, policies_are_validated)
+{
+	spm_record *r;
+
+	cr_assert_eq(spm_record_new(&r, db, "dedupe_policy"), SPM_OK);
+	cr_assert_eq(spm_record_set_text(r, "target", "lead"), SPM_OK);
+	cr_assert_eq(spm_record_set_text(r, "mode", "merge"), SPM_OK);
+	cr_assert_eq(spm_record_save(db, r), SPM_EINVAL);
+	cr_assert_eq(spm_record_set_text(r, "mode", "flag"), SPM_OK);
+	cr_assert_eq(spm_record_set_text(r, "default_country", "+86"), SPM_OK);
+	cr_assert_eq(spm_record_save(db, r), SPM_EINVAL);
+	cr_assert_eq(spm_record_set_text(r, "default_country", "44"), SPM_OK);
+	cr_assert_eq(spm_record_save(db, r), SPM_OK);
+	spm_record_free(r);
+}
+
+Test(customer, merge_moves_follow_ups_and_contacts_and_fills_gaps)
+{
+	int64_t keep = ADD("customer", "name", "Acme", "region", "华东");
+	int64_t drop = ADD("customer", "name", "ACME Ltd", "industry", "制造业", "region", "华北");
+	int64_t k = ADD("contact", "customer_id", "2", "name", "王伟");
+	int64_t a = ADD("activity", "type", "call", "at", "2026-03-01T08:00:00Z", "customer_id", "2");
+	char ev[128] = "";
+
+	cr_assert_eq(spm_listener_add(NULL, db, SPM_EVENT_MASK(SPM_EVENT_RECORD_MERGED),
+				      on_converted, ev), SPM_OK);
+	cr_assert_eq(spm_record_merge(db, "customer", keep, keep), SPM_EINVAL);
+	cr_assert_eq(spm_record_merge(db, "contact", keep, drop), SPM_EINVAL);
+	cr_assert_eq(spm_record_merge(db, "customer", keep, 99), SPM_ENOTFOUND);
+	cr_assert_eq(spm_record_merge(db, "customer", keep, drop), SPM_OK, "%s", spm_error_message());
+	cr_assert_str_eq(ev, "record.merged 1 {\"from\":2}");
+	cr_assert_str_eq(get("customer", keep, "industry"), "制造业", "a gap is filled");
+	cr_assert_str_eq(get("customer", keep, "region"), "华东", "the survivor's value stays");
+	cr_assert_str_eq(get("contact", k, "customer_id"), "1");
+	cr_assert_str_eq(get("activity", a, "customer_id"), "1");
+	cr_assert_str_eq(get("customer", keep, "last_contact_at"), "2026-03-01T08:00:00Z");
+	cr_assert_eq(count_records(db, "customer"), 1);
+	cr_assert_eq(spm_record_merge(db, "customer", keep, drop), SPM_ENOTFOUND);
+}

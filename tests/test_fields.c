@@ -130,25 +130,26 @@ Test(fields, listing_shows_core_then_custom_fields)
 	o.flags = SPM_FIELD_REQUIRED;
 	cr_assert_eq(spm_field_add(db, "customer", "grade", SPM_FIELD_ENUM, &o), SPM_OK);
 	cr_assert_eq(spm_field_foreach(db, "customer", collect, &l), SPM_OK);
-	cr_assert_eq(l.n, 13);
+	cr_assert_eq(l.n, 15);
 	cr_assert_str_eq(l.names[0], "customer.name");
 	cr_assert_str_eq(l.names[4], "customer.industry");
 	cr_assert_str_eq(l.names[8], "customer.follow_up_reminded");
 	cr_assert_str_eq(l.names[11], "customer.level_manual");
-	cr_assert_str_eq(l.names[12], "customer.grade");
-	cr_assert_str_eq(l.types[12], "enum");
-	cr_assert_eq(l.flags[12], SPM_FIELD_CUSTOM | SPM_FIELD_REQUIRED);
+	cr_assert_str_eq(l.names[14], "customer.grade");
+	cr_assert_str_eq(l.types[14], "enum");
+	cr_assert_eq(l.flags[14], SPM_FIELD_CUSTOM | SPM_FIELD_REQUIRED);
 	cr_assert_eq(l.flags[0], SPM_FIELD_REQUIRED | SPM_FIELD_INDEXED);
 	cr_assert_str_eq(l.label, "客户分级");
 	cr_assert_eq(l.nchoices, 3);
 	memset(&l, 0, sizeof(l));
 	cr_assert_eq(spm_field_foreach(db, NULL, collect, &l), SPM_OK);
-	/* customer 13, contact 6, role 5, user 8, team 5, membership 6, lead 21,
-	 * activity 11, pool_policy 7, grading_rule 5, reclaim_rule 9 */
-	cr_assert_eq(l.n, 96);
-	cr_assert_str_eq(l.names[13], "contact.customer_id");
-	cr_assert_str_eq(l.names[81], "pool_policy.updated_at");
-	cr_assert_str_eq(l.names[95], "reclaim_rule.updated_at");
+	/* customer 15, contact 6, role 5, user 8, team 5, membership 6, lead 25,
+	 * activity 11, pool_policy 7, dedupe_policy 5, grading_rule 5,
+	 * reclaim_rule 9 */
+	cr_assert_eq(l.n, 107);
+	cr_assert_str_eq(l.names[15], "contact.customer_id");
+	cr_assert_str_eq(l.names[87], "pool_policy.updated_at");
+	cr_assert_str_eq(l.names[106], "reclaim_rule.updated_at");
 	cr_assert_eq(spm_field_foreach(db, "nope", collect, &l), SPM_ENOTFOUND);
 }
 
@@ -305,5 +306,5 @@ Test(fields, kinds_exclude_system_kinds)
 
 	cr_assert_eq(spm_kind_foreach(db, kinds_cb, buf), SPM_OK);
 	cr_assert_str_eq(buf, "customer,contact,role,user,team,membership,lead,activity,"
-			 "pool_policy,grading_rule,reclaim_rule,");
+			 "pool_policy,dedupe_policy,grading_rule,reclaim_rule,");
 }

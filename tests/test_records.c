@@ -79,6 +79,7 @@ Test(records, every_field_type_round_trips_through_storage)
 	cr_assert_str_eq(s, "{\"kind\":\"customer\",\"id\":1,\"seq\":7,\"fields\":{"
 			 "\"name\":\"北京 Acme \\\"quoted\\\" 'x'\",\"owner_id\":17,"
 			 "\"created_at\":1772355600,\"updated_at\":1772355600,"
+			 "\"company_key\":\"北京acmequotedx\","
 			 "\"score\":-9223372036854775808,"
 			 "\"limit_amt\":{\"minor\":9223372036854775807,\"currency\":\"KWD\"},"
 			 "\"since\":\"2026-03-01\",\"vip\":true,\"seen_at\":1772355659}}");

@@ -15,6 +15,15 @@
  * every save: the first rule met gives the level, none clears it. A customer
  * whose level_manual is true keeps the level set by hand. Writing grading
  * rules needs the "schema" action.
+ *
+ * Duplicates: every save keeps normalized keys — a lead's email_key,
+ * phone_key and company_key, a customer's company_key (case, full-width
+ * characters, punctuation and legal forms such as 有限公司, Co., Ltd., GmbH
+ * folded away). A "dedupe_policy" record for a kind (target lead or
+ * customer, mode reject or flag, default_country for phone numbers written
+ * without one, "86" when unset) applies when a record is created: reject
+ * fails with SPM_EEXISTS naming the duplicate and the key; flag stores it in
+ * duplicate_of. spm_record_merge() joins two records.
  */
 #ifndef SPM_CUSTOMER_H
 #define SPM_CUSTOMER_H
@@ -36,6 +45,18 @@ SPM_BEGIN_DECLS
  */
 SPM_API int spm_lead_convert(int64_t *out_customer, int64_t *out_contact, spm_db *db,
 			     int64_t lead);
+
+/**
+ * @brief Merges other into survivor (two leads or two customers): the
+ * survivor takes the other's values for fields it has none of; every
+ * follow-up (and, for customers, every contact) moves to the survivor; the
+ * other is deleted. One transaction, with audit entries (the survivor gets
+ * one naming merged_from) and SPM_EVENT_RECORD_MERGED. The other's own
+ * audit trail stays under its id (the trail is append-only).
+ * @return SPM_OK; SPM_EINVAL (not leads or customers, or the same id);
+ *         SPM_ENOTFOUND (either missing or out of scope); SPM_EPERM; SPM_ESTORAGE; SPM_ENOMEM.
+ */
+SPM_API int spm_record_merge(spm_db *db, const char *kind, int64_t survivor, int64_t other);
 
 SPM_END_DECLS
 

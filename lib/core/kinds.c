@@ -6,6 +6,7 @@
 #include "domain/org.h"
 #include "domain/lead.h"
 #include "domain/customer.h"
+#include "domain/dedupe.h"
 
 #define N(a) (sizeof(a) / sizeof((a)[0]))
 #define RO SPM_FIELD_READONLY
@@ -69,6 +70,8 @@ static const struct spm__core_field customer_fields[] = {
 	{ "lifecycle", SPM_FIELD_TEXT, IX, 3, 20 },
 	{ "level", SPM_FIELD_TEXT, IX, 3, 20 },
 	{ "level_manual", SPM_FIELD_BOOLEAN, 0, 3, 0 },
+	{ "company_key", SPM_FIELD_TEXT, RO | IX, 3, 0 },
+	{ "duplicate_of", SPM_FIELD_INTEGER, RO, 3, 0 },
 };
 
 static const struct spm__core_field contact_fields[] = {
@@ -142,6 +145,10 @@ static const struct spm__core_field lead_fields[] = {
 	{ "next_follow_up", SPM_FIELD_DATE, IX, 3, 0 },
 	{ "follow_up_reminded", SPM_FIELD_DATE, RO, 3, 0 },
 	{ "converted_customer_id", SPM_FIELD_INTEGER, RO, 3, 0 },
+	{ "email_key", SPM_FIELD_TEXT, RO | IX, 3, 0 },
+	{ "phone_key", SPM_FIELD_TEXT, RO | IX, 3, 0 },
+	{ "company_key", SPM_FIELD_TEXT, RO | IX, 3, 0 },
+	{ "duplicate_of", SPM_FIELD_INTEGER, RO, 3, 0 },
 	{ "created_at", SPM_FIELD_TIME, RO, 3, 0 },
 	{ "updated_at", SPM_FIELD_TIME, RO, 3, 0 },
 };
@@ -150,6 +157,14 @@ static const struct spm__core_field grading_rule_fields[] = {
 	{ "position", SPM_FIELD_INTEGER, RQ, 3, 0 },
 	{ "condition", SPM_FIELD_TEXT, RQ, 3, 4096 },
 	{ "level", SPM_FIELD_TEXT, RQ, 3, 20 },
+	{ "created_at", SPM_FIELD_TIME, RO, 3, 0 },
+	{ "updated_at", SPM_FIELD_TIME, RO, 3, 0 },
+};
+
+static const struct spm__core_field dedupe_policy_fields[] = {
+	{ "target", SPM_FIELD_TEXT, RQ, 3, 20 },
+	{ "mode", SPM_FIELD_TEXT, RQ, 3, 20 },
+	{ "default_country", SPM_FIELD_TEXT, 0, 3, 4 },
 	{ "created_at", SPM_FIELD_TIME, RO, 3, 0 },
 	{ "updated_at", SPM_FIELD_TIME, RO, 3, 0 },
 };
@@ -227,6 +242,8 @@ const struct spm__kind_def spm__kind_defs[] = {
 	  spm__activity_validate, spm__activity_after_write },
 	{ "pool_policy", 3, 0, pool_policy_fields, N(pool_policy_fields), NULL, NULL, NULL,
 	  SPM_ACTION_POOL, spm__pool_policy_validate, NULL },
+	{ "dedupe_policy", 3, 0, dedupe_policy_fields, N(dedupe_policy_fields), NULL, NULL, NULL,
+	  SPM_ACTION_SCHEMA, spm__dedupe_policy_validate, NULL },
 	{ "grading_rule", 3, 0, grading_rule_fields, N(grading_rule_fields), NULL, NULL, NULL,
 	  SPM_ACTION_SCHEMA, spm__grading_rule_validate, NULL },
 	{ "reclaim_rule", 3, 0, reclaim_rule_fields, N(reclaim_rule_fields), NULL, NULL, NULL,

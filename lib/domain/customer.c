@@ -2,6 +2,7 @@
  * converting a lead into a customer and a contact. */
 #include "domain/customer.h"
 #include "domain/lead.h"
+#include "domain/dedupe.h"
 #include "domain/org.h"
 #include "domain/record_rules.h"
 #include "core/kinds.h"
@@ -134,6 +135,8 @@ int spm__customer_validate(struct spm__txn *t, const spm_record *before, spm_rec
 	if (after == NULL)
 		return SPM_OK;
 	rc = check_lifecycle(before, after);
+	if (rc == SPM_OK)
+		rc = spm__dedupe_check(t, before, after);
 	if (rc == SPM_OK && !num(after, "level_manual"))
 		rc = grade(t, after);
 	return rc;

@@ -1,6 +1,7 @@
 /* The rules of leads, follow-ups and the pool policy, checked inside the
  * write transaction, and the follow-up reminders run by tick. */
 #include "domain/lead.h"
+#include "domain/dedupe.h"
 #include "domain/org.h"
 #include "domain/record_rules.h"
 #include "core/kinds.h"
@@ -97,6 +98,8 @@ int spm__lead_validate(struct spm__txn *t, const spm_record *before, spm_record 
 	if (after == NULL)
 		return SPM_OK;
 	rc = owner_changed(t, before, after);
+	if (rc == SPM_OK)
+		rc = spm__dedupe_check(t, before, after);
 	if (rc != SPM_OK)
 		return rc;
 	status = text(after, "status");

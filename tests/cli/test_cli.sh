@@ -109,6 +109,8 @@ check "field list" 0 "$(tsv \
 	'customer|lifecycle|text|indexed|-|-' \
 	'customer|level|text|indexed|-|-' \
 	'customer|level_manual|boolean|-|-|-' \
+	'customer|company_key|text|indexed,readonly|-|-' \
+	'customer|duplicate_of|integer|readonly|-|-' \
 	'customer|grade|enum|custom|A,B,C|客户分级' \
 	'customer|credit|money|custom,required|-|-')" "" --db "$db" field list customer
 check "field list unknown kind" 1 "" "spm: field list: no entity kind 'planet' (SPM_ENOTFOUND)" \
@@ -133,13 +135,13 @@ check "record add required missing" 1 "" "spm: record add: customer.credit is re
 check "record add invalid UTF-8" 1 "" "spm: record add: customer.name: invalid UTF-8 (SPM_EINVAL)" \
 	--db "$db" record add customer $'name=\xff' "credit=1 EUR"
 check "record get" 0 \
-	'{"kind":"customer","id":1,"seq":3,"fields":{"name":"Acme 有限公司","created_at":200,"updated_at":200,"grade":"B","credit":{"minor":500000,"currency":"CNY"}}}' \
+	'{"kind":"customer","id":1,"seq":3,"fields":{"name":"Acme 有限公司","created_at":200,"updated_at":200,"company_key":"acme","grade":"B","credit":{"minor":500000,"currency":"CNY"}}}' \
 	"" --db "$db" record get customer 1
 check "record get missing" 1 "" "spm: record get: customer 9 does not exist (SPM_ENOTFOUND)" \
 	--db "$db" record get customer 9
 check "record list" 0 "$(printf '%s\n' \
-	'{"kind":"customer","id":1,"seq":3,"fields":{"name":"Acme 有限公司","created_at":200,"updated_at":200,"grade":"B","credit":{"minor":500000,"currency":"CNY"}}}' \
-	'{"kind":"customer","id":2,"seq":4,"fields":{"name":"Beta","created_at":300,"updated_at":300,"credit":{"minor":1250,"currency":"EUR"}}}')" \
+	'{"kind":"customer","id":1,"seq":3,"fields":{"name":"Acme 有限公司","created_at":200,"updated_at":200,"company_key":"acme","grade":"B","credit":{"minor":500000,"currency":"CNY"}}}' \
+	'{"kind":"customer","id":2,"seq":4,"fields":{"name":"Beta","created_at":300,"updated_at":300,"company_key":"beta","credit":{"minor":1250,"currency":"EUR"}}}')" \
 	"" --db "$db" record list customer
 check "record list empty kind" 0 "" "" --db "$db" record list contact
 check "record list unknown kind" 1 "" "spm: record list: no entity kind 'planet' (SPM_ENOTFOUND)" \
@@ -199,7 +201,7 @@ check "field drop again" 1 "" "spm: field drop: customer has no field 'grade' (S
 # seq 8: the drop rewrites the record, after the two acknowledgements (5, 7)
 # and Gamma (6) each took a change sequence.
 check "record after drop" 0 \
-	'{"kind":"customer","id":1,"seq":8,"fields":{"name":"Acme 有限公司","created_at":200,"updated_at":200,"credit":{"minor":500000,"currency":"CNY"}}}' \
+	'{"kind":"customer","id":1,"seq":8,"fields":{"name":"Acme 有限公司","created_at":200,"updated_at":200,"company_key":"acme","credit":{"minor":500000,"currency":"CNY"}}}' \
 	"" --db "$db" record get customer 1
 
 # ---------------------------------------------------------------- leads
@@ -218,7 +220,7 @@ check "lead release needs a reason" 2 "" "$(usage_err "lead needs: claim ID, or 
 	--db "$ldb" --actor 1 lead release 1
 check "lead release" 0 "" "" --db "$ldb" --actor 1 --now 3000 lead release 1 "wrong region"
 check "lead after release" 0 \
-	'{"kind":"lead","id":1,"seq":6,"fields":{"company":"Acme","source":"web","status":"new","previous_owner_id":1,"pooled_at":3000,"assigned_at":2000,"released_at":3000,"release_reason":"wrong region","created_at":1000,"updated_at":3000}}' \
+	'{"kind":"lead","id":1,"seq":6,"fields":{"company":"Acme","source":"web","status":"new","previous_owner_id":1,"pooled_at":3000,"assigned_at":2000,"released_at":3000,"release_reason":"wrong region","company_key":"acme","created_at":1000,"updated_at":3000}}' \
 	"" --db "$ldb" record get lead 1
 check "lead bad id" 2 "" "$(usage_err "lead: 'x' is not an id")" --db "$ldb" lead claim x
 check "tick" 0 "" "" --db "$ldb" --now 4000 tick

@@ -150,7 +150,7 @@ end)
 
 test("kinds and fields", function()
   local db <close> = assert(spm.open())
-  list_eq(db:kinds(), { "customer", "contact", "role", "user", "team", "membership", "lead", "activity", "pool_policy", "grading_rule", "reclaim_rule" })
+  list_eq(db:kinds(), { "customer", "contact", "role", "user", "team", "membership", "lead", "activity", "pool_policy", "dedupe_policy", "grading_rule", "reclaim_rule" })
   local f = db:fields("customer")
   eq(f[1].name, "name"); eq(f[1].type, "text"); eq(f[1].required, true); eq(f[1].custom, false)
   assert(db:field_add("customer", "grade", "enum", { choices = { "A", "B" }, label = "客户分级", required = true }))
@@ -175,7 +175,7 @@ test("bad field definitions are refused", function()
   fails(spm.EINVAL, nil, db:field_add("customer", "grade", "float"))
   fails(spm.ENOTFOUND, nil, db:field_add("planet", "grade", "text"))
   fails(spm.EINVAL, "NUL", db:field_add("customer", "a\0b", "text"))
-  eq(#db:fields("customer"), 12)
+  eq(#db:fields("customer"), 14)
 end)
 
 ---------------------------------------------------------------- records
@@ -223,7 +223,7 @@ test("to_json and to_table", function()
   local rec = assert(db:new("customer", { name = "Acme", credit_limit = "12.50 EUR", since = "2026-03-05" }))
   assert(rec:save())
   eq(rec:to_json(), '{"kind":"customer","id":1,"seq":' .. rec:seq() .. ',"fields":{"name":"Acme",'
-    .. '"created_at":' .. T0 .. ',"updated_at":' .. T0 .. ',"credit_limit":{"minor":1250,'
+    .. '"created_at":' .. T0 .. ',"updated_at":' .. T0 .. ',"company_key":"acme","credit_limit":{"minor":1250,'
     .. '"currency":"EUR"},"since":"2026-03-05"}}')
   local t = rec:to_table()
   eq(t.kind, "customer"); eq(t.id, 1); eq(t.seq, rec:seq())

@@ -158,7 +158,7 @@ class OpenTest(unittest.TestCase):
 class SchemaTest(unittest.TestCase):
     def test_kinds_and_core_fields(self):
         with spm.open() as db:
-            self.assertEqual(db.kinds(), ["customer", "contact", "role", "user", "team", "membership", "lead", "activity", "pool_policy", "grading_rule", "reclaim_rule"])
+            self.assertEqual(db.kinds(), ["customer", "contact", "role", "user", "team", "membership", "lead", "activity", "pool_policy", "dedupe_policy", "grading_rule", "reclaim_rule"])
             names = [f.name for f in db.fields("customer")]
             self.assertEqual(names[:2], ["name", "owner_id"])
             name = db.fields("customer")[0]
@@ -247,6 +247,7 @@ class RecordTest(unittest.TestCase):
         self.assertEqual(json.loads(rec.to_json()), {
             "kind": "customer", "id": 1, "seq": rec.seq,
             "fields": {"name": "Acme", "created_at": T0, "updated_at": T0,
+                       "company_key": "acme",
                        "credit_limit": {"minor": 1250, "currency": "EUR"},
                        "since": "2026-03-05"}})
         self.assertEqual(rec.to_dict()["fields"]["credit_limit"], spm.Money(1250, "EUR"))
