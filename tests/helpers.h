@@ -183,4 +183,24 @@ static inline int64_t make_customer(spm_db *db, const char *name)
 	return id;
 }
 
+/* Creates a record of kind from field/value text pairs (NULL-terminated),
+ * each parsed by its field's type; returns its id. */
+static inline int64_t add_record(spm_db *db, const char *kind, const char *const *kv)
+{
+	spm_record *r;
+	int64_t id;
+
+	cr_assert_eq(spm_record_new(&r, db, kind), SPM_OK);
+	for (; kv[0]; kv += 2)
+		cr_assert_eq(spm_record_set_from_text(r, kv[0], kv[1]), SPM_OK, "%s.%s: %s", kind,
+			     kv[0], spm_error_message());
+	cr_assert_eq(spm_record_save(db, r), SPM_OK, "%s: %s", kind, spm_error_message());
+	id = spm_record_id(r);
+	spm_record_free(r);
+	return id;
+}
+
+/* ADD("lead", "company", "Acme", "source", "web") in a file with a db. */
+#define ADD(kind, ...) add_record(db, kind, (const char *const[]){ __VA_ARGS__, NULL })
+
 #endif

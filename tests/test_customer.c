@@ -18,23 +18,6 @@ static void teardown(void)
 
 TestSuite(customer, .init = setup, .fini = teardown);
 
-static int64_t add(const char *kind, const char *const *kv)
-{
-	spm_record *r;
-	int64_t id;
-
-	cr_assert_eq(spm_record_new(&r, db, kind), SPM_OK);
-	for (; kv[0]; kv += 2)
-		cr_assert_eq(spm_record_set_from_text(r, kv[0], kv[1]), SPM_OK, "%s.%s: %s", kind,
-			     kv[0], spm_error_message());
-	cr_assert_eq(spm_record_save(db, r), SPM_OK, "%s: %s", kind, spm_error_message());
-	id = spm_record_id(r);
-	spm_record_free(r);
-	return id;
-}
-
-#define ADD(kind, ...) add(kind, (const char *const[]){ __VA_ARGS__, NULL })
-
 static const char *get(const char *kind, int64_t id, const char *field)
 {
 	static char buf[4][128];

@@ -6,23 +6,6 @@ static spm_db *db;
 static char path[256];
 static int64_t u_admin, u_a, u_b, u_mgr;
 
-static int64_t add(const char *kind, const char *const *kv)
-{
-	spm_record *r;
-	int64_t id;
-
-	cr_assert_eq(spm_record_new(&r, db, kind), SPM_OK);
-	for (; kv[0]; kv += 2)
-		cr_assert_eq(spm_record_set_from_text(r, kv[0], kv[1]), SPM_OK, "%s.%s: %s", kind,
-			     kv[0], spm_error_message());
-	cr_assert_eq(spm_record_save(db, r), SPM_OK, "%s: %s", kind, spm_error_message());
-	id = spm_record_id(r);
-	spm_record_free(r);
-	return id;
-}
-
-#define ADD(kind, ...) add(kind, (const char *const[]){ __VA_ARGS__, NULL })
-
 static void as(int64_t user)
 {
 	cr_assert_eq(spm_db_set_actor(db, user), SPM_OK);
@@ -149,7 +132,7 @@ Test(lead, release_puts_it_back_with_a_reason_and_events)
 static void policy(const char *const *kv)
 {
 	as(u_admin);
-	add("pool_policy", kv);
+	add_record(db, "pool_policy", kv);
 }
 
 #define POLICY(...) policy((const char *const[]){ __VA_ARGS__, NULL })

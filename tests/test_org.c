@@ -10,23 +10,6 @@ static int64_t u_admin, u_north_mgr, u_rep_a, u_rep_b, u_rep_c;
 static int64_t t_north, t_north_east, t_south;
 static int64_t c_a, c_b, c_c, c_pool, k_a, k_b;
 
-static int64_t add(const char *kind, const char *const *kv)
-{
-	spm_record *r;
-	int64_t id;
-
-	cr_assert_eq(spm_record_new(&r, db, kind), SPM_OK);
-	for (; kv[0]; kv += 2)
-		cr_assert_eq(spm_record_set_from_text(r, kv[0], kv[1]), SPM_OK, "%s.%s: %s", kind,
-			     kv[0], spm_error_message());
-	cr_assert_eq(spm_record_save(db, r), SPM_OK, "%s: %s", kind, spm_error_message());
-	id = spm_record_id(r);
-	spm_record_free(r);
-	return id;
-}
-
-#define ADD(kind, ...) add(kind, (const char *const[]){ __VA_ARGS__, NULL })
-
 static const char *num(int64_t v)
 {
 	static char buf[8][24];
