@@ -31,6 +31,7 @@ static const char usage_text[] =
 	"  record list KIND                    print every record of a kind, one JSON per line\n"
 	"  lead claim ID                       the actor claims a lead from the pool\n"
 	"  lead release ID REASON              send a lead back to the pool\n"
+	"  lead assign                         assign the pool by the assignment rules\n"
 	"  tick                                run the time-driven work due at now\n"
 	"  audit [KIND [ID]]                   print the audit trail, oldest first\n"
 	"  events tail [--after N] [--consumer NAME [--ack]]\n"
@@ -464,11 +465,21 @@ static int cmd_events(struct ctx *c, int argc, char **argv)
 static int cmd_lead(struct ctx *c, int argc, char **argv)
 {
 	int64_t id;
+	size_t n = 0;
 	int rc;
 
+	if (argc == 1 && strcmp(argv[0], "assign") == 0) {
+		if (open_db(c, SPM_OPEN_CREATE))
+			return EXIT_FAIL;
+		rc = spm_lead_assign_pool(&n, c->db);
+		if (rc != SPM_OK)
+			return fail("lead assign", rc);
+		printf("%zu\n", n);
+		return 0;
+	}
 	if (argc < 2 || (strcmp(argv[0], "claim") == 0 && argc != 2) ||
 	    (strcmp(argv[0], "release") == 0 && argc != 3))
-		return usage("lead needs: claim ID, or release ID REASON", NULL);
+		return usage("lead needs: claim ID, release ID REASON, or assign", NULL);
 	if (!parse_i64(&id, argv[1]) || id <= 0)
 		return usage("lead: '%s' is not an id", argv[1]);
 	if (strcmp(argv[0], "claim") != 0 && strcmp(argv[0], "release") != 0)

@@ -143,13 +143,13 @@ Test(fields, listing_shows_core_then_custom_fields)
 	cr_assert_eq(l.nchoices, 3);
 	memset(&l, 0, sizeof(l));
 	cr_assert_eq(spm_field_foreach(db, NULL, collect, &l), SPM_OK);
-	/* customer 15, contact 6, role 5, user 8, team 5, membership 6, lead 25,
-	 * activity 11, pool_policy 7, dedupe_policy 5, grading_rule 5,
-	 * reclaim_rule 9 */
-	cr_assert_eq(l.n, 107);
+	/* customer 15, contact 6, role 5, user 8, team 5, membership 6, lead 27,
+	 * activity 11, pool_policy 7, assignment_rule 12, dedupe_policy 5,
+	 * grading_rule 5, reclaim_rule 9 */
+	cr_assert_eq(l.n, 121);
 	cr_assert_str_eq(l.names[15], "contact.customer_id");
-	cr_assert_str_eq(l.names[87], "pool_policy.updated_at");
-	cr_assert_str_eq(l.names[106], "reclaim_rule.updated_at");
+	cr_assert_str_eq(l.names[89], "pool_policy.updated_at");
+	cr_assert_str_eq(l.names[120], "reclaim_rule.updated_at");
 	cr_assert_eq(spm_field_foreach(db, "nope", collect, &l), SPM_ENOTFOUND);
 }
 
@@ -306,5 +306,5 @@ Test(fields, kinds_exclude_system_kinds)
 
 	cr_assert_eq(spm_kind_foreach(db, kinds_cb, buf), SPM_OK);
 	cr_assert_str_eq(buf, "customer,contact,role,user,team,membership,lead,activity,"
-			 "pool_policy,dedupe_policy,grading_rule,reclaim_rule,");
+			 "pool_policy,assignment_rule,dedupe_policy,grading_rule,reclaim_rule,");
 }

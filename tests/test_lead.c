@@ -493,3 +493,162 @@ Test(lead, not_converted_rule_and_customers_and_validation)
 	cr_assert_eq(spm_record_save(db, r), SPM_EPERM, "rules need the pool action");
 	spm_record_free(r);
 }
+
+static int64_t owner_of(int64_t lead)
+{
+	const char *s = field(lead, "owner_id");
+
+	return strcmp(s, "(null)") == 0 ? 0 : atoll(s);
+}
+
+/* Three more reps in team T: users 5, 6, 7. */
+static void more_reps(void)
+{
+	as(0);
+	ADD("user", "name", "Cai", "role_id", "2", "active", "true");
+	ADD("user", "name", "Du", "role_id", "2", "active", "true");
+	ADD("user", "name", "En", "role_id", "2", "active", "true");
+}
+
+Test(lead, round_robin_gives_six_leads_to_three_reps_in_turn)
+{
+	int64_t leads[6];
+	size_t n = 0;
+
+	more_reps();
+	for (int i = 0; i < 6; i++)
+		leads[i] = pool_lead("L");
+	as(u_admin);
+	ADD("assignment_rule", "position", "1", "name", "everyone", "method", "round_robin",
+	    "users", "5,6,7");
+	cr_assert_eq(spm_lead_assign_pool(&n, db), SPM_OK, "%s", spm_error_message());
+	cr_assert_eq(n, 6);
+	for (int i = 0; i < 6; i++)
+		cr_assert_eq(owner_of(leads[i]), 5 + i % 3, "lead %d", i);
+	cr_assert_str_eq(field(leads[4], "assignment_reason"), "rule 1 round_robin: user 6, turn 2 of 3");
+	cr_assert_str_eq(field(leads[4], "assigned_by_rule"), "1");
+	cr_assert_str_eq(field(leads[4], "status"), "assigned");
+	cr_assert_eq(spm_lead_assign_pool(&n, db), SPM_OK);
+	cr_assert_eq(n, 0, "idempotent: nothing left in the pool");
+}
+
+Test(lead, the_round_robin_pointer_survives_a_restart)
+{
+	int64_t a, b;
+	size_t n;
+
+	more_reps();
+	as(u_admin);
+	ADD("assignment_rule", "position", "1", "name", "rr", "method", "round_robin",
+	    "users", "5,6,7");
+	a = pool_lead("A");
+	as(u_admin);
+	cr_assert_eq(spm_lead_assign_pool(&n, db), SPM_OK);
+	spm_db_close(db);
+	db = open_db(path);
+	b = pool_lead("B");
+	as(u_admin);
+	cr_assert_eq(spm_lead_assign_pool(&n, db), SPM_OK);
+	cr_assert_eq(owner_of(a), 5);
+	cr_assert_eq(owner_of(b), 6);
+}
+
+Test(lead, capacity_leaves_the_third_lead_in_the_pool_and_on_leave_reps_get_none)
+{
+	int64_t l1 = pool_lead("1"), l2 = pool_lead("2"), l3 = pool_lead("3");
+	spm_record *r;
+	size_t n;
+
+	more_reps();
+	POLICY("max_open", "2");
+	as(0);
+	cr_assert_eq(spm_record_get(&r, db, "user", 6), SPM_OK);
+	cr_assert_eq(spm_record_set_from_text(r, "leave_from", "2026-02-25"), SPM_OK);
+	cr_assert_eq(spm_record_set_from_text(r, "leave_to", "2026-03-10"), SPM_OK);
+	cr_assert_eq(spm_record_save(db, r), SPM_OK);
+	spm_record_free(r);
+	as(u_admin);
+	ADD("assignment_rule", "position", "1", "name", "rr", "method", "round_robin",
+	    "users", "5,6");
+	cr_assert_eq(spm_lead_assign_pool(&n, db), SPM_OK);
+	cr_assert_eq(n, 2);
+	cr_assert_eq(owner_of(l1), 5);
+	cr_assert_eq(owner_of(l2), 5);
+	cr_assert_eq(owner_of(l3), 0, "user 5 is full and user 6 is on leave");
+}
+
+Test(lead, conditions_territories_weights_least_busy_and_fixed)
+{
+	int64_t east, north, vip, other[4], busy[2];
+	size_t n;
+
+	more_reps();
+	as(0);
+	east = ADD("lead", "company", "E", "region", "华东", "source", "web");
+	north = ADD("lead", "company", "N", "region", "华北", "source", "web");
+	vip = ADD("lead", "company", "V", "source", "partner");
+	for (int i = 0; i < 4; i++)
+		other[i] = ADD("lead", "company", "O", "source", "ads");
+	busy[0] = ADD("lead", "company", "B1", "owner_id", "5");
+	busy[1] = ADD("lead", "company", "B2", "owner_id", "5");
+	as(u_admin);
+	ADD("assignment_rule", "position", "1", "name", "partners", "condition",
+	    "source = 'partner'", "method", "fixed", "fixed_owner", "7");
+	ADD("assignment_rule", "position", "2", "name", "regions", "condition", "region is not null",
+	    "method", "territory", "territory_field", "region", "territory_map", "华东=5,华北=6");
+	ADD("assignment_rule", "position", "3", "name", "weighted", "condition", "source = 'ads'",
+	    "method", "weighted", "users", "6:3,7:1");
+	cr_assert_eq(spm_lead_assign_pool(&n, db), SPM_OK, "%s", spm_error_message());
+	cr_assert_eq(n, 7);
+	cr_assert_eq(owner_of(vip), 7);
+	cr_assert_eq(owner_of(east), 5);
+	cr_assert_eq(owner_of(north), 6);
+	cr_assert_str_eq(field(north, "assignment_reason"), "rule 2 territory: user 6");
+	cr_assert_eq(owner_of(other[0]), 6);
+	cr_assert_eq(owner_of(other[1]), 6);
+	cr_assert_eq(owner_of(other[2]), 6);
+	cr_assert_eq(owner_of(other[3]), 7);
+	(void)busy;
+	/* least busy: user 5 has 3 open leads (2 + east), 6 has 4, 7 has 2 */
+	as(0);
+	other[0] = ADD("lead", "company", "LB", "source", "fair");
+	as(u_admin);
+	ADD("assignment_rule", "position", "4", "name", "fair", "method", "least_busy",
+	    "users", "5,6,7");
+	cr_assert_eq(spm_lead_assign_pool(&n, db), SPM_OK);
+	cr_assert_eq(owner_of(other[0]), 7);
+	cr_assert_str_eq(field(other[0], "assignment_reason"),
+			 "rule 4 least_busy: user 7 with 2 open leads");
+}
+
+Test(lead, assignment_rules_are_validated_and_need_the_pool_action)
+{
+	spm_record *r;
+	size_t n;
+
+	as(u_admin);
+	cr_assert_eq(spm_record_new(&r, db, "assignment_rule"), SPM_OK);
+	cr_assert_eq(spm_record_set_int(r, "position", 1), SPM_OK);
+	cr_assert_eq(spm_record_set_text(r, "name", "x"), SPM_OK);
+	cr_assert_eq(spm_record_set_text(r, "method", "lottery"), SPM_OK);
+	cr_assert_eq(spm_record_save(db, r), SPM_EINVAL);
+	cr_assert_eq(spm_record_set_text(r, "method", "weighted"), SPM_OK);
+	cr_assert_eq(spm_record_set_text(r, "users", "5,6"), SPM_OK);
+	cr_assert_eq(spm_record_save(db, r), SPM_EINVAL);
+	cr_assert_str_eq(spm_error_message(),
+			 "assignment_rule.users: weighted lists are user:weight, like 3:2,5:1");
+	cr_assert_eq(spm_record_set_text(r, "users", "5:1,6:2"), SPM_OK);
+	cr_assert_eq(spm_record_set_text(r, "condition", "nope = 1"), SPM_OK);
+	cr_assert_eq(spm_record_save(db, r), SPM_EINVAL);
+	cr_assert_eq(spm_record_set_null(r, "condition"), SPM_OK);
+	cr_assert_eq(spm_record_set_text(r, "method", "territory"), SPM_OK);
+	cr_assert_eq(spm_record_save(db, r), SPM_EINVAL);
+	cr_assert_eq(spm_record_set_text(r, "method", "round_robin"), SPM_OK);
+	cr_assert_eq(spm_record_set_text(r, "users", "5,x"), SPM_OK);
+	cr_assert_eq(spm_record_save(db, r), SPM_EINVAL);
+	cr_assert_eq(spm_record_set_text(r, "users", "2,3"), SPM_OK);
+	cr_assert_eq(spm_record_save(db, r), SPM_OK);
+	spm_record_free(r);
+	as(u_mgr);
+	cr_assert_eq(spm_lead_assign_pool(&n, db), SPM_EPERM);
+}

@@ -722,6 +722,20 @@ static int db_claim_lead(lua_State *L)
 	return n ? n : push_ok(L);
 }
 
+/* db:assign_pool() -> number of leads assigned | nil, msg, code */
+static int db_assign_pool(lua_State *L)
+{
+	ldb *d = open_db(L, 1);
+	size_t n = 0;
+	lua_State *saved = enter(d, L);
+	int k = leave(L, d, saved, spm_lead_assign_pool(&n, d->db));
+
+	if (k)
+		return k;
+	lua_pushinteger(L, (lua_Integer)n);
+	return 1;
+}
+
 /* db:release_lead(id, reason) -> true | nil, msg, code */
 static int db_release_lead(lua_State *L)
 {
@@ -1959,6 +1973,7 @@ static const luaL_Reg db_methods[] = {
 	{ "can", db_can },
 	{ "claim_lead", db_claim_lead },
 	{ "release_lead", db_release_lead },
+	{ "assign_pool", db_assign_pool },
 	{ "field_add", db_field_add },
 	{ "field_drop", db_field_drop },
 	{ "fields", db_fields },

@@ -52,6 +52,30 @@ SPM_API int spm_lead_claim(spm_db *db, int64_t lead);
  */
 SPM_API int spm_lead_release(spm_db *db, int64_t lead, const char *reason);
 
+/**
+ * @brief Assigns the pool by the assignment rules, in one transaction.
+ *
+ * Every lead in the pool (no owner, status new, not locked by lock_hours)
+ * goes, in id order, through the "assignment_rule" records in position
+ * order (inactive ones skipped). The first rule whose condition (rule
+ * language over lead fields; none = always) is met and that has an eligible
+ * user assigns the lead. Methods: round_robin over users ("3,5,8"), weighted
+ * round robin ("3:2,5:1" — user:weight), least_busy (fewest open leads among
+ * users; ties in list order from the rule's pointer), territory (the lead's
+ * territory_field value looked up in territory_map "华东=3,华北=5"), fixed
+ * (fixed_owner). Eligible users are active, not on leave today, and within
+ * the pool policy's max_open and daily_claims (assignments count as claims).
+ * The round-robin pointer is stored on the rule, so it survives restarts.
+ * Each assignment records the rule (assigned_by_rule) and the reason
+ * (assignment_reason, e.g. "rule 2 round_robin: user 5, next after user 3")
+ * and raises SPM_EVENT_LEAD_ASSIGNED. Running it again assigns only what is
+ * still in the pool, so the call is idempotent. Needs the "pool" action.
+ * @param[out] out_assigned how many leads were assigned; may be NULL
+ * @return SPM_OK; SPM_EPERM; SPM_EINVAL (a rule that no longer compiles,
+ *         the message names it); SPM_ESTORAGE; SPM_ENOMEM.
+ */
+SPM_API int spm_lead_assign_pool(size_t *out_assigned, spm_db *db);
+
 SPM_END_DECLS
 
 #endif

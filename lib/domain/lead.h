@@ -16,6 +16,17 @@ int spm__activity_after_write(struct spm__txn *t, const struct spm_record *befor
 			      struct spm_record *after);
 int spm__pool_policy_validate(struct spm__txn *t, const struct spm_record *before,
 			      struct spm_record *after);
+struct spm__rule;
+/* The pool policy record (lowest id) or NULL; the counts the policy limits;
+ * the claim log that daily_claims counts. */
+int spm__pool_policy(struct spm_record **out, struct spm_db *db);
+int spm__pool_count_open(int64_t *out, struct spm__txn *t, int64_t user,
+			 const struct spm__rule *exempt);
+int spm__pool_count_claims_today(int64_t *out, struct spm__txn *t, int64_t user);
+int spm__pool_log_claim(struct spm__txn *t, int64_t lead, int64_t user);
+
+int spm__assignment_rule_validate(struct spm__txn *t, const struct spm_record *before,
+				  struct spm_record *after);
 int spm__reclaim_rule_validate(struct spm__txn *t, const struct spm_record *before,
 			       struct spm_record *after);
 /* tick job: the reclaim rules — warnings, then back to the pool. */

@@ -26,7 +26,7 @@ static int64_t num(const spm_record *rec, const char *name, int *has_out)
 	return has ? spm_record_value_int(rec, (size_t)i) : 0;
 }
 
-static int first_policy(spm_record **out, spm_db *db)
+int spm__pool_policy(spm_record **out, spm_db *db)
 {
 	spm_scan scan = { SPM_SCAN_VERSION, NULL, 0, 0, 0, 1, 0 };
 	struct spm__page page = { NULL, 0, 0 };
@@ -42,7 +42,7 @@ static int first_policy(spm_record **out, spm_db *db)
 }
 
 /* Open leads the user holds that count against max_open. */
-static int count_open(int64_t *out, struct spm__txn *t, int64_t user, const spm__rule *exempt)
+int spm__pool_count_open(int64_t *out, struct spm__txn *t, int64_t user, const spm__rule *exempt)
 {
 	spm_kind *kind = spm__kind_find(t->db, "lead", 0);
 	spm_scan_cond cond = { (size_t)spm__core_index(kind, "owner_id"), SPM_CMP_EQ, user, NULL };
@@ -70,7 +70,7 @@ static int count_open(int64_t *out, struct spm__txn *t, int64_t user, const spm_
 	return rc;
 }
 
-static int count_claims_today(int64_t *out, struct spm__txn *t, int64_t user)
+int spm__pool_count_claims_today(int64_t *out, struct spm__txn *t, int64_t user)
 {
 	spm_kind *kind = spm__kind_find(t->db, SPM__KIND_CLAIM, 1);
 	spm_time day = t->at - ((t->at % 86400) + 86400) % 86400;
@@ -92,7 +92,7 @@ static int check_policy(struct spm__txn *t, const spm_record *lead, int64_t user
 	spm_record *policy = NULL;
 	spm__rule *exempt = NULL;
 	int64_t limit, n;
-	int set, rc = first_policy(&policy, t->db);
+	int set, rc = spm__pool_policy(&policy, t->db);
 	char when[32];
 
 	if (rc != SPM_OK || policy == NULL)
@@ -118,14 +118,14 @@ static int check_policy(struct spm__txn *t, const spm_record *lead, int64_t user
 			rc = spm__record_rule_compile(&exempt, t->db, lead->kind, rule,
 						      "pool_policy.exempt_rule");
 		if (rc == SPM_OK)
-			rc = count_open(&n, t, user, exempt);
+			rc = spm__pool_count_open(&n, t, user, exempt);
 		if (rc == SPM_OK && n >= limit)
 			rc = spm__error_set(SPM_ELIMIT, "user %lld holds %lld open leads (max_open "
 					    "%lld)", (long long)user, (long long)n, (long long)limit);
 	}
 	limit = num(policy, "daily_claims", &set);
 	if (rc == SPM_OK && set) {
-		rc = count_claims_today(&n, t, user);
+		rc = spm__pool_count_claims_today(&n, t, user);
 		if (rc == SPM_OK && n >= limit)
 			rc = spm__error_set(SPM_ELIMIT, "user %lld made %lld claims today "
 					    "(daily_claims %lld)", (long long)user, (long long)n,
@@ -136,7 +136,7 @@ static int check_policy(struct spm__txn *t, const spm_record *lead, int64_t user
 	return rc;
 }
 
-static int log_claim(struct spm__txn *t, int64_t lead, int64_t user)
+int spm__pool_log_claim(struct spm__txn *t, int64_t lead, int64_t user)
 {
 	spm_record *rec;
 	int rc = spm__record_make(&rec, t->db, spm__kind_find(t->db, SPM__KIND_CLAIM, 1));
@@ -194,7 +194,7 @@ static int claim_in_txn(struct spm__txn *t, int64_t id)
 	if (rc == SPM_OK)
 		rc = spm__write_save(t, lead, &stored);
 	if (rc == SPM_OK)
-		rc = log_claim(t, id, user);
+		rc = spm__pool_log_claim(t, id, user);
 	snprintf(payload, sizeof(payload), "{\"user_id\":%lld}", (long long)user);
 	if (rc == SPM_OK)
 		rc = spm__txn_event(t, SPM_EVENT_LEAD_CLAIMED, "lead", id, payload);

@@ -216,7 +216,7 @@ check "lead claim" 0 "" "" --db "$ldb" --actor 1 --now 2000 lead claim 1
 check "lead claim lost" 1 "" \
 	"spm: lead claim: lead 1 is not in the pool: someone claimed it (SPM_ECONFLICT)" \
 	--db "$ldb" --actor 2 lead claim 1
-check "lead release needs a reason" 2 "" "$(usage_err "lead needs: claim ID, or release ID REASON")" \
+check "lead release needs a reason" 2 "" "$(usage_err "lead needs: claim ID, release ID REASON, or assign")" \
 	--db "$ldb" --actor 1 lead release 1
 check "lead release" 0 "" "" --db "$ldb" --actor 1 --now 3000 lead release 1 "wrong region"
 check "lead after release" 0 \
@@ -224,6 +224,10 @@ check "lead after release" 0 \
 	"" --db "$ldb" record get lead 1
 check "lead bad id" 2 "" "$(usage_err "lead: 'x' is not an id")" --db "$ldb" lead claim x
 check "tick" 0 "" "" --db "$ldb" --now 4000 tick
+check "assignment rule" 0 "1" "" --db "$ldb" record add assignment_rule position=1 name=rr \
+	method=round_robin users=2
+check "lead assign" 0 "1" "" --db "$ldb" --now 5000 lead assign
+check "lead assign again" 0 "0" "" --db "$ldb" --now 5000 lead assign
 
 echo "$pass passed, $fail failed"
 [[ $fail -eq 0 ]]

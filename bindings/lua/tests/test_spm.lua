@@ -150,7 +150,7 @@ end)
 
 test("kinds and fields", function()
   local db <close> = assert(spm.open())
-  list_eq(db:kinds(), { "customer", "contact", "role", "user", "team", "membership", "lead", "activity", "pool_policy", "dedupe_policy", "grading_rule", "reclaim_rule" })
+  list_eq(db:kinds(), { "customer", "contact", "role", "user", "team", "membership", "lead", "activity", "pool_policy", "assignment_rule", "dedupe_policy", "grading_rule", "reclaim_rule" })
   local f = db:fields("customer")
   eq(f[1].name, "name"); eq(f[1].type, "text"); eq(f[1].required, true); eq(f[1].custom, false)
   assert(db:field_add("customer", "grade", "enum", { choices = { "A", "B" }, label = "客户分级", required = true }))
@@ -560,6 +560,9 @@ test("org scope and lead claims", function()
   assert(db:set_actor(1))
   assert(db:release_lead(lead, "wrong region"))
   fails(spm.ELIMIT, "max_open 0", db:claim_lead(lead))
+  assert(db:set_actor(0))
+  add("assignment_rule", { position = "1", name = "rr", method = "round_robin", users = "2" })
+  eq(db:assign_pool(), 0, "user 2 may hold no lead either")
 end)
 
 for _, t in ipairs(tests) do

@@ -27,7 +27,7 @@ Conventions:
 import ctypes
 import datetime
 import json
-from ctypes import byref, c_char_p, c_int, c_int32, c_int64, c_void_p
+from ctypes import byref, c_char_p, c_int, c_int32, c_int64, c_size_t, c_void_p
 from typing import NamedTuple
 
 from . import _capi as _c
@@ -565,6 +565,12 @@ class Database:
     def claim_lead(self, lead):
         """The acting user claims a lead from the pool (spm.Conflict when it is taken)."""
         self._finish(_lib.spm_lead_claim(self._p, _int64(lead, "lead")))
+
+    def assign_pool(self):
+        """Assigns the pool by the assignment rules; returns how many leads moved."""
+        out = c_size_t()
+        self._finish(_lib.spm_lead_assign_pool(byref(out), self._p))
+        return out.value
 
     def release_lead(self, lead, reason):
         """Sends a lead back to the pool with a reason."""

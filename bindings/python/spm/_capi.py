@@ -181,6 +181,7 @@ _PROTOS = {
     # lead.h
     "spm_lead_claim": (c_int, [P, c_int64]),
     "spm_lead_release": (c_int, [P, c_int64, c_char_p]),
+    "spm_lead_assign_pool": (c_int, [POINTER(c_size_t), P]),
     # schema.h
     "spm_field_options_init": (c_int, [POINTER(FieldOptions), c_uint]),
     "spm_field_add": (c_int, [P, c_char_p, c_char_p, c_int, POINTER(FieldOptions)]),

@@ -158,7 +158,7 @@ class OpenTest(unittest.TestCase):
 class SchemaTest(unittest.TestCase):
     def test_kinds_and_core_fields(self):
         with spm.open() as db:
-            self.assertEqual(db.kinds(), ["customer", "contact", "role", "user", "team", "membership", "lead", "activity", "pool_policy", "dedupe_policy", "grading_rule", "reclaim_rule"])
+            self.assertEqual(db.kinds(), ["customer", "contact", "role", "user", "team", "membership", "lead", "activity", "pool_policy", "assignment_rule", "dedupe_policy", "grading_rule", "reclaim_rule"])
             names = [f.name for f in db.fields("customer")]
             self.assertEqual(names[:2], ["name", "owner_id"])
             name = db.fields("customer")[0]
@@ -637,6 +637,18 @@ class OrgAndLeadsTest(unittest.TestCase):
         self.assertIsNone(lead["owner_id"])
         self.assertEqual(lead["previous_owner_id"], 2)
         self.assertEqual(lead["release_reason"], "wrong region")
+
+    def test_assign_pool_by_round_robin(self):
+        db = self.db
+        db.new_record("lead", company="Beta").save()
+        db.new_record("assignment_rule", position=1, name="rr", method="round_robin",
+                      users="2,3").save()
+        self.assertEqual(db.assign_pool(), 2)
+        self.assertEqual(db.get("lead", 1)["owner_id"], 2)
+        self.assertEqual(db.get("lead", 2)["owner_id"], 3)
+        self.assertEqual(db.get("lead", 2)["assignment_reason"],
+                         "rule 1 round_robin: user 3, turn 2 of 2")
+        self.assertEqual(db.assign_pool(), 0)
 
     def test_pool_limits_raise_limit(self):
         db = self.db

@@ -1,0 +1,439 @@
+/* Automatic assignment of the pool by rules (include/spm/lead.h): each rule
+ * a condition and a method; users must be available and within the pool
+ * policy; every assignment names its rule and reason. */
+#include "domain/lead.h"
+#include "domain/org.h"
+#include "domain/record_rules.h"
+#include "core/kinds.h"
+#include "core/write.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#define MAX_USERS 1000     /* candidates of one rule, weights expanded */
+#define MAX_LOAD 4096      /* users whose load is tracked in one run */
+
+struct load {
+	int64_t user;
+	int64_t open;
+	int64_t claims;
+	int known;
+};
+
+struct run {
+	struct spm__txn *t;
+	spm_record *policy;
+	spm__rule *exempt;
+	spm_date today;
+	struct load *loads;
+	size_t nloads;
+};
+
+static long idx(const spm_record *rec, const char *name)
+{
+	return spm__core_index(rec->kind, name);
+}
+
+static int has(const spm_record *rec, const char *name)
+{
+	long i = idx(rec, name);
+
+	return i >= 0 && !spm_record_value_null(rec, (size_t)i);
+}
+
+static int64_t num(const spm_record *rec, const char *name)
+{
+	return has(rec, name) ? spm_record_value_int(rec, (size_t)idx(rec, name)) : 0;
+}
+
+static const char *text(const spm_record *rec, const char *name)
+{
+	long i = idx(rec, name);
+
+	return i >= 0 ? spm_record_value_text(rec, (size_t)i, NULL) : NULL;
+}
+
+static int is(const char *s, const char *want)
+{
+	return s && strcmp(s, want) == 0;
+}
+
+/* "3,5,8" or, weighted, "3:2,5:1" (expanded: 3,3,5). */
+static int parse_users(int64_t *out, size_t *n, const char *list, int weighted)
+{
+	const char *p = list;
+
+	*n = 0;
+	while (p && *p) {
+		char *end;
+		long long user = strtoll(p, &end, 10), weight = 1;
+
+		if (end == p || user <= 0)
+			return spm__error_set(SPM_EINVAL, "assignment_rule.users: '%s' is not a "
+					      "list of user ids", list);
+		if (weighted) {
+			if (*end != ':')
+				return spm__error_set(SPM_EINVAL, "assignment_rule.users: weighted "
+						      "lists are user:weight, like 3:2,5:1");
+			p = end + 1;
+			weight = strtoll(p, &end, 10);
+			if (end == p || weight <= 0 || weight > 100)
+				return spm__error_set(SPM_EINVAL, "assignment_rule.users: weights "
+						      "are 1..100");
+		}
+		for (long long w = 0; w < weight; w++) {
+			if (*n == MAX_USERS)
+				return spm__error_set(SPM_EINVAL, "assignment_rule.users: at most %d "
+						      "entries", MAX_USERS);
+			out[(*n)++] = user;
+		}
+		if (*end == ',')
+			end++;
+		else if (*end != '\0')
+			return spm__error_set(SPM_EINVAL, "assignment_rule.users: '%s' is not a "
+					      "list of user ids", list);
+		p = end;
+	}
+	return SPM_OK;
+}
+
+/* The user for value in "华东=3,华北=5"; 0 when absent. */
+static int64_t territory_user(const char *map, const char *value)
+{
+	size_t vlen = value ? strlen(value) : 0;
+
+	for (const char *p = map; value && p && *p;) {
+		const char *eq = strchr(p, '='), *comma;
+
+		if (eq == NULL)
+			break;
+		comma = strchr(eq, ',');
+		if ((size_t)(eq - p) == vlen && memcmp(p, value, vlen) == 0)
+			return strtoll(eq + 1, NULL, 10);
+		p = comma ? comma + 1 : NULL;
+	}
+	return 0;
+}
+
+static struct load *load_of(struct run *r, int64_t user)
+{
+	for (size_t i = 0; i < r->nloads; i++)
+		if (r->loads[i].user == user)
+			return &r->loads[i];
+	if (r->nloads == MAX_LOAD)
+		return NULL;
+	r->loads[r->nloads].user = user;
+	r->loads[r->nloads].known = 0;
+	return &r->loads[r->nloads++];
+}
+
+/* Available today and within the pool policy. */
+static int eligible(int *out, struct run *r, int64_t user)
+{
+	struct load *l = load_of(r, user);
+	int ok = 0;
+	int rc = spm_org_available(&ok, r->t->db, user, r->today);
+
+	*out = 0;
+	if (rc == SPM_ENOTFOUND)
+		return SPM_OK;
+	if (rc != SPM_OK || !ok || l == NULL)
+		return rc;
+	if (!l->known) {  /* least_busy needs the load even without a policy */
+		rc = spm__pool_count_open(&l->open, r->t, user, r->exempt);
+		if (rc == SPM_OK)
+			rc = spm__pool_count_claims_today(&l->claims, r->t, user);
+		if (rc != SPM_OK)
+			return rc;
+		l->known = 1;
+	}
+	if (r->policy && has(r->policy, "max_open") && l->open >= num(r->policy, "max_open"))
+		return SPM_OK;
+	if (r->policy && has(r->policy, "daily_claims") &&
+	    l->claims >= num(r->policy, "daily_claims"))
+		return SPM_OK;
+	*out = 1;
+	return SPM_OK;
+}
+
+/* Picks a user by the rule's method; *pointer moves for rotating methods. */
+static int pick(int64_t *out, char *why, size_t whysize, struct run *r, const spm_record *rule,
+		const spm_record *lead, int64_t *pointer)
+{
+	int64_t users[MAX_USERS];
+	const char *method = text(rule, "method");
+	size_t n = 0;
+	int ok, rc = SPM_OK;
+
+	*out = 0;
+	if (is(method, "fixed") || is(method, "territory")) {
+		int64_t user = is(method, "fixed") ? num(rule, "fixed_owner")
+			: territory_user(text(rule, "territory_map"),
+					 text(lead, text(rule, "territory_field")));
+		rc = user ? eligible(&ok, r, user) : SPM_OK;
+		if (rc == SPM_OK && user && ok) {
+			*out = user;
+			snprintf(why, whysize, "rule %lld %s: user %lld", (long long)rule->id, method,
+				 (long long)user);
+		}
+		return rc;
+	}
+	rc = parse_users(users, &n, text(rule, "users"), is(method, "weighted"));
+	if (rc != SPM_OK || n == 0)
+		return rc;
+	if (is(method, "least_busy")) {
+		int64_t best = -1;
+		for (size_t k = 0; rc == SPM_OK && k < n; k++) {
+			int64_t user = users[(size_t)((*pointer + (int64_t)k) % (int64_t)n)];
+			struct load *l;
+			rc = eligible(&ok, r, user);
+			l = load_of(r, user);
+			if (rc == SPM_OK && ok && l && (best < 0 || l->open < best)) {
+				best = l->open;
+				*out = user;
+			}
+		}
+		if (*out)
+			snprintf(why, whysize, "rule %lld least_busy: user %lld with %lld open leads",
+				 (long long)rule->id, (long long)*out, (long long)best);
+		return rc;
+	}
+	/* round_robin and weighted: the next eligible user after the pointer */
+	for (size_t k = 0; rc == SPM_OK && k < n && !*out; k++) {
+		size_t at = (size_t)((*pointer + (int64_t)k) % (int64_t)n);
+		rc = eligible(&ok, r, users[at]);
+		if (rc == SPM_OK && ok) {
+			*out = users[at];
+			*pointer = (int64_t)at + 1;
+			snprintf(why, whysize, "rule %lld %s: user %lld, turn %zu of %zu%s",
+				 (long long)rule->id, method, (long long)*out, at + 1, n,
+				 k ? " (earlier turns unavailable)" : "");
+		}
+	}
+	return rc;
+}
+
+static int assign(struct run *r, spm_record *lead, const spm_record *rule, int64_t user,
+		  const char *why)
+{
+	spm_record *stored = NULL;
+	struct load *l = load_of(r, user);
+	char payload[700];
+	int rc = spm__record_put_int(lead, (size_t)idx(lead, "owner_id"), user);
+
+	if (rc == SPM_OK)
+		rc = spm__record_put_int(lead, (size_t)idx(lead, "assigned_by_rule"), rule->id);
+	if (rc == SPM_OK)
+		rc = spm__record_put_text(lead, (size_t)idx(lead, "assignment_reason"), why,
+					  strlen(why));
+	if (rc == SPM_OK)
+		rc = spm__write_save(r->t, lead, &stored);
+	spm_record_free(stored);
+	if (rc == SPM_OK)
+		rc = spm__pool_log_claim(r->t, lead->id, user);
+	snprintf(payload, sizeof(payload), "{\"user_id\":%lld,\"rule\":%lld,\"reason\":\"%s\"}",
+		 (long long)user, (long long)rule->id, why);
+	if (rc == SPM_OK)
+		rc = spm__txn_event(r->t, SPM_EVENT_LEAD_ASSIGNED, "lead", lead->id, payload);
+	if (l) {
+		l->open++;
+		l->claims++;
+	}
+	return rc;
+}
+
+static int by_position(const void *a, const void *b)
+{
+	const spm_record *x = *(spm_record *const *)a, *y = *(spm_record *const *)b;
+	int64_t px = num(x, "position"), py = num(y, "position");
+
+	if (px != py)
+		return px < py ? -1 : 1;
+	return x->id < y->id ? -1 : x->id > y->id;
+}
+
+static int in_pool(const struct run *r, const spm_record *lead)
+{
+	int64_t lock = r->policy ? num(r->policy, "lock_hours") : 0;
+
+	return !has(lead, "owner_id") && is(text(lead, "status"), "new") &&
+	       !(lock && num(lead, "pooled_at") + lock * 3600 > r->t->at);
+}
+
+static int route(struct run *r, spm_record *lead, spm_record **rules, spm__rule **conds,
+		 size_t nrules, int64_t *pointers, size_t *assigned)
+{
+	char why[300];
+	int rc = SPM_OK;
+
+	for (size_t k = 0; rc == SPM_OK && k < nrules; k++) {
+		int64_t user = 0;
+		int met = 1;
+
+		if (conds[k]) {
+			spm__rule_ctx ctx;
+			spm__record_rule_ctx(&ctx, lead, r->t->at);
+			rc = spm__rule_met(&met, NULL, conds[k], &ctx);
+		}
+		if (rc == SPM_OK && met)
+			rc = pick(&user, why, sizeof(why), r, rules[k], lead, &pointers[k]);
+		if (rc == SPM_OK && user) {
+			rc = assign(r, lead, rules[k], user, why);
+			if (rc == SPM_OK)
+				(*assigned)++;
+			break;
+		}
+	}
+	return rc;
+}
+
+static int run_rules(struct run *r, struct spm__page *rules, size_t *assigned)
+{
+	spm_db *db = r->t->db;
+	spm_kind *leads = spm__kind_find(db, "lead", 0);
+	spm_scan_cond cond = { (size_t)spm__core_index(leads, "status"), SPM_CMP_EQ, 0, "new" };
+	spm_scan scan = { SPM_SCAN_VERSION, &cond, 1, 0, 0, 0, 0 };
+	struct spm__page pool = { NULL, 0, 0 };
+	spm__rule **conds = spm__calloc(db, rules->n + 1, sizeof(*conds));
+	int64_t *pointers = spm__calloc(db, rules->n + 1, sizeof(*pointers));
+	int rc = conds && pointers ? SPM_OK : spm__error_oom();
+
+	for (size_t k = 0; rc == SPM_OK && k < rules->n; k++) {
+		const char *c = text(rules->recs[k], "condition");
+		pointers[k] = num(rules->recs[k], "rr_pointer");
+		if (c)
+			rc = spm__record_rule_compile(&conds[k], db, leads, c,
+						      "assignment_rule.condition");
+	}
+	if (rc == SPM_OK)
+		rc = spm__scan_page(db, &pool, leads, &scan);
+	for (size_t i = 0; rc == SPM_OK && i < pool.n; i++)
+		if (in_pool(r, pool.recs[i]))
+			rc = route(r, pool.recs[i], rules->recs, conds, rules->n, pointers, assigned);
+	/* keep the round-robin pointers (bookkeeping: no audit entry) */
+	for (size_t k = 0; rc == SPM_OK && k < rules->n; k++) {
+		spm_record *rule = rules->recs[k];
+		if (pointers[k] == num(rule, "rr_pointer"))
+			continue;
+		rc = spm__record_put_int(rule, (size_t)idx(rule, "rr_pointer"), pointers[k]);
+		rule->seq = r->t->seq;
+		if (rc == SPM_OK)
+			rc = db->ops->put(db->store, rule);
+	}
+	for (size_t k = 0; conds && k < rules->n; k++)
+		spm__rule_free(conds[k]);
+	spm__free(db, conds);
+	spm__free(db, pointers);
+	spm__page_clear(db, &pool);
+	return rc;
+}
+
+static int assign_in_txn(struct spm__txn *t, size_t *assigned)
+{
+	spm_scan all = { SPM_SCAN_VERSION, NULL, 0, 0, 0, 0, 0 };
+	struct spm__page rules = { NULL, 0, 0 };
+	struct spm__scope *s;
+	struct run r;
+	size_t active = 0;
+	int rc = spm__txn_scope(&s, t);
+
+	memset(&r, 0, sizeof(r));
+	r.t = t;
+	if (rc == SPM_OK)
+		rc = spm__scope_require(s, SPM_ACTION_POOL, "assign the pool");
+	if (rc == SPM_OK)
+		rc = spm_date_from_time(&r.today, t->at);
+	if (rc == SPM_OK)
+		rc = spm__pool_policy(&r.policy, t->db);
+	if (rc == SPM_OK && r.policy && text(r.policy, "exempt_rule"))
+		rc = spm__record_rule_compile(&r.exempt, t->db, spm__kind_find(t->db, "lead", 0),
+					      text(r.policy, "exempt_rule"),
+					      "pool_policy.exempt_rule");
+	r.loads = spm__calloc(t->db, MAX_LOAD, sizeof(*r.loads));
+	if (rc == SPM_OK && r.loads == NULL)
+		rc = spm__error_oom();
+	if (rc == SPM_OK)
+		rc = spm__scan_page(t->db, &rules, spm__kind_find(t->db, "assignment_rule", 0), &all);
+	for (size_t k = 0; rc == SPM_OK && k < rules.n; k++) {
+		if (has(rules.recs[k], "active") && !num(rules.recs[k], "active"))
+			spm_record_free(rules.recs[k]);
+		else
+			rules.recs[active++] = rules.recs[k];
+	}
+	if (rc == SPM_OK) {
+		rules.n = active;
+		qsort(rules.recs, rules.n, sizeof(*rules.recs), by_position);
+		rc = run_rules(&r, &rules, assigned);
+	}
+	spm__page_clear(t->db, &rules);
+	spm__free(t->db, r.loads);
+	spm__rule_free(r.exempt);
+	spm_record_free(r.policy);
+	return rc;
+}
+
+int spm_lead_assign_pool(size_t *out_assigned, spm_db *db)
+{
+	struct spm__txn t;
+	size_t assigned = 0;
+	int rc;
+
+	SPM__CHECK_ARG(db);
+	rc = spm__txn_begin(&t, db);
+	if (rc != SPM_OK)
+		return rc;
+	rc = assign_in_txn(&t, &assigned);
+	if (rc != SPM_OK) {
+		spm__txn_abort(&t);
+		return rc;
+	}
+	if (out_assigned)
+		*out_assigned = assigned;
+	if (assigned == 0 && t.nev == 0) {
+		spm__txn_abort(&t);
+		return SPM_OK;
+	}
+	return spm__txn_commit(&t);
+}
+
+int spm__assignment_rule_validate(struct spm__txn *t, const spm_record *before, spm_record *after)
+{
+	int64_t users[MAX_USERS];
+	const char *method, *cond;
+	size_t n = 0;
+	int rc = SPM_OK;
+
+	(void)before;
+	if (after == NULL)
+		return SPM_OK;
+	method = text(after, "method");
+	if (!is(method, "round_robin") && !is(method, "weighted") && !is(method, "least_busy") &&
+	    !is(method, "territory") && !is(method, "fixed"))
+		return spm__error_set(SPM_EINVAL, "assignment_rule.method must be round_robin, "
+				      "weighted, least_busy, territory or fixed");
+	if (is(method, "fixed") && num(after, "fixed_owner") <= 0)
+		return spm__error_set(SPM_EINVAL, "a fixed rule needs fixed_owner");
+	if (is(method, "territory") && (!text(after, "territory_field") ||
+					!text(after, "territory_map") ||
+					spm__core_index(spm__kind_find(t->db, "lead", 0),
+							text(after, "territory_field")) < 0))
+		return spm__error_set(SPM_EINVAL, "a territory rule needs territory_field (a lead "
+				      "field) and territory_map (value=user,…)");
+	if (!is(method, "fixed") && !is(method, "territory")) {
+		rc = parse_users(users, &n, text(after, "users"), is(method, "weighted"));
+		if (rc == SPM_OK && n == 0)
+			rc = spm__error_set(SPM_EINVAL, "a %s rule needs users", method);
+	}
+	cond = text(after, "condition");
+	if (rc == SPM_OK && cond) {
+		spm__rule *r = NULL;
+		rc = spm__record_rule_compile(&r, t->db, spm__kind_find(t->db, "lead", 0), cond,
+					      "assignment_rule.condition");
+		if (rc == SPM_OK && spm__rule_result_type(r) != SPM__RULE_BOOLEAN)
+			rc = spm__error_set(SPM_EINVAL, "assignment_rule.condition must be a "
+					    "condition (true or false)");
+		spm__rule_free(r);
+	}
+	return rc;
+}
