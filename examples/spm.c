@@ -33,6 +33,10 @@ static const char usage_text[] =
 	"  lead release ID REASON              send a lead back to the pool\n"
 	"  lead assign                         assign the pool by the assignment rules\n"
 	"  tick                                run the time-driven work due at now\n"
+	"  import KIND FILE [--map MAPFILE] [--dry-run] [--skip-bad-rows] [--key KEY]\n"
+	"                                      import CSV rows (MAPFILE: lines 'CSV header=field',\n"
+	"                                      '#' comments, 'header=' ignores a column)\n"
+	"  export KIND                         write every visible record of KIND as CSV\n"
 	"  audit [KIND [ID]]                   print the audit trail, oldest first\n"
 	"  events tail [--after N] [--consumer NAME [--ack]]\n"
 	"                                      print outbox events: seq, type, kind, id, payload;\n"
@@ -506,6 +510,151 @@ static int cmd_tick(struct ctx *c, int argc, char **argv)
 	return rc == SPM_OK ? 0 : fail("tick", rc);
 }
 
+/* ------------------------------------------------------------ csv */
+
+/* Reads a whole file into memory (NUL-terminated); NULL on failure. */
+static char *slurp(const char *path, size_t *len)
+{
+	FILE *f = fopen(path, "rb");
+	char *buf = NULL;
+	long size;
+
+	if (f == NULL)
+		return NULL;
+	if (fseek(f, 0, SEEK_END) == 0 && (size = ftell(f)) >= 0 && fseek(f, 0, SEEK_SET) == 0 &&
+	    (buf = malloc((size_t)size + 1)) != NULL) {
+		*len = fread(buf, 1, (size_t)size, f);
+		buf[*len] = '\0';
+	}
+	fclose(f);
+	return buf;
+}
+
+/* "CSV header=field" lines into a flat pair array pointing into text. */
+static int parse_map(char *text, const char ***pairs, size_t *npairs)
+{
+	size_t cap = 0;
+
+	*pairs = NULL;
+	*npairs = 0;
+	for (char *line = strtok(text, "\r\n"); line; line = strtok(NULL, "\r\n")) {
+		char *eq = strchr(line, '=');
+		const char **p;
+
+		if (line[0] == '#' || line[0] == '\0')
+			continue;
+		if (eq == NULL || eq == line)
+			return 0;
+		*eq = '\0';
+		if (*npairs == cap) {
+			cap = cap ? cap * 2 : 16;
+			p = realloc(*pairs, cap * 2 * sizeof(*p));
+			if (p == NULL)
+				return 0;
+			*pairs = p;
+		}
+		(*pairs)[*npairs * 2] = line;
+		(*pairs)[*npairs * 2 + 1] = eq[1] ? eq + 1 : NULL;
+		(*npairs)++;
+	}
+	return 1;
+}
+
+static void print_report(const spm_csv_report *r)
+{
+	printf("rows %zu, stored %zu, bad %zu\n", spm_csv_report_rows(r), spm_csv_report_stored(r),
+	       spm_csv_report_bad(r));
+	for (size_t i = 0; i < spm_csv_report_errors(r); i++) {
+		const char *msg, *column;
+		size_t line;
+
+		if (spm_csv_report_error(&msg, &line, &column, r, i) == SPM_OK)
+			printf("line %zu%s%s: %s\n", line, column ? ", column " : "",
+			       column ? column : "", msg);
+	}
+}
+
+static int cmd_import(struct ctx *c, int argc, char **argv)
+{
+	spm_csv_import_options o = SPM_CSV_IMPORT_OPTIONS_INIT;
+	spm_csv_report *report = NULL;
+	const char *mapfile = NULL;
+	char *data, *map = NULL;
+	const char **pairs = NULL;
+	size_t len = 0, maplen, npairs = 0;
+	int rc, status;
+
+	if (argc < 2)
+		return usage("import needs KIND FILE", NULL);
+	for (int i = 2; i < argc; i++) {
+		if (strcmp(argv[i], "--dry-run") == 0)
+			o.dry_run = 1;
+		else if (strcmp(argv[i], "--skip-bad-rows") == 0)
+			o.mode = SPM_CSV_SKIP_BAD_ROWS;
+		else if (strcmp(argv[i], "--map") == 0 && i + 1 < argc)
+			mapfile = argv[++i];
+		else if (strcmp(argv[i], "--key") == 0 && i + 1 < argc)
+			o.idempotency_key = argv[++i];
+		else
+			return usage("import: unknown option '%s'", argv[i]);
+	}
+	if (mapfile) {
+		map = slurp(mapfile, &maplen);
+		if (map == NULL || !parse_map(map, &pairs, &npairs)) {
+			free(map);
+			free(pairs);
+			fprintf(stderr, "spm: import: cannot read the mapping file %s (lines 'CSV "
+				"header=field')\n", mapfile);
+			return EXIT_FAIL;
+		}
+		o.mapping = pairs;
+		o.nmapping = npairs;
+	}
+	data = slurp(argv[1], &len);
+	if (data == NULL) {
+		free(map);
+		free(pairs);
+		fprintf(stderr, "spm: import: cannot read %s\n", argv[1]);
+		return EXIT_FAIL;
+	}
+	status = open_db(c, SPM_OPEN_CREATE);
+	if (status == 0) {
+		rc = spm_csv_import(&report, c->db, argv[0], data, len, &o);
+		if (report)
+			print_report(report);
+		status = rc == SPM_OK && spm_csv_report_status(report) == SPM_OK ? 0 : EXIT_FAIL;
+		if (rc != SPM_OK)
+			fail("import", rc);
+		spm_csv_report_free(report);
+	}
+	free(data);
+	free(map);
+	free(pairs);
+	return status;
+}
+
+static int write_stdout(const char *data, size_t len, void *payload)
+{
+	(void)payload;
+	return fwrite(data, 1, len, stdout) == len ? 0 : SPM_EUSER;
+}
+
+static int cmd_export(struct ctx *c, int argc, char **argv)
+{
+	spm_query *q = NULL;
+	int rc;
+
+	if (argc != 1)
+		return usage("export needs KIND", NULL);
+	if (open_db(c, SPM_OPEN_READONLY))
+		return EXIT_FAIL;
+	rc = spm_query_new(&q, c->db, argv[0]);
+	if (rc == SPM_OK)
+		rc = spm_csv_export(c->db, argv[0], q, NULL, 0, write_stdout, NULL);
+	spm_query_free(q);
+	return rc == SPM_OK ? 0 : fail("export", rc);
+}
+
 /* ------------------------------------------------------------ main */
 
 int main(int argc, char **argv)
@@ -516,7 +665,7 @@ int main(int argc, char **argv)
 	} commands[] = {
 		{ "init", cmd_init }, { "field", cmd_field }, { "record", cmd_record },
 		{ "audit", cmd_audit }, { "events", cmd_events }, { "lead", cmd_lead },
-		{ "tick", cmd_tick },
+		{ "tick", cmd_tick }, { "import", cmd_import }, { "export", cmd_export },
 	};
 	struct ctx c = { NULL, 0, 0, 0, NULL };
 	int i, status;

@@ -229,5 +229,37 @@ check "assignment rule" 0 "1" "" --db "$ldb" record add assignment_rule position
 check "lead assign" 0 "1" "" --db "$ldb" --now 5000 lead assign
 check "lead assign again" 0 "0" "" --db "$ldb" --now 5000 lead assign
 
+# ---------------------------------------------------------------- csv
+
+cdb="$tmp/csv.db"
+printf 'Company Name,Owner,Notes\r\nAcme 有限公司,7,x\r\n"Beta, Inc.",8,y\r\n,9,z\r\n' >"$tmp/in.csv"
+printf '# a CRM export\nCompany Name=name\nOwner=owner_id\nNotes=\n' >"$tmp/map.txt"
+check "csv: init" 0 "schema version 3" "" --db "$cdb" init
+check "import all or nothing" 1 "$(printf '%s\n' 'rows 3, stored 0, bad 1' \
+	'line 4, column Company Name: Company Name: customer.name is required')" \
+	"spm: import: 1 of 3 rows are bad: nothing stored (SPM_EINVAL)" \
+	--db "$cdb" import customer "$tmp/in.csv" --map "$tmp/map.txt"
+printf 'name\nA\nB\n' >"$tmp/two.csv"
+check "import dry run" 0 "$(printf '%s\n' 'rows 2, stored 0, bad 0')" "" \
+	--db "$cdb" import customer "$tmp/two.csv" --dry-run
+check "import skip bad rows" 0 "$(printf '%s\n' 'rows 3, stored 2, bad 1' \
+	'line 4, column Company Name: Company Name: customer.name is required')" "" \
+	--db "$cdb" --now 100 import customer "$tmp/in.csv" --map "$tmp/map.txt" --skip-bad-rows
+check "import without a mapping" 1 "$(printf '%s\n' 'rows 0, stored 0, bad 0' \
+	'line 1, column Company Name: header "Company Name" is not a field of customer' \
+	'line 1, column Owner: header "Owner" is not a field of customer' \
+	'line 1, column Notes: header "Notes" is not a field of customer')" \
+	"spm: import: the header row is refused (3 problems): nothing stored (SPM_EINVAL)" \
+	--db "$cdb" import customer "$tmp/in.csv"
+check "import bad option" 2 "" "$(usage_err "import: unknown option '--fast'")" \
+	--db "$cdb" import customer "$tmp/in.csv" --fast
+check "import missing file" 1 "" "spm: import: cannot read $tmp/nope.csv" \
+	--db "$cdb" import customer "$tmp/nope.csv"
+check "export" 0 "$(printf '%s\r\n' \
+	'name,owner_id,created_at,updated_at,industry,region,last_contact_at,next_follow_up,follow_up_reminded,lifecycle,level,level_manual,company_key,duplicate_of' \
+	'Acme 有限公司,7,1970-01-01T00:01:40Z,1970-01-01T00:01:40Z,,,,,,,,,acme,' \
+	'"Beta, Inc.",8,1970-01-01T00:01:40Z,1970-01-01T00:01:40Z,,,,,,,,,beta,')" "" \
+	--db "$cdb" export customer
+
 echo "$pass passed, $fail failed"
 [[ $fail -eq 0 ]]

@@ -572,6 +572,25 @@ class Database:
         self._finish(_lib.spm_lead_assign_pool(byref(out), self._p))
         return out.value
 
+    def convert_lead(self, lead):
+        """Turns a lead into a customer (and a contact); returns (customer_id, contact_id or 0)."""
+        customer, contact = c_int64(), c_int64()
+        self._finish(_lib.spm_lead_convert(byref(customer), byref(contact), self._p,
+                                           _int64(lead, "lead")))
+        return customer.value, contact.value
+
+    def merge(self, kind, survivor, other):
+        """Merges other into survivor (two leads or two customers)."""
+        self._finish(_lib.spm_record_merge(self._p, _b(kind, "kind"), _int64(survivor, "survivor"),
+                                           _int64(other, "other")))
+
+    def handover(self, from_user, to_user, reason):
+        """Moves a leaving user's open leads and customers to to_user (0: the pool)."""
+        out = c_size_t()
+        self._finish(_lib.spm_org_handover(byref(out), self._p, _int64(from_user, "from_user"),
+                                           _int64(to_user, "to_user"), _b(reason, "reason")))
+        return out.value
+
     def release_lead(self, lead, reason):
         """Sends a lead back to the pool with a reason."""
         self._finish(_lib.spm_lead_release(self._p, _int64(lead, "lead"), _b(reason, "reason")))

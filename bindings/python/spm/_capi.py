@@ -182,6 +182,10 @@ _PROTOS = {
     "spm_lead_claim": (c_int, [P, c_int64]),
     "spm_lead_release": (c_int, [P, c_int64, c_char_p]),
     "spm_lead_assign_pool": (c_int, [POINTER(c_size_t), P]),
+    "spm_org_handover": (c_int, [POINTER(c_size_t), P, c_int64, c_int64, c_char_p]),
+    # customer.h
+    "spm_lead_convert": (c_int, [POINTER(c_int64), POINTER(c_int64), P, c_int64]),
+    "spm_record_merge": (c_int, [P, c_char_p, c_int64, c_int64]),
     # schema.h
     "spm_field_options_init": (c_int, [POINTER(FieldOptions), c_uint]),
     "spm_field_add": (c_int, [P, c_char_p, c_char_p, c_int, POINTER(FieldOptions)]),

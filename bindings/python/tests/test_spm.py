@@ -650,6 +650,24 @@ class OrgAndLeadsTest(unittest.TestCase):
                          "rule 1 round_robin: user 3, turn 2 of 2")
         self.assertEqual(db.assign_pool(), 0)
 
+    def test_convert_merge_and_handover(self):
+        db = self.db
+        lead = db.new_record("lead", company="Gamma", contact_name="Li Na", owner_id=2)
+        lead.save()
+        customer, contact = db.convert_lead(lead.id)
+        self.assertEqual(db.get("customer", customer)["name"], "Gamma")
+        self.assertEqual(db.get("contact", contact)["customer_id"], customer)
+        with self.assertRaises(spm.Invalid):
+            db.convert_lead(lead.id)
+        other = db.new_record("customer", name="Gamma Ltd", region="华东")
+        other.save()
+        db.merge("customer", customer, other.id)
+        self.assertEqual(db.get("customer", customer)["region"], "华东")
+        with self.assertRaises(spm.NotFound):
+            db.get("customer", other.id)
+        self.assertEqual(db.handover(2, 3, "An leaves"), 1)
+        self.assertEqual(db.get("customer", customer)["owner_id"], 3)
+
     def test_pool_limits_raise_limit(self):
         db = self.db
         db.new_record("pool_policy", max_open=0).save()
