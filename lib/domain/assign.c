@@ -5,6 +5,7 @@
 #include "domain/org.h"
 #include "domain/record_rules.h"
 #include "core/kinds.h"
+#include "domain/record_fields.h"
 #include "core/write.h"
 
 #include <stdio.h>
@@ -29,35 +30,6 @@ struct run {
 	struct load *loads;
 	size_t nloads;
 };
-
-static long idx(const spm_record *rec, const char *name)
-{
-	return spm__core_index(rec->kind, name);
-}
-
-static int has(const spm_record *rec, const char *name)
-{
-	long i = idx(rec, name);
-
-	return i >= 0 && !spm_record_value_null(rec, (size_t)i);
-}
-
-static int64_t num(const spm_record *rec, const char *name)
-{
-	return has(rec, name) ? spm_record_value_int(rec, (size_t)idx(rec, name)) : 0;
-}
-
-static const char *text(const spm_record *rec, const char *name)
-{
-	long i = idx(rec, name);
-
-	return i >= 0 ? spm_record_value_text(rec, (size_t)i, NULL) : NULL;
-}
-
-static int is(const char *s, const char *want)
-{
-	return s && strcmp(s, want) == 0;
-}
 
 /* "3,5,8" or, weighted, "3:2,5:1" (expanded: 3,3,5). */
 static int parse_users(int64_t *out, size_t *n, const char *list, int weighted)
@@ -148,10 +120,11 @@ static int eligible(int *out, struct run *r, int64_t user)
 			return rc;
 		l->known = 1;
 	}
-	if (r->policy && has(r->policy, "max_open") && l->open >= num(r->policy, "max_open"))
+	if (r->policy && spm__fld_has(r->policy, "max_open") &&
+	    l->open >= spm__fld_num(r->policy, "max_open"))
 		return SPM_OK;
-	if (r->policy && has(r->policy, "daily_claims") &&
-	    l->claims >= num(r->policy, "daily_claims"))
+	if (r->policy && spm__fld_has(r->policy, "daily_claims") &&
+	    l->claims >= spm__fld_num(r->policy, "daily_claims"))
 		return SPM_OK;
 	*out = 1;
 	return SPM_OK;
@@ -162,15 +135,15 @@ static int pick(int64_t *out, char *why, size_t whysize, struct run *r, const sp
 		const spm_record *lead, int64_t *pointer)
 {
 	int64_t users[MAX_USERS];
-	const char *method = text(rule, "method");
+	const char *method = spm__fld_text(rule, "method");
 	size_t n = 0;
 	int ok, rc = SPM_OK;
 
 	*out = 0;
-	if (is(method, "fixed") || is(method, "territory")) {
-		int64_t user = is(method, "fixed") ? num(rule, "fixed_owner")
-			: territory_user(text(rule, "territory_map"),
-					 text(lead, text(rule, "territory_field")));
+	if (spm__fld_is(method, "fixed") || spm__fld_is(method, "territory")) {
+		int64_t user = spm__fld_is(method, "fixed") ? spm__fld_num(rule, "fixed_owner")
+			: territory_user(spm__fld_text(rule, "territory_map"),
+					 spm__fld_text(lead, spm__fld_text(rule, "territory_field")));
 		rc = user ? eligible(&ok, r, user) : SPM_OK;
 		if (rc == SPM_OK && user && ok) {
 			*out = user;
@@ -179,10 +152,10 @@ static int pick(int64_t *out, char *why, size_t whysize, struct run *r, const sp
 		}
 		return rc;
 	}
-	rc = parse_users(users, &n, text(rule, "users"), is(method, "weighted"));
+	rc = parse_users(users, &n, spm__fld_text(rule, "users"), spm__fld_is(method, "weighted"));
 	if (rc != SPM_OK || n == 0)
 		return rc;
-	if (is(method, "least_busy")) {
+	if (spm__fld_is(method, "least_busy")) {
 		int64_t best = -1;
 		for (size_t k = 0; rc == SPM_OK && k < n; k++) {
 			int64_t user = users[(size_t)((*pointer + (int64_t)k) % (int64_t)n)];
@@ -220,12 +193,12 @@ static int assign(struct run *r, spm_record *lead, const spm_record *rule, int64
 	spm_record *stored = NULL;
 	struct load *l = load_of(r, user);
 	char payload[700];
-	int rc = spm__record_put_int(lead, (size_t)idx(lead, "owner_id"), user);
+	int rc = spm__record_put_int(lead, (size_t)spm__fld_idx(lead, "owner_id"), user);
 
 	if (rc == SPM_OK)
-		rc = spm__record_put_int(lead, (size_t)idx(lead, "assigned_by_rule"), rule->id);
+		rc = spm__record_put_int(lead, (size_t)spm__fld_idx(lead, "assigned_by_rule"), rule->id);
 	if (rc == SPM_OK)
-		rc = spm__record_put_text(lead, (size_t)idx(lead, "assignment_reason"), why,
+		rc = spm__record_put_text(lead, (size_t)spm__fld_idx(lead, "assignment_reason"), why,
 					  strlen(why));
 	if (rc == SPM_OK)
 		rc = spm__write_save(r->t, lead, &stored);
@@ -246,7 +219,7 @@ static int assign(struct run *r, spm_record *lead, const spm_record *rule, int64
 static int by_position(const void *a, const void *b)
 {
 	const spm_record *x = *(spm_record *const *)a, *y = *(spm_record *const *)b;
-	int64_t px = num(x, "position"), py = num(y, "position");
+	int64_t px = spm__fld_num(x, "position"), py = spm__fld_num(y, "position");
 
 	if (px != py)
 		return px < py ? -1 : 1;
@@ -255,10 +228,10 @@ static int by_position(const void *a, const void *b)
 
 static int in_pool(const struct run *r, const spm_record *lead)
 {
-	int64_t lock = r->policy ? num(r->policy, "lock_hours") : 0;
+	int64_t lock = r->policy ? spm__fld_num(r->policy, "lock_hours") : 0;
 
-	return !has(lead, "owner_id") && is(text(lead, "status"), "new") &&
-	       !(lock && num(lead, "pooled_at") + lock * 3600 > r->t->at);
+	return !spm__fld_has(lead, "owner_id") && spm__fld_is(spm__fld_text(lead, "status"), "new") &&
+	       !(lock && spm__fld_num(lead, "pooled_at") + lock * 3600 > r->t->at);
 }
 
 static int route(struct run *r, spm_record *lead, spm_record **rules, spm__rule **conds,
@@ -300,8 +273,8 @@ static int run_rules(struct run *r, struct spm__page *rules, size_t *assigned)
 	int rc = conds && pointers ? SPM_OK : spm__error_oom();
 
 	for (size_t k = 0; rc == SPM_OK && k < rules->n; k++) {
-		const char *c = text(rules->recs[k], "condition");
-		pointers[k] = num(rules->recs[k], "rr_pointer");
+		const char *c = spm__fld_text(rules->recs[k], "condition");
+		pointers[k] = spm__fld_num(rules->recs[k], "rr_pointer");
 		if (c)
 			rc = spm__record_rule_compile(&conds[k], db, leads, c,
 						      "assignment_rule.condition");
@@ -314,9 +287,9 @@ static int run_rules(struct run *r, struct spm__page *rules, size_t *assigned)
 	/* keep the round-robin pointers (bookkeeping: no audit entry) */
 	for (size_t k = 0; rc == SPM_OK && k < rules->n; k++) {
 		spm_record *rule = rules->recs[k];
-		if (pointers[k] == num(rule, "rr_pointer"))
+		if (pointers[k] == spm__fld_num(rule, "rr_pointer"))
 			continue;
-		rc = spm__record_put_int(rule, (size_t)idx(rule, "rr_pointer"), pointers[k]);
+		rc = spm__record_put_int(rule, (size_t)spm__fld_idx(rule, "rr_pointer"), pointers[k]);
 		rule->seq = r->t->seq;
 		if (rc == SPM_OK)
 			rc = db->ops->put(db->store, rule);
@@ -346,9 +319,9 @@ static int assign_in_txn(struct spm__txn *t, size_t *assigned)
 		rc = spm_date_from_time(&r.today, t->at);
 	if (rc == SPM_OK)
 		rc = spm__pool_policy(&r.policy, t->db);
-	if (rc == SPM_OK && r.policy && text(r.policy, "exempt_rule"))
+	if (rc == SPM_OK && r.policy && spm__fld_text(r.policy, "exempt_rule"))
 		rc = spm__record_rule_compile(&r.exempt, t->db, spm__kind_find(t->db, "lead", 0),
-					      text(r.policy, "exempt_rule"),
+					      spm__fld_text(r.policy, "exempt_rule"),
 					      "pool_policy.exempt_rule");
 	r.loads = spm__calloc(t->db, MAX_LOAD, sizeof(*r.loads));
 	if (rc == SPM_OK && r.loads == NULL)
@@ -356,7 +329,7 @@ static int assign_in_txn(struct spm__txn *t, size_t *assigned)
 	if (rc == SPM_OK)
 		rc = spm__scan_page(t->db, &rules, spm__kind_find(t->db, "assignment_rule", 0), &all);
 	for (size_t k = 0; rc == SPM_OK && k < rules.n; k++) {
-		if (has(rules.recs[k], "active") && !num(rules.recs[k], "active"))
+		if (spm__fld_has(rules.recs[k], "active") && !spm__fld_num(rules.recs[k], "active"))
 			spm_record_free(rules.recs[k]);
 		else
 			rules.recs[active++] = rules.recs[k];
@@ -407,25 +380,26 @@ int spm__assignment_rule_validate(struct spm__txn *t, const spm_record *before, 
 	(void)before;
 	if (after == NULL)
 		return SPM_OK;
-	method = text(after, "method");
-	if (!is(method, "round_robin") && !is(method, "weighted") && !is(method, "least_busy") &&
-	    !is(method, "territory") && !is(method, "fixed"))
+	method = spm__fld_text(after, "method");
+	if (!spm__fld_is(method, "round_robin") && !spm__fld_is(method, "weighted") &&
+	    !spm__fld_is(method, "least_busy") && !spm__fld_is(method, "territory") &&
+	    !spm__fld_is(method, "fixed"))
 		return spm__error_set(SPM_EINVAL, "assignment_rule.method must be round_robin, "
 				      "weighted, least_busy, territory or fixed");
-	if (is(method, "fixed") && num(after, "fixed_owner") <= 0)
+	if (spm__fld_is(method, "fixed") && spm__fld_num(after, "fixed_owner") <= 0)
 		return spm__error_set(SPM_EINVAL, "a fixed rule needs fixed_owner");
-	if (is(method, "territory") && (!text(after, "territory_field") ||
-					!text(after, "territory_map") ||
+	if (spm__fld_is(method, "territory") && (!spm__fld_text(after, "territory_field") ||
+					!spm__fld_text(after, "territory_map") ||
 					spm__core_index(spm__kind_find(t->db, "lead", 0),
-							text(after, "territory_field")) < 0))
+							spm__fld_text(after, "territory_field")) < 0))
 		return spm__error_set(SPM_EINVAL, "a territory rule needs territory_field (a lead "
 				      "field) and territory_map (value=user,…)");
-	if (!is(method, "fixed") && !is(method, "territory")) {
-		rc = parse_users(users, &n, text(after, "users"), is(method, "weighted"));
+	if (!spm__fld_is(method, "fixed") && !spm__fld_is(method, "territory")) {
+		rc = parse_users(users, &n, spm__fld_text(after, "users"), spm__fld_is(method, "weighted"));
 		if (rc == SPM_OK && n == 0)
 			rc = spm__error_set(SPM_EINVAL, "a %s rule needs users", method);
 	}
-	cond = text(after, "condition");
+	cond = spm__fld_text(after, "condition");
 	if (rc == SPM_OK && cond) {
 		spm__rule *r = NULL;
 		rc = spm__record_rule_compile(&r, t->db, spm__kind_find(t->db, "lead", 0), cond,

@@ -6,45 +6,12 @@
 #include "domain/org.h"
 #include "domain/record_rules.h"
 #include "core/kinds.h"
+#include "domain/record_fields.h"
 #include "core/write.h"
 
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-
-static long idx(const spm_record *rec, const char *name)
-{
-	return spm__core_index(rec->kind, name);
-}
-
-static int has(const spm_record *rec, const char *name)
-{
-	long i = idx(rec, name);
-
-	return i >= 0 && !spm_record_value_null(rec, (size_t)i);
-}
-
-static int64_t num(const spm_record *rec, const char *name)
-{
-	return has(rec, name) ? spm_record_value_int(rec, (size_t)idx(rec, name)) : 0;
-}
-
-static const char *text(const spm_record *rec, const char *name)
-{
-	long i = idx(rec, name);
-
-	return i >= 0 ? spm_record_value_text(rec, (size_t)i, NULL) : NULL;
-}
-
-static int put_text(spm_record *rec, const char *name, const char *v)
-{
-	return spm__record_put_text(rec, (size_t)idx(rec, name), v, strlen(v));
-}
-
-static int is(const char *s, const char *want)
-{
-	return s && strcmp(s, want) == 0;
-}
 
 /* The lifecycle's allowed moves: from → the stages it may go to. */
 static int may_move(const char *from, const char *to)
@@ -68,8 +35,8 @@ static int may_move(const char *from, const char *to)
 static int check_lifecycle(const spm_record *before, spm_record *after)
 {
 	static const char *const stages[] = { "prospect", "customer", "repeat", "churned" };
-	const char *to = text(after, "lifecycle");
-	const char *from = before ? text(before, "lifecycle") : NULL;
+	const char *to = spm__fld_text(after, "lifecycle");
+	const char *from = before ? spm__fld_text(before, "lifecycle") : NULL;
 	int known = 0;
 
 	if (to == NULL)
@@ -89,7 +56,7 @@ static int check_lifecycle(const spm_record *before, spm_record *after)
 static int by_position(const void *a, const void *b)
 {
 	const spm_record *x = *(spm_record *const *)a, *y = *(spm_record *const *)b;
-	int64_t px = num(x, "position"), py = num(y, "position");
+	int64_t px = spm__fld_num(x, "position"), py = spm__fld_num(y, "position");
 
 	if (px != py)
 		return px < py ? -1 : 1;
@@ -111,19 +78,19 @@ static int grade(struct spm__txn *t, spm_record *after)
 		spm__rule_ctx ctx;
 		int met = 0;
 
-		rc = spm__record_rule_compile(&r, t->db, after->kind, text(rules.recs[i], "condition"),
+		rc = spm__record_rule_compile(&r, t->db, after->kind, spm__fld_text(rules.recs[i], "condition"),
 					      "grading_rule.condition");
 		spm__record_rule_ctx(&ctx, after, t->at);
 		if (rc == SPM_OK)
 			rc = spm__rule_met(&met, NULL, r, &ctx);
 		if (rc == SPM_OK && met)
-			found = text(rules.recs[i], "level");
+			found = spm__fld_text(rules.recs[i], "level");
 		spm__rule_free(r);
 	}
 	if (rc == SPM_OK && found)
-		rc = put_text(after, "level", found);
-	else if (rc == SPM_OK && has(after, "level"))
-		spm__record_put_null(after, (size_t)idx(after, "level"));
+		rc = spm__fld_put_text(after, "level", found);
+	else if (rc == SPM_OK && spm__fld_has(after, "level"))
+		spm__record_put_null(after, (size_t)spm__fld_idx(after, "level"));
 	spm__page_clear(t->db, &rules);
 	return rc;
 }
@@ -137,7 +104,7 @@ int spm__customer_validate(struct spm__txn *t, const spm_record *before, spm_rec
 	rc = check_lifecycle(before, after);
 	if (rc == SPM_OK)
 		rc = spm__dedupe_check(t, before, after);
-	if (rc == SPM_OK && !num(after, "level_manual"))
+	if (rc == SPM_OK && !spm__fld_num(after, "level_manual"))
 		rc = grade(t, after);
 	return rc;
 }
@@ -151,7 +118,7 @@ int spm__grading_rule_validate(struct spm__txn *t, const spm_record *before, spm
 	if (after == NULL)
 		return SPM_OK;
 	rc = spm__record_rule_compile(&r, t->db, spm__kind_find(t->db, "customer", 0),
-				      text(after, "condition"), "grading_rule.condition");
+				      spm__fld_text(after, "condition"), "grading_rule.condition");
 	if (rc == SPM_OK && spm__rule_result_type(r) != SPM__RULE_BOOLEAN)
 		rc = spm__error_set(SPM_EINVAL, "grading_rule.condition must be a condition "
 				    "(true or false)");
@@ -162,9 +129,9 @@ int spm__grading_rule_validate(struct spm__txn *t, const spm_record *before, spm
 /* Copies text field from of src into field to of dst, when set. */
 static int copy_text(spm_record *dst, const char *to, const spm_record *src, const char *from)
 {
-	const char *v = text(src, from);
+	const char *v = spm__fld_text(src, from);
 
-	return v ? put_text(dst, to, v) : SPM_OK;
+	return v ? spm__fld_put_text(dst, to, v) : SPM_OK;
 }
 
 static int make(spm_record **out, struct spm__txn *t, const char *kind)
@@ -189,21 +156,23 @@ static int convert_in_txn(struct spm__txn *t, int64_t id, int64_t *customer, int
 		rc = spm__error_set(SPM_ENOTFOUND, "lead %lld does not exist", (long long)id);
 		goto out;
 	}
-	status = rc == SPM_OK ? text(lead, "status") : NULL;
-	if (is(status, "converted") || is(status, "disqualified")) {
+	status = rc == SPM_OK ? spm__fld_text(lead, "status") : NULL;
+	if (spm__fld_is(status, "converted") || spm__fld_is(status, "disqualified")) {
 		rc = spm__error_set(SPM_EINVAL, "lead %lld is %s", (long long)id, status);
 		goto out;
 	}
-	name = text(lead, "company") ? text(lead, "company") : text(lead, "contact_name");
+	name = spm__fld_text(lead, "company");
+	if (name == NULL)
+		name = spm__fld_text(lead, "contact_name");
 	if (rc == SPM_OK && name == NULL)
 		rc = spm__error_set(SPM_EINVAL, "lead %lld has no company or contact name to "
 				    "name the customer", (long long)id);
 	if (rc == SPM_OK)
 		rc = make(&c, t, "customer");
 	if (rc == SPM_OK)
-		rc = put_text(c, "name", name);
-	if (rc == SPM_OK && has(lead, "owner_id"))
-		rc = spm__record_put_int(c, (size_t)idx(c, "owner_id"), num(lead, "owner_id"));
+		rc = spm__fld_put_text(c, "name", name);
+	if (rc == SPM_OK && spm__fld_has(lead, "owner_id"))
+		rc = spm__record_put_int(c, (size_t)spm__fld_idx(c, "owner_id"), spm__fld_num(lead, "owner_id"));
 	if (rc == SPM_OK)
 		rc = copy_text(c, "industry", lead, "industry");
 	if (rc == SPM_OK)
@@ -214,10 +183,10 @@ static int convert_in_txn(struct spm__txn *t, int64_t id, int64_t *customer, int
 		*customer = stored->id;
 	spm_record_free(stored);
 	stored = NULL;
-	if (rc == SPM_OK && text(lead, "contact_name")) {
+	if (rc == SPM_OK && spm__fld_text(lead, "contact_name")) {
 		rc = make(&k, t, "contact");
 		if (rc == SPM_OK)
-			rc = spm__record_put_int(k, (size_t)idx(k, "customer_id"), *customer);
+			rc = spm__record_put_int(k, (size_t)spm__fld_idx(k, "customer_id"), *customer);
 		if (rc == SPM_OK)
 			rc = copy_text(k, "name", lead, "contact_name");
 		if (rc == SPM_OK)
@@ -232,9 +201,9 @@ static int convert_in_txn(struct spm__txn *t, int64_t id, int64_t *customer, int
 		stored = NULL;
 	}
 	if (rc == SPM_OK)
-		rc = put_text(lead, "status", "converted");
+		rc = spm__fld_put_text(lead, "status", "converted");
 	if (rc == SPM_OK)
-		rc = spm__record_put_int(lead, (size_t)idx(lead, "converted_customer_id"), *customer);
+		rc = spm__record_put_int(lead, (size_t)spm__fld_idx(lead, "converted_customer_id"), *customer);
 	if (rc == SPM_OK)
 		rc = spm__write_save(t, lead, &stored);
 	snprintf(payload, sizeof(payload), "{\"customer_id\":%lld,\"contact_id\":%lld}",

@@ -6,29 +6,13 @@
 #include "domain/dedupe.h"
 #include "domain/normalize.h"
 #include "core/kinds.h"
+#include "domain/record_fields.h"
 #include "core/txn.h"
 
 #include <stdio.h>
 #include <string.h>
 
 #define KEY_MAX 512
-
-static long idx(const spm_record *rec, const char *name)
-{
-	return spm__core_index(rec->kind, name);
-}
-
-static const char *text(const spm_record *rec, const char *name)
-{
-	long i = idx(rec, name);
-
-	return i >= 0 ? spm_record_value_text(rec, (size_t)i, NULL) : NULL;
-}
-
-static int is(const char *s, const char *want)
-{
-	return s && strcmp(s, want) == 0;
-}
 
 static int first_policy(spm_record **out, struct spm__txn *t, const char *target)
 {
@@ -38,7 +22,7 @@ static int first_policy(spm_record **out, struct spm__txn *t, const char *target
 
 	*out = NULL;
 	for (size_t i = 0; rc == SPM_OK && i < page.n && *out == NULL; i++) {
-		if (is(text(page.recs[i], "target"), target)) {
+		if (spm__fld_is(spm__fld_text(page.recs[i], "target"), target)) {
 			*out = page.recs[i];
 			page.recs[i] = page.recs[--page.n];
 		}
@@ -53,7 +37,7 @@ static int set_key(spm_record *rec, const char *name, const char *source, const 
 {
 	char key[KEY_MAX];
 	int rc = SPM_EINVAL;
-	size_t i = (size_t)idx(rec, name);
+	size_t i = (size_t)spm__fld_idx(rec, name);
 
 	if (source) {
 		char saved[512];
@@ -79,7 +63,7 @@ static int set_key(spm_record *rec, const char *name, const char *source, const 
 /* The first other live record of the kind with the same key. */
 static int find_same(int64_t *out, struct spm__txn *t, const spm_record *rec, const char *key_name)
 {
-	long i = idx(rec, key_name);
+	long i = spm__fld_idx(rec, key_name);
 	const char *key = i >= 0 ? spm_record_value_text(rec, (size_t)i, NULL) : NULL;
 	spm_scan_cond cond = { (size_t)i, SPM_CMP_EQ, 0, key };
 	spm_scan scan = { SPM_SCAN_VERSION, &cond, 1, 0, 0, 2, 0 };
@@ -108,11 +92,13 @@ int spm__dedupe_check(struct spm__txn *t, const spm_record *before, spm_record *
 	const char *country;
 	int rc = first_policy(&policy, t, after->kind->name);
 
-	country = policy && text(policy, "default_country") ? text(policy, "default_country") : "86";
+	country = policy ? spm__fld_text(policy, "default_country") : NULL;
+	if (country == NULL)
+		country = "86";
 	for (size_t k = 0; rc == SPM_OK && k < nkeys; k++) {
 		const char *key = lead ? lead_keys[k][0] : "company_key";
 		const char *src = lead ? lead_keys[k][1] : "name";
-		rc = set_key(after, key, text(after, src), country);
+		rc = set_key(after, key, spm__fld_text(after, src), country);
 	}
 	/* the policy applies to new records only */
 	for (size_t k = 0; rc == SPM_OK && policy && before == NULL && k < nkeys; k++) {
@@ -122,12 +108,12 @@ int spm__dedupe_check(struct spm__txn *t, const spm_record *before, spm_record *
 		rc = find_same(&same, t, after, key);
 		if (rc != SPM_OK || same == 0)
 			continue;
-		if (is(text(policy, "mode"), "reject"))
+		if (spm__fld_is(spm__fld_text(policy, "mode"), "reject"))
 			rc = spm__error_set(SPM_EEXISTS, "%s duplicates %s %lld (same %.*s)",
 					    after->kind->name, after->kind->name, (long long)same,
 					    (int)(strlen(key) - 4), key);
 		else
-			rc = spm__record_put_int(after, (size_t)idx(after, "duplicate_of"), same);
+			rc = spm__record_put_int(after, (size_t)spm__fld_idx(after, "duplicate_of"), same);
 		break;
 	}
 	spm_record_free(policy);
@@ -136,17 +122,19 @@ int spm__dedupe_check(struct spm__txn *t, const spm_record *before, spm_record *
 
 int spm__dedupe_policy_validate(struct spm__txn *t, const spm_record *before, spm_record *after)
 {
-	const char *country;
+	const char *country, *target, *mode;
 
 	(void)t;
 	(void)before;
 	if (after == NULL)
 		return SPM_OK;
-	if (!is(text(after, "target"), "lead") && !is(text(after, "target"), "customer"))
+	target = spm__fld_text(after, "target");
+	mode = spm__fld_text(after, "mode");
+	if (!spm__fld_is(target, "lead") && !spm__fld_is(target, "customer"))
 		return spm__error_set(SPM_EINVAL, "dedupe_policy.target must be lead or customer");
-	if (!is(text(after, "mode"), "reject") && !is(text(after, "mode"), "flag"))
+	if (!spm__fld_is(mode, "reject") && !spm__fld_is(mode, "flag"))
 		return spm__error_set(SPM_EINVAL, "dedupe_policy.mode must be reject or flag");
-	country = text(after, "default_country");
+	country = spm__fld_text(after, "default_country");
 	for (size_t i = 0; country && country[i]; i++)
 		if (country[i] < '0' || country[i] > '9' || i >= 3)
 			return spm__error_set(SPM_EINVAL, "dedupe_policy.default_country is a "

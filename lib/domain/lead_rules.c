@@ -5,6 +5,7 @@
 #include "domain/org.h"
 #include "domain/record_rules.h"
 #include "core/kinds.h"
+#include "domain/record_fields.h"
 #include "core/write.h"
 
 #include <stdio.h>
@@ -17,40 +18,6 @@ static const char *const statuses[] = {
 static const char *const activity_types[] = {
 	"call", "visit", "email", "meeting", "message", "note"
 };
-
-static long idx(const spm_record *rec, const char *name)
-{
-	return spm__core_index(rec->kind, name);
-}
-
-static int has(const spm_record *rec, const char *name)
-{
-	long i = idx(rec, name);
-
-	return i >= 0 && !spm_record_value_null(rec, (size_t)i);
-}
-
-static int64_t num(const spm_record *rec, const char *name)
-{
-	return has(rec, name) ? spm_record_value_int(rec, (size_t)idx(rec, name)) : 0;
-}
-
-static const char *text(const spm_record *rec, const char *name)
-{
-	long i = idx(rec, name);
-
-	return i >= 0 ? spm_record_value_text(rec, (size_t)i, NULL) : NULL;
-}
-
-static int put_num(spm_record *rec, const char *name, int64_t v)
-{
-	return spm__record_put_int(rec, (size_t)idx(rec, name), v);
-}
-
-static int put_text(spm_record *rec, const char *name, const char *v)
-{
-	return spm__record_put_text(rec, (size_t)idx(rec, name), v, strlen(v));
-}
 
 static int one_of(const char *s, const char *const *list, size_t n)
 {
@@ -65,28 +32,28 @@ static int one_of(const char *s, const char *const *list, size_t n)
  * them (for the cooldown). */
 static int owner_changed(struct spm__txn *t, const spm_record *before, spm_record *after)
 {
-	int64_t old = before ? num(before, "owner_id") : 0;
-	int64_t now_owner = num(after, "owner_id");
-	const char *status = text(after, "status");
+	int64_t old = before ? spm__fld_num(before, "owner_id") : 0;
+	int64_t now_owner = spm__fld_num(after, "owner_id");
+	const char *status = spm__fld_text(after, "status");
 	int rc = SPM_OK;
 
 	if (before && old == now_owner)
 		return SPM_OK;
 	if (now_owner) {
-		rc = put_num(after, "assigned_at", t->at);
+		rc = spm__fld_put_num(after, "assigned_at", t->at);
 		if (rc == SPM_OK && (status == NULL || strcmp(status, "new") == 0))
-			rc = put_text(after, "status", "assigned");
+			rc = spm__fld_put_text(after, "status", "assigned");
 		return rc;
 	}
-	rc = put_num(after, "pooled_at", t->at);
+	rc = spm__fld_put_num(after, "pooled_at", t->at);
 	if (rc == SPM_OK && old) {
-		rc = put_num(after, "previous_owner_id", old);
+		rc = spm__fld_put_num(after, "previous_owner_id", old);
 		if (rc == SPM_OK)
-			rc = put_num(after, "released_at", t->at);
+			rc = spm__fld_put_num(after, "released_at", t->at);
 	}
 	if (rc == SPM_OK && (status == NULL || strcmp(status, "assigned") == 0 ||
 			     strcmp(status, "contacted") == 0))
-		rc = put_text(after, "status", "new");
+		rc = spm__fld_put_text(after, "status", "new");
 	return rc;
 }
 
@@ -102,25 +69,25 @@ int spm__lead_validate(struct spm__txn *t, const spm_record *before, spm_record 
 		rc = spm__dedupe_check(t, before, after);
 	if (rc != SPM_OK)
 		return rc;
-	status = text(after, "status");
-	old_status = before ? text(before, "status") : NULL;
+	status = spm__fld_text(after, "status");
+	old_status = before ? spm__fld_text(before, "status") : NULL;
 	if (!one_of(status, statuses, sizeof(statuses) / sizeof(statuses[0])))
 		return spm__error_set(SPM_EINVAL, "lead.status must be new, assigned, contacted, "
 				      "qualified, converted or disqualified, not '%s'", status);
 	if (old_status && strcmp(old_status, "converted") == 0 && strcmp(status, "converted") != 0)
 		return spm__error_set(SPM_EINVAL, "lead %lld is converted; its status is final",
 				      (long long)after->id);
-	if (strcmp(status, "disqualified") == 0 && !has(after, "disqualify_reason"))
+	if (strcmp(status, "disqualified") == 0 && !spm__fld_has(after, "disqualify_reason"))
 		return spm__error_set(SPM_EINVAL, "a disqualified lead needs disqualify_reason");
 	return SPM_OK;
 }
 
 static int check_attachment(const spm_record *a)
 {
-	const char *uri = text(a, "attachment_uri");
+	const char *uri = spm__fld_text(a, "attachment_uri");
 	size_t scheme = 0;
 
-	if (!uri != !has(a, "attachment_mime"))
+	if (!uri != !spm__fld_has(a, "attachment_mime"))
 		return spm__error_set(SPM_EINVAL, "an attachment needs both attachment_uri and "
 				      "attachment_mime");
 	if (uri == NULL)
@@ -137,8 +104,8 @@ static int check_attachment(const spm_record *a)
 /* The lead or customer an activity is about, read and scope-checked. */
 static int activity_parent(spm_record **out, struct spm__txn *t, const spm_record *a)
 {
-	const char *kind = has(a, "lead_id") ? "lead" : "customer";
-	int64_t id = num(a, has(a, "lead_id") ? "lead_id" : "customer_id");
+	const char *kind = spm__fld_has(a, "lead_id") ? "lead" : "customer";
+	int64_t id = spm__fld_num(a, spm__fld_has(a, "lead_id") ? "lead_id" : "customer_id");
 	struct spm__scope *s;
 	int seen = 0;
 	int rc = t->db->ops->get(t->db->store, out, spm__kind_find(t->db, kind, 0), id);
@@ -164,19 +131,19 @@ int spm__activity_validate(struct spm__txn *t, const spm_record *before, spm_rec
 	(void)before;
 	if (after == NULL)
 		return SPM_OK;
-	if (!one_of(text(after, "type"), activity_types,
+	if (!one_of(spm__fld_text(after, "type"), activity_types,
 		    sizeof(activity_types) / sizeof(activity_types[0])))
 		return spm__error_set(SPM_EINVAL, "activity.type must be call, visit, email, meeting, "
 				      "message or note");
-	if (has(after, "lead_id") == has(after, "customer_id"))
+	if (spm__fld_has(after, "lead_id") == spm__fld_has(after, "customer_id"))
 		return spm__error_set(SPM_EINVAL, "an activity belongs to a lead or a customer "
 				      "(set exactly one of lead_id, customer_id)");
 	rc = check_attachment(after);
 	if (rc == SPM_OK)
 		rc = activity_parent(&parent, t, after);
 	spm_record_free(parent);
-	if (rc == SPM_OK && !has(after, "owner_id") && t->db->actor)
-		rc = put_num(after, "owner_id", t->db->actor);
+	if (rc == SPM_OK && !spm__fld_has(after, "owner_id") && t->db->actor)
+		rc = spm__fld_put_num(after, "owner_id", t->db->actor);
 	return rc;
 }
 
@@ -190,16 +157,16 @@ int spm__activity_after_write(struct spm__txn *t, const spm_record *before, spm_
 	rc = activity_parent(&parent, t, after);
 	if (rc != SPM_OK)
 		return rc;
-	if (num(after, "at") > num(parent, "last_contact_at"))
-		rc = put_num(parent, "last_contact_at", num(after, "at"));
-	if (rc == SPM_OK && has(after, "next_follow_up") &&
-	    num(after, "next_follow_up") != num(parent, "next_follow_up")) {
-		rc = put_num(parent, "next_follow_up", num(after, "next_follow_up"));
-		spm__record_put_null(parent, (size_t)idx(parent, "follow_up_reminded"));
+	if (spm__fld_num(after, "at") > spm__fld_num(parent, "last_contact_at"))
+		rc = spm__fld_put_num(parent, "last_contact_at", spm__fld_num(after, "at"));
+	if (rc == SPM_OK && spm__fld_has(after, "next_follow_up") &&
+	    spm__fld_num(after, "next_follow_up") != spm__fld_num(parent, "next_follow_up")) {
+		rc = spm__fld_put_num(parent, "next_follow_up", spm__fld_num(after, "next_follow_up"));
+		spm__record_put_null(parent, (size_t)spm__fld_idx(parent, "follow_up_reminded"));
 	}
-	status = strcmp(parent->kind->name, "lead") == 0 ? text(parent, "status") : NULL;
+	status = strcmp(parent->kind->name, "lead") == 0 ? spm__fld_text(parent, "status") : NULL;
 	if (rc == SPM_OK && status && strcmp(status, "assigned") == 0)
-		rc = put_text(parent, "status", "contacted");
+		rc = spm__fld_put_text(parent, "status", "contacted");
 	if (rc == SPM_OK)
 		rc = spm__write_save(t, parent, &stored);
 	spm_record_free(stored);
@@ -218,9 +185,9 @@ int spm__pool_policy_validate(struct spm__txn *t, const spm_record *before, spm_
 	if (after == NULL)
 		return SPM_OK;
 	for (size_t i = 0; i < sizeof(limits) / sizeof(limits[0]); i++)
-		if (num(after, limits[i]) < 0)
+		if (spm__fld_num(after, limits[i]) < 0)
 			return spm__error_set(SPM_EINVAL, "pool_policy.%s is not negative", limits[i]);
-	rule = text(after, "exempt_rule");
+	rule = spm__fld_text(after, "exempt_rule");
 	if (rule) {
 		spm__rule *r = NULL;
 		rc = spm__record_rule_compile(&r, t->db, spm__kind_find(t->db, "lead", 0), rule,
@@ -247,18 +214,18 @@ static int remind_kind(struct spm__txn *t, const char *kind_name, spm_date today
 	for (size_t i = 0; rc == SPM_OK && i < page.n; i++) {
 		spm_record *rec = page.recs[i];
 		char payload[96], date[SPM_DATE_FORMAT_MAX];
-		int64_t due = num(rec, "next_follow_up");
+		int64_t due = spm__fld_num(rec, "next_follow_up");
 
-		if (has(rec, "follow_up_reminded") && num(rec, "follow_up_reminded") >= due)
+		if (spm__fld_has(rec, "follow_up_reminded") && spm__fld_num(rec, "follow_up_reminded") >= due)
 			continue;
 		rc = spm_date_format(date, sizeof(date), (spm_date)due);
 		snprintf(payload, sizeof(payload), "{\"owner_id\":%lld,\"next_follow_up\":\"%s\"}",
-			 (long long)num(rec, "owner_id"), date);
+			 (long long)spm__fld_num(rec, "owner_id"), date);
 		if (rc == SPM_OK)
 			rc = spm__txn_event(t, SPM_EVENT_FOLLOW_UP_DUE, kind->name, rec->id, payload);
 		/* bookkeeping only: no audit entry, but the row's sequence moves */
 		if (rc == SPM_OK)
-			rc = put_num(rec, "follow_up_reminded", due);
+			rc = spm__fld_put_num(rec, "follow_up_reminded", due);
 		rec->seq = t->seq;
 		if (rc == SPM_OK)
 			rc = t->db->ops->put(t->db->store, rec);

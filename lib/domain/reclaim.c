@@ -6,6 +6,7 @@
 #include "domain/lead.h"
 #include "domain/org.h"
 #include "core/kinds.h"
+#include "domain/record_fields.h"
 #include "core/write.h"
 
 #include <stdio.h>
@@ -13,57 +14,31 @@
 
 enum { LEVEL_OWNER = 1, LEVEL_MANAGER = 2 };
 
-static long idx(const spm_record *rec, const char *name)
-{
-	return spm__core_index(rec->kind, name);
-}
-
-static int has(const spm_record *rec, const char *name)
-{
-	long i = idx(rec, name);
-
-	return i >= 0 && !spm_record_value_null(rec, (size_t)i);
-}
-
-static int64_t num(const spm_record *rec, const char *name)
-{
-	return has(rec, name) ? spm_record_value_int(rec, (size_t)idx(rec, name)) : 0;
-}
-
-static const char *text(const spm_record *rec, const char *name)
-{
-	long i = idx(rec, name);
-
-	return i >= 0 ? spm_record_value_text(rec, (size_t)i, NULL) : NULL;
-}
-
-static int is(const char *s, const char *want)
-{
-	return s && strcmp(s, want) == 0;
-}
-
 int spm__reclaim_rule_validate(struct spm__txn *t, const spm_record *before, spm_record *after)
 {
+	const char *target, *basis;
 	int64_t days, owner, manager;
 
 	(void)t;
 	(void)before;
 	if (after == NULL)
 		return SPM_OK;
-	if (!is(text(after, "target"), "lead") && !is(text(after, "target"), "customer"))
+	target = spm__fld_text(after, "target");
+	basis = spm__fld_text(after, "basis");
+	if (!spm__fld_is(target, "lead") && !spm__fld_is(target, "customer"))
 		return spm__error_set(SPM_EINVAL, "reclaim_rule.target must be lead or customer");
-	if (!is(text(after, "basis"), "no_follow_up") && !is(text(after, "basis"), "not_converted"))
+	if (!spm__fld_is(basis, "no_follow_up") && !spm__fld_is(basis, "not_converted"))
 		return spm__error_set(SPM_EINVAL, "reclaim_rule.basis must be no_follow_up or "
 				      "not_converted");
-	if (is(text(after, "basis"), "not_converted") && !is(text(after, "target"), "lead"))
+	if (spm__fld_is(basis, "not_converted") && !spm__fld_is(target, "lead"))
 		return spm__error_set(SPM_EINVAL, "reclaim_rule: only leads are converted");
-	days = num(after, "reclaim_days");
-	owner = num(after, "remind_owner_days");
-	manager = num(after, "remind_manager_days");
+	days = spm__fld_num(after, "reclaim_days");
+	owner = spm__fld_num(after, "remind_owner_days");
+	manager = spm__fld_num(after, "remind_manager_days");
 	if (days <= 0 || days > 3650)
 		return spm__error_set(SPM_EINVAL, "reclaim_rule.reclaim_days must be 1..3650");
-	if ((has(after, "remind_owner_days") && (owner <= 0 || owner >= days)) ||
-	    (has(after, "remind_manager_days") && (manager <= 0 || manager >= days)))
+	if ((spm__fld_has(after, "remind_owner_days") && (owner <= 0 || owner >= days)) ||
+	    (spm__fld_has(after, "remind_manager_days") && (manager <= 0 || manager >= days)))
 		return spm__error_set(SPM_EINVAL, "reclaim_rule: reminders come after 1 day and "
 				      "before reclaim_days");
 	return SPM_OK;
@@ -73,13 +48,15 @@ int spm__reclaim_rule_validate(struct spm__txn *t, const spm_record *before, spm
 static spm_time anchor_of(const spm_record *rule, const spm_record *rec)
 {
 	int lead = strcmp(rec->kind->name, "lead") == 0;
-	const char *status = lead ? text(rec, "status") : NULL;
-	spm_time start = lead ? num(rec, "assigned_at") : num(rec, "created_at");
+	const char *status = lead ? spm__fld_text(rec, "status") : NULL;
+	spm_time start = lead ? spm__fld_num(rec, "assigned_at") : spm__fld_num(rec, "created_at");
 
-	if (!has(rec, "owner_id") || is(status, "converted") || is(status, "disqualified"))
+	if (!spm__fld_has(rec, "owner_id") || spm__fld_is(status, "converted") ||
+	    spm__fld_is(status, "disqualified"))
 		return 0;
-	if (is(text(rule, "basis"), "no_follow_up") && num(rec, "last_contact_at") > start)
-		start = num(rec, "last_contact_at");
+	if (spm__fld_is(spm__fld_text(rule, "basis"), "no_follow_up") &&
+	    spm__fld_num(rec, "last_contact_at") > start)
+		start = spm__fld_num(rec, "last_contact_at");
 	return start;
 }
 
@@ -94,7 +71,7 @@ static int64_t manager_of(spm_db *db, int64_t owner, spm_time now)
 	    spm_org_team_of(&team_id, db, owner, today) != SPM_OK)
 		return 0;
 	if (db->ops->get(db->store, &team, spm__kind_find(db, "team", 0), team_id) == SPM_OK)
-		manager = num(team, "manager_id");
+		manager = spm__fld_num(team, "manager_id");
 	spm_record_free(team);
 	return manager;
 }
@@ -123,7 +100,7 @@ static int noted(int *out, struct spm__txn *t, int64_t rule, int64_t entity, spm
 static int warn(struct spm__txn *t, const spm_record *rule, const spm_record *rec,
 		spm_time anchor, int level, int64_t days_left)
 {
-	int64_t owner = num(rec, "owner_id");
+	int64_t owner = spm__fld_num(rec, "owner_id");
 	int64_t tell = level == LEVEL_OWNER ? owner : manager_of(t->db, owner, t->at);
 	spm_record *note;
 	char payload[200];
@@ -155,15 +132,15 @@ static int warn(struct spm__txn *t, const spm_record *rule, const spm_record *re
 
 static int reclaim(struct spm__txn *t, const spm_record *rule, spm_record *rec, int64_t days)
 {
-	int64_t owner = num(rec, "owner_id");
-	long why = idx(rec, "release_reason");
+	int64_t owner = spm__fld_num(rec, "owner_id");
+	long why = spm__fld_idx(rec, "release_reason");
 	spm_record *stored = NULL;
 	char payload[160], reason[260];
 	int rc = SPM_OK;
 
-	spm__record_put_null(rec, (size_t)idx(rec, "owner_id"));
+	spm__record_put_null(rec, (size_t)spm__fld_idx(rec, "owner_id"));
 	snprintf(reason, sizeof(reason), "reclaimed by rule %lld (%s)", (long long)rule->id,
-		 text(rule, "name"));
+		 spm__fld_text(rule, "name"));
 	if (why >= 0)
 		rc = spm__record_put_text(rec, (size_t)why, reason, strlen(reason));
 	if (rc == SPM_OK)
@@ -178,11 +155,11 @@ static int reclaim(struct spm__txn *t, const spm_record *rule, spm_record *rec, 
 
 static int apply_rule(struct spm__txn *t, const spm_record *rule)
 {
-	spm_kind *kind = spm__kind_find(t->db, text(rule, "target"), 0);
+	spm_kind *kind = spm__kind_find(t->db, spm__fld_text(rule, "target"), 0);
 	spm_scan_cond cond = { (size_t)spm__core_index(kind, "owner_id"), SPM_CMP_GT, 0, NULL };
 	spm_scan scan = { SPM_SCAN_VERSION, &cond, 1, 0, 0, 0, 0 };
 	struct spm__page page = { NULL, 0, 0 };
-	int64_t limit = num(rule, "reclaim_days");
+	int64_t limit = spm__fld_num(rule, "reclaim_days");
 	int rc = spm__scan_page(t->db, &page, kind, &scan);
 
 	for (size_t i = 0; rc == SPM_OK && i < page.n; i++) {
@@ -196,10 +173,10 @@ static int apply_rule(struct spm__txn *t, const spm_record *rule)
 			rc = reclaim(t, rule, rec, days);
 			continue;
 		}
-		if (has(rule, "remind_owner_days") && days >= num(rule, "remind_owner_days"))
+		if (spm__fld_has(rule, "remind_owner_days") && days >= spm__fld_num(rule, "remind_owner_days"))
 			rc = warn(t, rule, rec, anchor, LEVEL_OWNER, limit - days);
-		if (rc == SPM_OK && has(rule, "remind_manager_days") &&
-		    days >= num(rule, "remind_manager_days"))
+		if (rc == SPM_OK && spm__fld_has(rule, "remind_manager_days") &&
+		    days >= spm__fld_num(rule, "remind_manager_days"))
 			rc = warn(t, rule, rec, anchor, LEVEL_MANAGER, limit - days);
 	}
 	spm__page_clear(t->db, &page);
@@ -218,7 +195,7 @@ int spm__reclaim_run(spm_db *db, spm_time now)
 	t.at = now;  /* the rules run at the tick's now, not the handle's clock */
 	rc = spm__scan_page(db, &rules, spm__kind_find(db, "reclaim_rule", 0), &all);
 	for (size_t i = 0; rc == SPM_OK && i < rules.n; i++)
-		if (!has(rules.recs[i], "active") || num(rules.recs[i], "active"))
+		if (!spm__fld_has(rules.recs[i], "active") || spm__fld_num(rules.recs[i], "active"))
 			rc = apply_rule(&t, rules.recs[i]);
 	spm__page_clear(db, &rules);
 	if (rc != SPM_OK) {
