@@ -6,42 +6,20 @@
  * Exit status: 0 on success, 1 when libspm reports a failure, 2 for a usage
  * error. Errors go to stderr as "spm: WHAT: MESSAGE (SPM_CODE)".
  */
-#include <spm/spm.h>
+#include "spm_cli.h"
 
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
-#define EXIT_FAIL 1
-#define EXIT_USAGE 2
 
-static const char usage_text[] =
+static const char usage_head[] =
 	"usage: spm --db FILE [--actor ID] [--now SECONDS] COMMAND [ARGS...]\n"
 	"\n"
-	"commands:\n"
-	"  init                                create or upgrade FILE; print its schema version\n"
-	"  field add KIND NAME TYPE [--choices A,B,C] [--label L] [--required]\n"
-	"                                      define a custom field (types: text integer\n"
-	"                                      money date boolean enum time)\n"
-	"  field list [KIND]                   list fields: kind, name, type, flags, choices, label\n"
-	"  field drop KIND NAME                drop a custom field and its values\n"
-	"  record add KIND FIELD=VALUE...      create a record; print its id\n"
-	"  record get KIND ID                  print a record as JSON\n"
-	"  record list KIND                    print every record of a kind, one JSON per line\n"
-	"  lead claim ID                       the actor claims a lead from the pool\n"
-	"  lead release ID REASON              send a lead back to the pool\n"
-	"  lead assign                         assign the pool by the assignment rules\n"
-	"  tick                                run the time-driven work due at now\n"
-	"  import KIND FILE [--map MAPFILE] [--dry-run] [--skip-bad-rows] [--key KEY]\n"
-	"                                      import CSV rows (MAPFILE: lines 'CSV header=field',\n"
-	"                                      '#' comments, 'header=' ignores a column)\n"
-	"  export KIND                         write every visible record of KIND as CSV\n"
-	"  audit [KIND [ID]]                   print the audit trail, oldest first\n"
-	"  events tail [--after N] [--consumer NAME [--ack]]\n"
-	"                                      print outbox events: seq, type, kind, id, payload;\n"
-	"                                      with a consumer, those after its position\n"
-	"                                      (--ack acknowledges what was printed)\n"
+	"commands:\n";
+
+static const char usage_tail[] =
 	"\n"
 	"options:\n"
 	"  --db FILE       the database file\n"
@@ -53,15 +31,47 @@ static const char usage_text[] =
 	"Values are parsed by their field's type: 42, 12.50 EUR, 2026-03-05, true.\n"
 	"Exit status: 0 ok, 1 failure, 2 usage error.\n";
 
-struct ctx {
-	const char *path;
-	int64_t actor;
-	int64_t now;
-	int has_now;
-	spm_db *db;
-};
+static const char help_init[] =
+	"  init                                create or upgrade FILE; print its schema version\n";
 
-static int usage(const char *fmt, const char *arg)
+static const char help_field[] =
+	"  field add KIND NAME TYPE [--choices A,B,C] [--label L] [--required]\n"
+	"                                      define a custom field (types: text integer\n"
+	"                                      money date boolean enum time)\n"
+	"  field list [KIND]                   list fields: kind, name, type, flags, choices, label\n"
+	"  field drop KIND NAME                drop a custom field and its values\n";
+
+static const char help_record[] =
+	"  record add KIND FIELD=VALUE...      create a record; print its id\n"
+	"  record get KIND ID                  print a record as JSON\n"
+	"  record list KIND                    print every record of a kind, one JSON per line\n";
+
+static const char help_lead[] =
+	"  lead claim ID                       the actor claims a lead from the pool\n"
+	"  lead release ID REASON              send a lead back to the pool\n"
+	"  lead assign                         assign the pool by the assignment rules\n";
+
+static const char help_tick[] =
+	"  tick                                run the time-driven work due at now\n";
+
+static const char help_import[] =
+	"  import KIND FILE [--map MAPFILE] [--dry-run] [--skip-bad-rows] [--key KEY]\n"
+	"                                      import CSV rows (MAPFILE: lines 'CSV header=field',\n"
+	"                                      '#' comments, 'header=' ignores a column)\n";
+
+static const char help_export[] =
+	"  export KIND                         write every visible record of KIND as CSV\n";
+
+static const char help_audit[] =
+	"  audit [KIND [ID]]                   print the audit trail, oldest first\n";
+
+static const char help_events[] =
+	"  events tail [--after N] [--consumer NAME [--ack]]\n"
+	"                                      print outbox events: seq, type, kind, id, payload;\n"
+	"                                      with a consumer, those after its position\n"
+	"                                      (--ack acknowledges what was printed)\n";
+
+int cli_usage(const char *fmt, const char *arg)
 {
 	fputs("spm: ", stderr);
 	fprintf(stderr, fmt, arg);
@@ -69,14 +79,14 @@ static int usage(const char *fmt, const char *arg)
 	return EXIT_USAGE;
 }
 
-static int fail(const char *what, int rc)
+int cli_fail(const char *what, int rc)
 {
 	fprintf(stderr, "spm: %s: %s (%s)\n", what, spm_error_message(), spm_result_name(rc));
 	return EXIT_FAIL;
 }
 
 /* A whole decimal int64; 0 when text is anything else. */
-static int parse_i64(int64_t *out, const char *text)
+int cli_parse_i64(int64_t *out, const char *text)
 {
 	char *end;
 	long long v;
@@ -96,7 +106,7 @@ static spm_time fixed_clock(void *payload)
 	return *(const int64_t *)payload;
 }
 
-static int open_db(struct ctx *c, unsigned int flags)
+int cli_open_db(struct ctx *c, unsigned int flags)
 {
 	spm_db_options opts = SPM_DB_OPTIONS_INIT;
 	int rc;
@@ -109,7 +119,7 @@ static int open_db(struct ctx *c, unsigned int flags)
 		opts.clock_payload = &c->now;
 	}
 	rc = spm_db_open(&c->db, &opts);
-	return rc == SPM_OK ? 0 : fail(c->path, rc);
+	return rc == SPM_OK ? 0 : cli_fail(c->path, rc);
 }
 
 /* ------------------------------------------------------------ init */
@@ -120,12 +130,12 @@ static int cmd_init(struct ctx *c, int argc, char **argv)
 
 	(void)argv;
 	if (argc != 0)
-		return usage("init takes no arguments", NULL);
-	if (open_db(c, SPM_OPEN_CREATE))
+		return cli_usage("init takes no arguments", NULL);
+	if (cli_open_db(c, SPM_OPEN_CREATE))
 		return EXIT_FAIL;
 	rc = spm_db_schema_version(&version, c->db);
 	if (rc != SPM_OK)
-		return fail("init", rc);
+		return cli_fail("init", rc);
 	printf("schema version %d\n", version);
 	return 0;
 }
@@ -146,22 +156,22 @@ static int field_add(struct ctx *c, int argc, char **argv)
 			opts.flags |= SPM_FIELD_REQUIRED;
 		} else if (strcmp(argv[i], "--label") == 0 || strcmp(argv[i], "--choices") == 0) {
 			if (i + 1 == argc)
-				return usage("%s needs a value", argv[i]);
+				return cli_usage("%s needs a value", argv[i]);
 			if (argv[i][2] == 'l') {
 				opts.label = argv[++i];
 			} else {
 				choice_buf = argv[++i];
 			}
 		} else if (strncmp(argv[i], "--", 2) == 0) {
-			return usage("field add: unknown option '%s'", argv[i]);
+			return cli_usage("field add: unknown option '%s'", argv[i]);
 		} else if (npos == 3) {
-			return usage("field add: unexpected argument '%s'", argv[i]);
+			return cli_usage("field add: unexpected argument '%s'", argv[i]);
 		} else {
 			pos[npos++] = argv[i];
 		}
 	}
 	if (npos != 3)
-		return usage("field add needs KIND NAME TYPE", NULL);
+		return cli_usage("field add needs KIND NAME TYPE", NULL);
 	if (choice_buf != NULL) {
 		size_t n = 1;
 		char *p;
@@ -169,7 +179,7 @@ static int field_add(struct ctx *c, int argc, char **argv)
 			n += *p == ',';
 		choices = calloc(n, sizeof(*choices));
 		if (choices == NULL)
-			return usage("out of memory", NULL);
+			return cli_usage("out of memory", NULL);
 		n = 0;
 		for (p = choice_buf;; p++) {
 			choices[n++] = p;
@@ -183,16 +193,16 @@ static int field_add(struct ctx *c, int argc, char **argv)
 	}
 	rc = spm_field_type_parse(&type, pos[2]);
 	if (rc != SPM_OK) {
-		status = fail("field add", rc);
+		status = cli_fail("field add", rc);
 		goto out;
 	}
-	if (open_db(c, 0)) {
+	if (cli_open_db(c, 0)) {
 		status = EXIT_FAIL;
 		goto out;
 	}
 	rc = spm_field_add(c->db, pos[0], pos[1], type, &opts);
 	if (rc != SPM_OK)
-		status = fail("field add", rc);
+		status = cli_fail("field add", rc);
 out:
 	free(choices);
 	return status;
@@ -226,11 +236,11 @@ static int field_list(struct ctx *c, int argc, char **argv)
 	int rc;
 
 	if (argc > 1)
-		return usage("field list takes at most a KIND", NULL);
-	if (open_db(c, SPM_OPEN_READONLY))
+		return cli_usage("field list takes at most a KIND", NULL);
+	if (cli_open_db(c, SPM_OPEN_READONLY))
 		return EXIT_FAIL;
 	rc = spm_field_foreach(c->db, argc ? argv[0] : NULL, print_field, NULL);
-	return rc == SPM_OK ? 0 : fail("field list", rc);
+	return rc == SPM_OK ? 0 : cli_fail("field list", rc);
 }
 
 static int field_drop(struct ctx *c, int argc, char **argv)
@@ -238,24 +248,24 @@ static int field_drop(struct ctx *c, int argc, char **argv)
 	int rc;
 
 	if (argc != 2)
-		return usage("field drop needs KIND NAME", NULL);
-	if (open_db(c, 0))
+		return cli_usage("field drop needs KIND NAME", NULL);
+	if (cli_open_db(c, 0))
 		return EXIT_FAIL;
 	rc = spm_field_drop(c->db, argv[0], argv[1]);
-	return rc == SPM_OK ? 0 : fail("field drop", rc);
+	return rc == SPM_OK ? 0 : cli_fail("field drop", rc);
 }
 
 static int cmd_field(struct ctx *c, int argc, char **argv)
 {
 	if (argc == 0)
-		return usage("field needs a subcommand: add, list or drop", NULL);
+		return cli_usage("field needs a subcommand: add, list or drop", NULL);
 	if (strcmp(argv[0], "add") == 0)
 		return field_add(c, argc - 1, argv + 1);
 	if (strcmp(argv[0], "list") == 0)
 		return field_list(c, argc - 1, argv + 1);
 	if (strcmp(argv[0], "drop") == 0)
 		return field_drop(c, argc - 1, argv + 1);
-	return usage("unknown field subcommand '%s'", argv[0]);
+	return cli_usage("unknown field subcommand '%s'", argv[0]);
 }
 
 /* ------------------------------------------------------------ record */
@@ -266,27 +276,27 @@ static int record_add(struct ctx *c, int argc, char **argv)
 	int rc, status = 0;
 
 	if (argc < 1)
-		return usage("record add needs KIND FIELD=VALUE...", NULL);
+		return cli_usage("record add needs KIND FIELD=VALUE...", NULL);
 	for (int i = 1; i < argc; i++)
 		if (strchr(argv[i], '=') == NULL || argv[i][0] == '=')
-			return usage("record add: '%s' is not FIELD=VALUE", argv[i]);
-	if (open_db(c, 0))
+			return cli_usage("record add: '%s' is not FIELD=VALUE", argv[i]);
+	if (cli_open_db(c, 0))
 		return EXIT_FAIL;
 	rc = spm_record_new(&rec, c->db, argv[0]);
 	if (rc != SPM_OK)
-		return fail("record add", rc);
+		return cli_fail("record add", rc);
 	for (int i = 1; i < argc && status == 0; i++) {
 		char *eq = strchr(argv[i], '=');
 		*eq = '\0';
 		rc = spm_record_set_from_text(rec, argv[i], eq + 1);
 		if (rc != SPM_OK)
-			status = fail("record add", rc);
+			status = cli_fail("record add", rc);
 		*eq = '=';
 	}
 	if (status == 0) {
 		rc = spm_record_save(c->db, rec);
 		if (rc != SPM_OK)
-			status = fail("record add", rc);
+			status = cli_fail("record add", rc);
 		else
 			printf("%lld\n", (long long)spm_record_id(rec));
 	}
@@ -302,19 +312,19 @@ static int record_get(struct ctx *c, int argc, char **argv)
 	int rc;
 
 	if (argc != 2)
-		return usage("record get needs KIND ID", NULL);
-	if (!parse_i64(&id, argv[1]))
-		return usage("record get: '%s' is not an id", argv[1]);
-	if (open_db(c, SPM_OPEN_READONLY))
+		return cli_usage("record get needs KIND ID", NULL);
+	if (!cli_parse_i64(&id, argv[1]))
+		return cli_usage("record get: '%s' is not an id", argv[1]);
+	if (cli_open_db(c, SPM_OPEN_READONLY))
 		return EXIT_FAIL;
 	rc = spm_record_get(&rec, c->db, argv[0], id);
 	if (rc != SPM_OK)
-		return fail("record get", rc);
+		return cli_fail("record get", rc);
 	rc = spm_record_to_json(&json, rec);
 	if (rc == SPM_OK)
 		printf("%s\n", json);
 	spm_record_free(rec);
-	return rc == SPM_OK ? 0 : fail("record get", rc);
+	return rc == SPM_OK ? 0 : cli_fail("record get", rc);
 }
 
 static int print_record(const spm_record *rec, void *payload)
@@ -339,28 +349,28 @@ static int record_list(struct ctx *c, int argc, char **argv)
 	int rc;
 
 	if (argc != 1)
-		return usage("record list needs KIND", NULL);
-	if (open_db(c, SPM_OPEN_READONLY))
+		return cli_usage("record list needs KIND", NULL);
+	if (cli_open_db(c, SPM_OPEN_READONLY))
 		return EXIT_FAIL;
 	rc = spm_query_new(&q, c->db, argv[0]);
 	if (rc != SPM_OK)
-		return fail("record list", rc);
+		return cli_fail("record list", rc);
 	rc = spm_query_foreach(q, print_record, NULL);
 	spm_query_free(q);
-	return rc == SPM_OK ? 0 : fail("record list", rc);
+	return rc == SPM_OK ? 0 : cli_fail("record list", rc);
 }
 
 static int cmd_record(struct ctx *c, int argc, char **argv)
 {
 	if (argc == 0)
-		return usage("record needs a subcommand: add, get or list", NULL);
+		return cli_usage("record needs a subcommand: add, get or list", NULL);
 	if (strcmp(argv[0], "add") == 0)
 		return record_add(c, argc - 1, argv + 1);
 	if (strcmp(argv[0], "get") == 0)
 		return record_get(c, argc - 1, argv + 1);
 	if (strcmp(argv[0], "list") == 0)
 		return record_list(c, argc - 1, argv + 1);
-	return usage("unknown record subcommand '%s'", argv[0]);
+	return cli_usage("unknown record subcommand '%s'", argv[0]);
 }
 
 /* ------------------------------------------------------------ audit */
@@ -392,13 +402,13 @@ static int cmd_audit(struct ctx *c, int argc, char **argv)
 	int rc;
 
 	if (argc > 2)
-		return usage("audit takes at most KIND and ID", NULL);
-	if (argc == 2 && (!parse_i64(&id, argv[1]) || id <= 0))
-		return usage("audit: '%s' is not an id", argv[1]);
-	if (open_db(c, SPM_OPEN_READONLY))
+		return cli_usage("audit takes at most KIND and ID", NULL);
+	if (argc == 2 && (!cli_parse_i64(&id, argv[1]) || id <= 0))
+		return cli_usage("audit: '%s' is not an id", argv[1]);
+	if (cli_open_db(c, SPM_OPEN_READONLY))
 		return EXIT_FAIL;
 	rc = spm_audit_foreach(c->db, argc ? argv[0] : NULL, id, print_audit, NULL);
-	return rc == SPM_OK ? 0 : fail("audit", rc);
+	return rc == SPM_OK ? 0 : cli_fail("audit", rc);
 }
 
 /* ------------------------------------------------------------ events */
@@ -424,35 +434,35 @@ static int events_tail(struct ctx *c, int argc, char **argv)
 		if (strcmp(argv[i], "--ack") == 0) {
 			ack = 1;
 		} else if (strcmp(argv[i], "--after") == 0) {
-			if (i + 1 == argc || !parse_i64(&after, argv[i + 1]) || after < 0)
-				return usage("--after needs a sequence number", NULL);
+			if (i + 1 == argc || !cli_parse_i64(&after, argv[i + 1]) || after < 0)
+				return cli_usage("--after needs a sequence number", NULL);
 			has_after = 1;
 			i++;
 		} else if (strcmp(argv[i], "--consumer") == 0) {
 			if (i + 1 == argc)
-				return usage("--consumer needs a NAME", NULL);
+				return cli_usage("--consumer needs a NAME", NULL);
 			consumer = argv[++i];
 		} else {
-			return usage("events tail: unexpected argument '%s'", argv[i]);
+			return cli_usage("events tail: unexpected argument '%s'", argv[i]);
 		}
 	}
 	if (ack && consumer == NULL)
-		return usage("--ack needs --consumer", NULL);
+		return cli_usage("--ack needs --consumer", NULL);
 	if (has_after && consumer != NULL)
-		return usage("--after and --consumer exclude each other", NULL);
-	if (open_db(c, ack ? 0 : SPM_OPEN_READONLY))
+		return cli_usage("--after and --consumer exclude each other", NULL);
+	if (cli_open_db(c, ack ? 0 : SPM_OPEN_READONLY))
 		return EXIT_FAIL;
 	if (consumer)
 		rc = spm_consumer_poll(c->db, consumer, 0, print_event, &last);
 	else
 		rc = spm_outbox_foreach(c->db, after, 0, print_event, &last);
 	if (rc != SPM_OK)
-		return fail("events tail", rc);
+		return cli_fail("events tail", rc);
 	if (ack && last > 0) {
 		fflush(stdout);
 		rc = spm_consumer_ack(c->db, consumer, last);
 		if (rc != SPM_OK)
-			return fail("events tail --ack", rc);
+			return cli_fail("events tail --ack", rc);
 	}
 	return 0;
 }
@@ -460,7 +470,7 @@ static int events_tail(struct ctx *c, int argc, char **argv)
 static int cmd_events(struct ctx *c, int argc, char **argv)
 {
 	if (argc == 0 || strcmp(argv[0], "tail") != 0)
-		return usage("events needs the subcommand tail", NULL);
+		return cli_usage("events needs the subcommand tail", NULL);
 	return events_tail(c, argc - 1, argv + 1);
 }
 
@@ -473,28 +483,28 @@ static int cmd_lead(struct ctx *c, int argc, char **argv)
 	int rc;
 
 	if (argc == 1 && strcmp(argv[0], "assign") == 0) {
-		if (open_db(c, SPM_OPEN_CREATE))
+		if (cli_open_db(c, SPM_OPEN_CREATE))
 			return EXIT_FAIL;
 		rc = spm_lead_assign_pool(&n, c->db);
 		if (rc != SPM_OK)
-			return fail("lead assign", rc);
+			return cli_fail("lead assign", rc);
 		printf("%zu\n", n);
 		return 0;
 	}
 	if (argc < 2 || (strcmp(argv[0], "claim") == 0 && argc != 2) ||
 	    (strcmp(argv[0], "release") == 0 && argc != 3))
-		return usage("lead needs: claim ID, release ID REASON, or assign", NULL);
-	if (!parse_i64(&id, argv[1]) || id <= 0)
-		return usage("lead: '%s' is not an id", argv[1]);
+		return cli_usage("lead needs: claim ID, release ID REASON, or assign", NULL);
+	if (!cli_parse_i64(&id, argv[1]) || id <= 0)
+		return cli_usage("lead: '%s' is not an id", argv[1]);
 	if (strcmp(argv[0], "claim") != 0 && strcmp(argv[0], "release") != 0)
-		return usage("unknown lead subcommand '%s'", argv[0]);
-	if (open_db(c, SPM_OPEN_CREATE))
+		return cli_usage("unknown lead subcommand '%s'", argv[0]);
+	if (cli_open_db(c, SPM_OPEN_CREATE))
 		return EXIT_FAIL;
 	if (argv[0][0] == 'c')
 		rc = spm_lead_claim(c->db, id);
 	else
 		rc = spm_lead_release(c->db, id, argv[2]);
-	return rc == SPM_OK ? 0 : fail(argv[0][0] == 'c' ? "lead claim" : "lead release", rc);
+	return rc == SPM_OK ? 0 : cli_fail(argv[0][0] == 'c' ? "lead claim" : "lead release", rc);
 }
 
 static int cmd_tick(struct ctx *c, int argc, char **argv)
@@ -503,11 +513,11 @@ static int cmd_tick(struct ctx *c, int argc, char **argv)
 
 	(void)argv;
 	if (argc != 0)
-		return usage("tick takes no arguments", NULL);
-	if (open_db(c, SPM_OPEN_CREATE))
+		return cli_usage("tick takes no arguments", NULL);
+	if (cli_open_db(c, SPM_OPEN_CREATE))
 		return EXIT_FAIL;
 	rc = spm_db_tick(c->db, spm_db_now(c->db));
-	return rc == SPM_OK ? 0 : fail("tick", rc);
+	return rc == SPM_OK ? 0 : cli_fail("tick", rc);
 }
 
 /* ------------------------------------------------------------ csv */
@@ -585,7 +595,7 @@ static int cmd_import(struct ctx *c, int argc, char **argv)
 	int rc, status;
 
 	if (argc < 2)
-		return usage("import needs KIND FILE", NULL);
+		return cli_usage("import needs KIND FILE", NULL);
 	for (int i = 2; i < argc; i++) {
 		if (strcmp(argv[i], "--dry-run") == 0)
 			o.dry_run = 1;
@@ -596,7 +606,7 @@ static int cmd_import(struct ctx *c, int argc, char **argv)
 		else if (strcmp(argv[i], "--key") == 0 && i + 1 < argc)
 			o.idempotency_key = argv[++i];
 		else
-			return usage("import: unknown option '%s'", argv[i]);
+			return cli_usage("import: unknown option '%s'", argv[i]);
 	}
 	if (mapfile) {
 		map = slurp(mapfile, &maplen);
@@ -617,14 +627,14 @@ static int cmd_import(struct ctx *c, int argc, char **argv)
 		fprintf(stderr, "spm: import: cannot read %s\n", argv[1]);
 		return EXIT_FAIL;
 	}
-	status = open_db(c, SPM_OPEN_CREATE);
+	status = cli_open_db(c, SPM_OPEN_CREATE);
 	if (status == 0) {
 		rc = spm_csv_import(&report, c->db, argv[0], data, len, &o);
 		if (report)
 			print_report(report);
 		status = rc == SPM_OK && spm_csv_report_status(report) == SPM_OK ? 0 : EXIT_FAIL;
 		if (rc != SPM_OK)
-			fail("import", rc);
+			cli_fail("import", rc);
 		spm_csv_report_free(report);
 	}
 	free(data);
@@ -645,35 +655,49 @@ static int cmd_export(struct ctx *c, int argc, char **argv)
 	int rc;
 
 	if (argc != 1)
-		return usage("export needs KIND", NULL);
-	if (open_db(c, SPM_OPEN_READONLY))
+		return cli_usage("export needs KIND", NULL);
+	if (cli_open_db(c, SPM_OPEN_READONLY))
 		return EXIT_FAIL;
 	rc = spm_query_new(&q, c->db, argv[0]);
 	if (rc == SPM_OK)
 		rc = spm_csv_export(c->db, argv[0], q, NULL, 0, write_stdout, NULL);
 	spm_query_free(q);
-	return rc == SPM_OK ? 0 : fail("export", rc);
+	return rc == SPM_OK ? 0 : cli_fail("export", rc);
 }
 
 /* ------------------------------------------------------------ main */
 
+/* The commands, in the order --help lists them. An area's command lives in
+ * its own file (spm_cli.h) and adds one line here. */
+static const struct cli_command commands[] = {
+	{ "init", help_init, cmd_init },
+	{ "field", help_field, cmd_field },
+	{ "record", help_record, cmd_record },
+	{ "lead", help_lead, cmd_lead },
+	{ "tick", help_tick, cmd_tick },
+	{ "import", help_import, cmd_import },
+	{ "export", help_export, cmd_export },
+	{ "audit", help_audit, cmd_audit },
+	{ "events", help_events, cmd_events },
+};
+
+static void print_help(void)
+{
+	fputs(usage_head, stdout);
+	for (size_t k = 0; k < sizeof(commands) / sizeof(commands[0]); k++)
+		fputs(commands[k].help, stdout);
+	fputs(usage_tail, stdout);
+}
+
 int main(int argc, char **argv)
 {
-	static const struct {
-		const char *name;
-		int (*run)(struct ctx *c, int argc, char **argv);
-	} commands[] = {
-		{ "init", cmd_init }, { "field", cmd_field }, { "record", cmd_record },
-		{ "audit", cmd_audit }, { "events", cmd_events }, { "lead", cmd_lead },
-		{ "tick", cmd_tick }, { "import", cmd_import }, { "export", cmd_export },
-	};
 	struct ctx c = { NULL, 0, 0, 0, NULL };
 	int i, status;
 
 	for (i = 1; i < argc && strncmp(argv[i], "--", 2) == 0; i++) {
 		const char *opt = argv[i];
 		if (strcmp(opt, "--help") == 0) {
-			fputs(usage_text, stdout);
+			print_help();
 			return 0;
 		}
 		if (strcmp(opt, "--version") == 0) {
@@ -683,28 +707,28 @@ int main(int argc, char **argv)
 		}
 		if (strcmp(opt, "--db") != 0 && strcmp(opt, "--actor") != 0 &&
 		    strcmp(opt, "--now") != 0)
-			return usage("unknown option '%s'", opt);
+			return cli_usage("unknown option '%s'", opt);
 		if (i + 1 == argc)
-			return usage("%s needs a value", opt);
+			return cli_usage("%s needs a value", opt);
 		if (strcmp(opt, "--db") == 0) {
 			c.path = argv[++i];
 		} else if (strcmp(opt, "--actor") == 0) {
-			if (!parse_i64(&c.actor, argv[++i]) || c.actor < 0)
-				return usage("--actor needs a user id (an integer >= 0), not '%s'",
+			if (!cli_parse_i64(&c.actor, argv[++i]) || c.actor < 0)
+				return cli_usage("--actor needs a user id (an integer >= 0), not '%s'",
 					     argv[i]);
 		} else {
-			if (!parse_i64(&c.now, argv[++i]))
-				return usage("--now needs integer seconds, not '%s'", argv[i]);
+			if (!cli_parse_i64(&c.now, argv[++i]))
+				return cli_usage("--now needs integer seconds, not '%s'", argv[i]);
 			c.has_now = 1;
 		}
 	}
 	if (i == argc)
-		return usage("no command given", NULL);
+		return cli_usage("no command given", NULL);
 	for (size_t k = 0; k < sizeof(commands) / sizeof(commands[0]); k++) {
 		if (strcmp(argv[i], commands[k].name) != 0)
 			continue;
 		if (c.path == NULL)
-			return usage("%s needs --db FILE", argv[i]);
+			return cli_usage("%s needs --db FILE", argv[i]);
 		status = commands[k].run(&c, argc - i - 1, argv + i + 1);
 		spm_db_close(c.db);
 		if (fflush(stdout) != 0 && status == 0) {
@@ -713,5 +737,5 @@ int main(int argc, char **argv)
 		}
 		return status;
 	}
-	return usage("unknown command '%s'", argv[i]);
+	return cli_usage("unknown command '%s'", argv[i]);
 }

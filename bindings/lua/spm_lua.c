@@ -21,59 +21,18 @@
  * - money is never a float: integers in minor units plus a currency, or
  *   text parsed by libspm ("12.50 EUR").
  */
-#include <lauxlib.h>
-#include <lua.h>
-
-#include <spm/spm.h>
+#include "spm_lua.h"
 
 #include <stdlib.h>
 #include <string.h>
-
-#define DB_MT "spm.db"
-#define RECORD_MT "spm.record"
-#define BATCH_MT "spm.batch"
-#define QUERY_MT "spm.query"
-#define ITER_MT "spm.iter"
 
 /* spm.STOP: a unique light userdata. */
 static const char stop_key = 0;
 #define STOP ((void *)&stop_key)
 
-typedef struct ldb ldb;
-
-enum child_type { CHILD_RECORD, CHILD_BATCH, CHILD_QUERY, CHILD_ITER };
-
-/* The userdata of a record, batch, query or iterator. */
-struct child {
-	struct child *prev, *next; /* in the db's list of open children */
-	ldb *d;                    /* NULL once closed */
-	void *h;                   /* the C handle; NULL once closed */
-	enum child_type type;
-};
-
-/* A listener's payload for libspm; lives until removed or the db closes. */
-struct listener {
-	struct listener *next;
-	ldb *d;
-	int id;
-	int fnref;
-};
-
-/* The userdata of a db. The registry slot keyed by this pointer holds a
- * pending callback error (false when none); it is created at open, so
- * storing an error later needs no allocation. */
-struct ldb {
-	spm_db *db;
-	lua_State *L;            /* the state running the current call, for callbacks */
-	struct child children;   /* list sentinel */
-	struct listener *listeners;
-	int clock_ref;
-	int stopped;             /* a callback returned spm.STOP */
-};
-
 /* ------------------------------------------------------------ results */
 
-static int push_fail(lua_State *L, int rc)
+int lspm_push_fail(lua_State *L, int rc)
 {
 	const char *msg = spm_error_message();
 
@@ -83,7 +42,7 @@ static int push_fail(lua_State *L, int rc)
 	return 3;
 }
 
-static int push_fail_msg(lua_State *L, int rc, const char *msg)
+int lspm_push_fail_msg(lua_State *L, int rc, const char *msg)
 {
 	lua_pushnil(L);
 	lua_pushstring(L, msg);
@@ -92,7 +51,7 @@ static int push_fail_msg(lua_State *L, int rc, const char *msg)
 }
 
 /* Enters a call that may run callbacks; returns the state to restore. */
-static lua_State *enter(ldb *d, lua_State *L)
+lua_State *lspm_enter(ldb *d, lua_State *L)
 {
 	lua_State *saved = d->L;
 
@@ -102,7 +61,7 @@ static lua_State *enter(ldb *d, lua_State *L)
 
 /* Leaves a call: pushes nil, msg, code and returns 3 when a callback failed
  * or rc is an error; returns 0 on success. A requested stop is success. */
-static int leave(lua_State *L, ldb *d, lua_State *saved, int rc)
+int lspm_leave(lua_State *L, ldb *d, lua_State *saved, int rc)
 {
 	int stopped = d->stopped;
 
@@ -124,7 +83,7 @@ static int leave(lua_State *L, ldb *d, lua_State *saved, int rc)
 	lua_pop(L, 1);
 	if (rc == SPM_EUSER && stopped)
 		return 0;
-	return rc < 0 ? push_fail(L, rc) : 0;
+	return rc < 0 ? lspm_push_fail(L, rc) : 0;
 }
 
 /* ------------------------------------------------------------ callbacks */
@@ -211,14 +170,14 @@ static spm_time clock_cb(void *payload)
 
 /* ------------------------------------------------------------ handles */
 
-static ldb *check_db(lua_State *L, int i)
+ldb *lspm_check_db(lua_State *L, int i)
 {
 	return luaL_checkudata(L, i, DB_MT);
 }
 
-static ldb *open_db(lua_State *L, int i)
+ldb *lspm_open_db(lua_State *L, int i)
 {
-	ldb *d = check_db(L, i);
+	ldb *d = lspm_check_db(L, i);
 
 	if (d->db == NULL)
 		luaL_error(L, "attempt to use a closed spm db");
@@ -253,7 +212,7 @@ static void child_free(struct child *c)
 }
 
 /* A new closed child userdata of db at index dbidx, on top of the stack. */
-static struct child *child_new(lua_State *L, int dbidx, enum child_type type)
+struct child *lspm_child_new(lua_State *L, int dbidx, enum child_type type)
 {
 	struct child *c = lua_newuserdatauv(L, sizeof(*c), 1);
 
@@ -268,7 +227,7 @@ static struct child *child_new(lua_State *L, int dbidx, enum child_type type)
 }
 
 /* Marks a child open with its C handle (after the C call succeeded). */
-static void child_adopt(ldb *d, struct child *c, void *h)
+void lspm_child_adopt(ldb *d, struct child *c, void *h)
 {
 	c->h = h;
 	c->d = d;
@@ -278,7 +237,7 @@ static void child_adopt(ldb *d, struct child *c, void *h)
 	d->children.next = c;
 }
 
-static struct child *check_child(lua_State *L, int i, enum child_type type)
+struct child *lspm_check_child(lua_State *L, int i, enum child_type type)
 {
 	struct child *c = luaL_checkudata(L, i, child_mt(type));
 
@@ -293,13 +252,13 @@ static void push_child_db(lua_State *L, int i)
 	lua_getiuservalue(L, i, 1);
 }
 
-static int child_close(lua_State *L)
+int lspm_child_close(lua_State *L)
 {
 	child_free(lua_touserdata(L, 1));
 	return 0;
 }
 
-static int child_is_closed(lua_State *L)
+int lspm_child_is_closed(lua_State *L)
 {
 	struct child *c = lua_touserdata(L, 1);
 
@@ -334,30 +293,30 @@ static void db_free(lua_State *L, ldb *d)
 
 /* A string argument without NUL bytes; NULL (after pushing nil, msg, code)
  * when it has one. */
-static const char *check_cstr(lua_State *L, int i, const char *what)
+const char *lspm_check_cstr(lua_State *L, int i, const char *what)
 {
 	size_t len;
 	const char *s = luaL_checklstring(L, i, &len);
 
 	if (strlen(s) != len) {
-		push_fail_msg(L, SPM_EINVAL, lua_pushfstring(L, "%s contains a NUL byte", what));
+		lspm_push_fail_msg(L, SPM_EINVAL, lua_pushfstring(L, "%s contains a NUL byte", what));
 		lua_remove(L, -4);
 		return NULL;
 	}
 	return s;
 }
 
-static const char *opt_cstr(lua_State *L, int i, const char *what)
+const char *lspm_opt_cstr(lua_State *L, int i, const char *what)
 {
-	return lua_isnoneornil(L, i) ? NULL : check_cstr(L, i, what);
+	return lua_isnoneornil(L, i) ? NULL : lspm_check_cstr(L, i, what);
 }
 
 /* An integer argument: floats (even 1.0) are refused, so money never is one. */
-static int check_int(lua_State *L, int i, lua_Integer *out)
+int lspm_check_int(lua_State *L, int i, lua_Integer *out)
 {
 	if (!lua_isinteger(L, i)) {
 		if (lua_type(L, i) == LUA_TNUMBER) {
-			push_fail_msg(L, SPM_EINVAL,
+			lspm_push_fail_msg(L, SPM_EINVAL,
 				      "floats are refused: use integers (money in minor units)");
 			return 0;
 		}
@@ -367,30 +326,30 @@ static int check_int(lua_State *L, int i, lua_Integer *out)
 	return 1;
 }
 
-static int opt_int(lua_State *L, int i, lua_Integer def, lua_Integer *out)
+int lspm_opt_int(lua_State *L, int i, lua_Integer def, lua_Integer *out)
 {
 	if (lua_isnoneornil(L, i)) {
 		*out = def;
 		return 1;
 	}
-	return check_int(L, i, out);
+	return lspm_check_int(L, i, out);
 }
 
 static int opt_size(lua_State *L, int i, size_t *out)
 {
 	lua_Integer v;
 
-	if (!opt_int(L, i, 0, &v))
+	if (!lspm_opt_int(L, i, 0, &v))
 		return 0;
 	if (v < 0) {
-		push_fail_msg(L, SPM_EINVAL, "a limit is not negative");
+		lspm_push_fail_msg(L, SPM_EINVAL, "a limit is not negative");
 		return 0;
 	}
 	*out = (size_t)v;
 	return 1;
 }
 
-static int push_ok(lua_State *L)
+int lspm_push_ok(lua_State *L)
 {
 	lua_pushboolean(L, 1);
 	return 1;
@@ -424,19 +383,19 @@ static int l_result_name(lua_State *L)
 
 static int l_money_parse(lua_State *L)
 {
-	const char *text = check_cstr(L, 1, "text");
+	const char *text = lspm_check_cstr(L, 1, "text");
 	const char *cur;
 	int64_t out;
 	int rc;
 
 	if (text == NULL)
 		return 3;
-	cur = check_cstr(L, 2, "currency");
+	cur = lspm_check_cstr(L, 2, "currency");
 	if (cur == NULL)
 		return 3;
 	rc = spm_money_parse(&out, text, cur);
 	if (rc != SPM_OK)
-		return push_fail(L, rc);
+		return lspm_push_fail(L, rc);
 	lua_pushinteger(L, out);
 	return 1;
 }
@@ -448,14 +407,14 @@ static int l_money_format(lua_State *L)
 	const char *cur;
 	int rc;
 
-	if (!check_int(L, 1, &amount))
+	if (!lspm_check_int(L, 1, &amount))
 		return 3;
-	cur = check_cstr(L, 2, "currency");
+	cur = lspm_check_cstr(L, 2, "currency");
 	if (cur == NULL)
 		return 3;
 	rc = spm_money_format(buf, sizeof(buf), amount, cur);
 	if (rc != SPM_OK)
-		return push_fail(L, rc);
+		return lspm_push_fail(L, rc);
 	lua_pushstring(L, buf);
 	return 1;
 }
@@ -467,24 +426,24 @@ static int l_money_split(lua_State *L)
 	int64_t *w;
 	int rc;
 
-	if (!check_int(L, 1, &amount))
+	if (!lspm_check_int(L, 1, &amount))
 		return 3;
 	luaL_checktype(L, 2, LUA_TTABLE);
 	n = luaL_len(L, 2);
 	if (n <= 0)
-		return push_fail_msg(L, SPM_EINVAL, "money_split needs at least one weight");
+		return lspm_push_fail_msg(L, SPM_EINVAL, "money_split needs at least one weight");
 	w = lua_newuserdatauv(L, (size_t)n * sizeof(*w), 0);  /* freed by the GC */
 	for (lua_Integer i = 1; i <= n; i++) {
 		int isint;
 		lua_geti(L, 2, i);
 		w[i - 1] = lua_tointegerx(L, -1, &isint);
 		if (!isint || !lua_isinteger(L, -1))
-			return push_fail_msg(L, SPM_EINVAL, "weights are integers");
+			return lspm_push_fail_msg(L, SPM_EINVAL, "weights are integers");
 		lua_pop(L, 1);
 	}
 	rc = spm_money_split(w, amount, w, (size_t)n);
 	if (rc != SPM_OK)
-		return push_fail(L, rc);
+		return lspm_push_fail(L, rc);
 	lua_createtable(L, (int)n, 0);
 	for (lua_Integer i = 1; i <= n; i++) {
 		lua_pushinteger(L, w[i - 1]);
@@ -495,7 +454,7 @@ static int l_money_split(lua_State *L)
 
 static int l_date_parse(lua_State *L)
 {
-	const char *text = check_cstr(L, 1, "text");
+	const char *text = lspm_check_cstr(L, 1, "text");
 	spm_date d;
 	int rc;
 
@@ -503,7 +462,7 @@ static int l_date_parse(lua_State *L)
 		return 3;
 	rc = spm_date_parse(&d, text);
 	if (rc != SPM_OK)
-		return push_fail(L, rc);
+		return lspm_push_fail(L, rc);
 	lua_pushinteger(L, d);
 	return 1;
 }
@@ -514,13 +473,13 @@ static int l_date_format(lua_State *L)
 	lua_Integer d;
 	int rc;
 
-	if (!check_int(L, 1, &d))
+	if (!lspm_check_int(L, 1, &d))
 		return 3;
 	if (d < INT32_MIN || d > INT32_MAX)
-		return push_fail_msg(L, SPM_ERANGE, "date out of range");
+		return lspm_push_fail_msg(L, SPM_ERANGE, "date out of range");
 	rc = spm_date_format(buf, sizeof(buf), (spm_date)d);
 	if (rc != SPM_OK)
-		return push_fail(L, rc);
+		return lspm_push_fail(L, rc);
 	lua_pushstring(L, buf);
 	return 1;
 }
@@ -546,22 +505,22 @@ static int l_open(lua_State *L)
 		lua_getfield(L, 1, "readonly");     /* 5 */
 		lua_getfield(L, 1, "create");       /* 6 */
 		lua_getfield(L, 1, "busy_timeout_ms"); /* 7 */
-		if (!lua_isnil(L, 2) && (path = check_cstr(L, 2, "path")) == NULL)
+		if (!lua_isnil(L, 2) && (path = lspm_check_cstr(L, 2, "path")) == NULL)
 			return 3;
-		if (!opt_int(L, 3, 0, &actor) || !opt_int(L, 7, 5000, &timeout))
+		if (!lspm_opt_int(L, 3, 0, &actor) || !lspm_opt_int(L, 7, 5000, &timeout))
 			return 3;
 		if (!lua_isnil(L, 4))
 			luaL_checktype(L, 4, LUA_TFUNCTION);
 		readonly = lua_toboolean(L, 5);
 		create = lua_isnil(L, 6) || lua_toboolean(L, 6);
 	} else {
-		if (!lua_isnoneornil(L, 1) && (path = check_cstr(L, 1, "path")) == NULL)
+		if (!lua_isnoneornil(L, 1) && (path = lspm_check_cstr(L, 1, "path")) == NULL)
 			return 3;
 		lua_settop(L, 1);
 		lua_settop(L, 7);
 	}
 	if (timeout < INT32_MIN || timeout > INT32_MAX)
-		return push_fail_msg(L, SPM_EINVAL, "busy_timeout_ms out of range");
+		return lspm_push_fail_msg(L, SPM_EINVAL, "busy_timeout_ms out of range");
 
 	d = lua_newuserdatauv(L, sizeof(*d), 0);  /* 8 */
 	memset(d, 0, sizeof(*d));
@@ -580,9 +539,9 @@ static int l_open(lua_State *L)
 	opts.actor = actor;
 	opts.busy_timeout_ms = (int)timeout;
 	opts.flags = (create ? SPM_OPEN_CREATE : 0u) | (readonly ? SPM_OPEN_READONLY : 0u);
-	saved = enter(d, L);
+	saved = lspm_enter(d, L);
 	rc = spm_db_open(&d->db, &opts);
-	n = leave(L, d, saved, rc);
+	n = lspm_leave(L, d, saved, rc);
 	if (n != 0) {
 		spm_db_close(d->db);
 		d->db = NULL;
@@ -600,19 +559,19 @@ static int l_open(lua_State *L)
 
 static int db_close(lua_State *L)
 {
-	db_free(L, check_db(L, 1));
+	db_free(L, lspm_check_db(L, 1));
 	return 0;
 }
 
 static int db_is_closed(lua_State *L)
 {
-	lua_pushboolean(L, check_db(L, 1)->db == NULL);
+	lua_pushboolean(L, lspm_check_db(L, 1)->db == NULL);
 	return 1;
 }
 
 static int db_tostring(lua_State *L)
 {
-	ldb *d = check_db(L, 1);
+	ldb *d = lspm_check_db(L, 1);
 
 	if (d->db == NULL)
 		lua_pushliteral(L, "spm.db (closed)");
@@ -623,28 +582,28 @@ static int db_tostring(lua_State *L)
 
 static int db_actor(lua_State *L)
 {
-	lua_pushinteger(L, spm_db_actor(open_db(L, 1)->db));
+	lua_pushinteger(L, spm_db_actor(lspm_open_db(L, 1)->db));
 	return 1;
 }
 
 static int db_set_actor(lua_State *L)
 {
-	ldb *d = open_db(L, 1);
+	ldb *d = lspm_open_db(L, 1);
 	lua_Integer actor;
 	int rc;
 
-	if (!check_int(L, 2, &actor))
+	if (!lspm_check_int(L, 2, &actor))
 		return 3;
 	rc = spm_db_set_actor(d->db, actor);
-	return rc != SPM_OK ? push_fail(L, rc) : push_ok(L);
+	return rc != SPM_OK ? lspm_push_fail(L, rc) : lspm_push_ok(L);
 }
 
 static int db_now(lua_State *L)
 {
-	ldb *d = open_db(L, 1);
-	lua_State *saved = enter(d, L);
+	ldb *d = lspm_open_db(L, 1);
+	lua_State *saved = lspm_enter(d, L);
 	spm_time t = spm_db_now(d->db);
-	int n = leave(L, d, saved, SPM_OK);
+	int n = lspm_leave(L, d, saved, SPM_OK);
 
 	if (n)
 		return n;
@@ -654,39 +613,39 @@ static int db_now(lua_State *L)
 
 static int db_schema_version(lua_State *L)
 {
-	ldb *d = open_db(L, 1);
+	ldb *d = lspm_open_db(L, 1);
 	int v, rc = spm_db_schema_version(&v, d->db);
 
 	if (rc != SPM_OK)
-		return push_fail(L, rc);
+		return lspm_push_fail(L, rc);
 	lua_pushinteger(L, v);
 	return 1;
 }
 
 static int db_tick(lua_State *L)
 {
-	ldb *d = open_db(L, 1);
+	ldb *d = lspm_open_db(L, 1);
 	lua_Integer now;
 	lua_State *saved;
 	int n;
 
-	if (!check_int(L, 2, &now))
+	if (!lspm_check_int(L, 2, &now))
 		return 3;
-	saved = enter(d, L);
-	n = leave(L, d, saved, spm_db_tick(d->db, now));
-	return n ? n : push_ok(L);
+	saved = lspm_enter(d, L);
+	n = lspm_leave(L, d, saved, spm_db_tick(d->db, now));
+	return n ? n : lspm_push_ok(L);
 }
 
 /* db:scope() -> "own" | "team" | "all" */
 static int db_scope(lua_State *L)
 {
 	static const char *const names[] = { "?", "own", "team", "all" };
-	ldb *d = open_db(L, 1);
+	ldb *d = lspm_open_db(L, 1);
 	spm_scope scope;
 	int rc = spm_org_scope(&scope, d->db);
 
 	if (rc != SPM_OK)
-		return push_fail(L, rc);
+		return lspm_push_fail(L, rc);
 	lua_pushstring(L, names[scope >= 1 && scope <= 3 ? scope : 0]);
 	return 1;
 }
@@ -694,15 +653,15 @@ static int db_scope(lua_State *L)
 /* db:can(action) -> boolean */
 static int db_can(lua_State *L)
 {
-	ldb *d = open_db(L, 1);
-	const char *action = check_cstr(L, 2, "action");
+	ldb *d = lspm_open_db(L, 1);
+	const char *action = lspm_check_cstr(L, 2, "action");
 	int can, rc;
 
 	if (action == NULL)
 		return 3;
 	rc = spm_org_can(&can, d->db, action);
 	if (rc != SPM_OK)
-		return push_fail(L, rc);
+		return lspm_push_fail(L, rc);
 	lua_pushboolean(L, can);
 	return 1;
 }
@@ -710,25 +669,25 @@ static int db_can(lua_State *L)
 /* db:claim_lead(id) -> true | nil, msg, code */
 static int db_claim_lead(lua_State *L)
 {
-	ldb *d = open_db(L, 1);
+	ldb *d = lspm_open_db(L, 1);
 	lua_Integer id;
 	lua_State *saved;
 	int n;
 
-	if (!check_int(L, 2, &id))
+	if (!lspm_check_int(L, 2, &id))
 		return 3;
-	saved = enter(d, L);
-	n = leave(L, d, saved, spm_lead_claim(d->db, id));
-	return n ? n : push_ok(L);
+	saved = lspm_enter(d, L);
+	n = lspm_leave(L, d, saved, spm_lead_claim(d->db, id));
+	return n ? n : lspm_push_ok(L);
 }
 
 /* db:assign_pool() -> number of leads assigned | nil, msg, code */
 static int db_assign_pool(lua_State *L)
 {
-	ldb *d = open_db(L, 1);
+	ldb *d = lspm_open_db(L, 1);
 	size_t n = 0;
-	lua_State *saved = enter(d, L);
-	int k = leave(L, d, saved, spm_lead_assign_pool(&n, d->db));
+	lua_State *saved = lspm_enter(d, L);
+	int k = lspm_leave(L, d, saved, spm_lead_assign_pool(&n, d->db));
 
 	if (k)
 		return k;
@@ -739,27 +698,27 @@ static int db_assign_pool(lua_State *L)
 /* db:release_lead(id, reason) -> true | nil, msg, code */
 static int db_release_lead(lua_State *L)
 {
-	ldb *d = open_db(L, 1);
+	ldb *d = lspm_open_db(L, 1);
 	lua_Integer id;
 	const char *reason;
 	lua_State *saved;
 	int n;
 
-	if (!check_int(L, 2, &id))
+	if (!lspm_check_int(L, 2, &id))
 		return 3;
-	reason = check_cstr(L, 3, "reason");
+	reason = lspm_check_cstr(L, 3, "reason");
 	if (reason == NULL)
 		return 3;
-	saved = enter(d, L);
-	n = leave(L, d, saved, spm_lead_release(d->db, id, reason));
-	return n ? n : push_ok(L);
+	saved = lspm_enter(d, L);
+	n = lspm_leave(L, d, saved, spm_lead_release(d->db, id, reason));
+	return n ? n : lspm_push_ok(L);
 }
 
 /* db:field_add(kind, name, type, { choices = {…}, label =, required =,
  * indexed =, max_length = }) */
 static int db_field_add(lua_State *L)
 {
-	ldb *d = open_db(L, 1);
+	ldb *d = lspm_open_db(L, 1);
 	spm_field_options opts;
 	spm_field_type type;
 	const char *kind, *name, *tname;
@@ -767,12 +726,12 @@ static int db_field_add(lua_State *L)
 	lua_State *saved;
 	int rc, n;
 
-	if ((kind = check_cstr(L, 2, "kind")) == NULL || (name = check_cstr(L, 3, "name")) == NULL ||
-	    (tname = check_cstr(L, 4, "type")) == NULL)
+	if ((kind = lspm_check_cstr(L, 2, "kind")) == NULL || (name = lspm_check_cstr(L, 3, "name")) == NULL ||
+	    (tname = lspm_check_cstr(L, 4, "type")) == NULL)
 		return 3;
 	rc = spm_field_type_parse(&type, tname);
 	if (rc != SPM_OK)
-		return push_fail(L, rc);
+		return lspm_push_fail(L, rc);
 	spm_field_options_init(&opts, SPM_FIELD_OPTIONS_VERSION);
 	if (!lua_isnoneornil(L, 5)) {
 		lua_Integer maxlen;
@@ -785,12 +744,12 @@ static int db_field_add(lua_State *L)
 		lua_getfield(L, 5, "choices");    /* 10 */
 		opts.flags = (lua_toboolean(L, 6) ? SPM_FIELD_REQUIRED : 0u) |
 			     (lua_toboolean(L, 7) ? SPM_FIELD_INDEXED : 0u);
-		if (!lua_isnil(L, 8) && (opts.label = check_cstr(L, 8, "label")) == NULL)
+		if (!lua_isnil(L, 8) && (opts.label = lspm_check_cstr(L, 8, "label")) == NULL)
 			return 3;
-		if (!opt_int(L, 9, 0, &maxlen))
+		if (!lspm_opt_int(L, 9, 0, &maxlen))
 			return 3;
 		if (maxlen < 0)
-			return push_fail_msg(L, SPM_EINVAL, "max_length is not negative");
+			return lspm_push_fail_msg(L, SPM_EINVAL, "max_length is not negative");
 		opts.max_length = (size_t)maxlen;
 		if (!lua_isnil(L, 10)) {
 			lua_Integer nc;
@@ -800,7 +759,7 @@ static int db_field_add(lua_State *L)
 				choices = lua_newuserdatauv(L, (size_t)nc * sizeof(*choices), 0);
 				for (lua_Integer i = 1; i <= nc; i++) {
 					lua_geti(L, 10, i);
-					if ((choices[i - 1] = check_cstr(L, -1, "a choice")) == NULL)
+					if ((choices[i - 1] = lspm_check_cstr(L, -1, "a choice")) == NULL)
 						return 3;
 					lua_pop(L, 1);  /* still referenced by the table */
 				}
@@ -809,23 +768,23 @@ static int db_field_add(lua_State *L)
 			}
 		}
 	}
-	saved = enter(d, L);
-	n = leave(L, d, saved, spm_field_add(d->db, kind, name, type, &opts));
-	return n ? n : push_ok(L);
+	saved = lspm_enter(d, L);
+	n = lspm_leave(L, d, saved, spm_field_add(d->db, kind, name, type, &opts));
+	return n ? n : lspm_push_ok(L);
 }
 
 static int db_field_drop(lua_State *L)
 {
-	ldb *d = open_db(L, 1);
+	ldb *d = lspm_open_db(L, 1);
 	const char *kind, *name;
 	lua_State *saved;
 	int n;
 
-	if ((kind = check_cstr(L, 2, "kind")) == NULL || (name = check_cstr(L, 3, "name")) == NULL)
+	if ((kind = lspm_check_cstr(L, 2, "kind")) == NULL || (name = lspm_check_cstr(L, 3, "name")) == NULL)
 		return 3;
-	saved = enter(d, L);
-	n = leave(L, d, saved, spm_field_drop(d->db, kind, name));
-	return n ? n : push_ok(L);
+	saved = lspm_enter(d, L);
+	n = lspm_leave(L, d, saved, spm_field_drop(d->db, kind, name));
+	return n ? n : lspm_push_ok(L);
 }
 
 /* Collecting into a Lua table from C callbacks: the table is built inside
@@ -971,7 +930,7 @@ static void collect_begin(lua_State *L, ldb *d, struct collect *k,
 /* After the C call: the list, or nil, msg, code. */
 static int collect_end(lua_State *L, ldb *d, lua_State *saved, int rc, struct collect *k)
 {
-	int n = leave(L, d, saved, rc);
+	int n = lspm_leave(L, d, saved, rc);
 
 	if (n)
 		return n;
@@ -981,80 +940,80 @@ static int collect_end(lua_State *L, ldb *d, lua_State *saved, int rc, struct co
 
 static int db_fields(lua_State *L)
 {
-	ldb *d = open_db(L, 1);
-	const char *kind = opt_cstr(L, 2, "kind");
+	ldb *d = lspm_open_db(L, 1);
+	const char *kind = lspm_opt_cstr(L, 2, "kind");
 	struct collect k;
 	lua_State *saved;
 
 	if (kind == NULL && !lua_isnoneornil(L, 2))
 		return 3;
 	collect_begin(L, d, &k, push_field);
-	saved = enter(d, L);
+	saved = lspm_enter(d, L);
 	return collect_end(L, d, saved, spm_field_foreach(d->db, kind, collect_field, &k), &k);
 }
 
 static int db_kinds(lua_State *L)
 {
-	ldb *d = open_db(L, 1);
+	ldb *d = lspm_open_db(L, 1);
 	struct collect k;
 	lua_State *saved;
 
 	collect_begin(L, d, &k, push_kind);
-	saved = enter(d, L);
+	saved = lspm_enter(d, L);
 	return collect_end(L, d, saved, spm_kind_foreach(d->db, collect_kind, &k), &k);
 }
 
 static int db_audit(lua_State *L)
 {
-	ldb *d = open_db(L, 1);
-	const char *kind = opt_cstr(L, 2, "kind");
+	ldb *d = lspm_open_db(L, 1);
+	const char *kind = lspm_opt_cstr(L, 2, "kind");
 	lua_Integer id;
 	struct collect k;
 	lua_State *saved;
 
 	if (kind == NULL && !lua_isnoneornil(L, 2))
 		return 3;
-	if (!opt_int(L, 3, 0, &id))
+	if (!lspm_opt_int(L, 3, 0, &id))
 		return 3;
 	lua_settop(L, 3);
 	collect_begin(L, d, &k, push_audit);
-	saved = enter(d, L);
+	saved = lspm_enter(d, L);
 	return collect_end(L, d, saved, spm_audit_foreach(d->db, kind, id, collect_audit, &k), &k);
 }
 
 static int db_outbox(lua_State *L)
 {
-	ldb *d = open_db(L, 1);
+	ldb *d = lspm_open_db(L, 1);
 	lua_Integer after;
 	size_t limit;
 	struct collect k;
 	lua_State *saved;
 
-	if (!opt_int(L, 2, 0, &after) || !opt_size(L, 3, &limit))
+	if (!lspm_opt_int(L, 2, 0, &after) || !opt_size(L, 3, &limit))
 		return 3;
 	lua_settop(L, 3);
 	collect_begin(L, d, &k, push_event);
-	saved = enter(d, L);
+	saved = lspm_enter(d, L);
 	return collect_end(L, d, saved,
 			   spm_outbox_foreach(d->db, after, limit, collect_event, &k), &k);
 }
 
 static int db_outbox_last(lua_State *L)
 {
-	ldb *d = open_db(L, 1);
+	ldb *d = lspm_open_db(L, 1);
 	int64_t last;
 	int rc = spm_outbox_last(&last, d->db);
 
 	if (rc != SPM_OK)
-		return push_fail(L, rc);
+		return lspm_push_fail(L, rc);
 	lua_pushinteger(L, last);
 	return 1;
 }
 
 static int db_consumer_position(lua_State *L)
 {
-	ldb *d = open_db(L, 1);
-	const char *name = check_cstr(L, 2, "consumer name");
+	ldb *d = lspm_open_db(L, 1);
+	const char *name = lspm_check_cstr(L, 2, "consumer name");
 	int64_t pos;
 	int rc;
 
@@ -1062,30 +1021,30 @@ static int db_consumer_position(lua_State *L)
 		return 3;
 	rc = spm_consumer_position(&pos, d->db, name);
 	if (rc != SPM_OK)
-		return push_fail(L, rc);
+		return lspm_push_fail(L, rc);
 	lua_pushinteger(L, pos);
 	return 1;
 }
 
 static int db_consumer_ack(lua_State *L)
 {
-	ldb *d = open_db(L, 1);
-	const char *name = check_cstr(L, 2, "consumer name");
+	ldb *d = lspm_open_db(L, 1);
+	const char *name = lspm_check_cstr(L, 2, "consumer name");
 	lua_Integer seq;
 	lua_State *saved;
 	int n;
 
-	if (name == NULL || !check_int(L, 3, &seq))
+	if (name == NULL || !lspm_check_int(L, 3, &seq))
 		return 3;
-	saved = enter(d, L);
-	n = leave(L, d, saved, spm_consumer_ack(d->db, name, seq));
-	return n ? n : push_ok(L);
+	saved = lspm_enter(d, L);
+	n = lspm_leave(L, d, saved, spm_consumer_ack(d->db, name, seq));
+	return n ? n : lspm_push_ok(L);
 }
 
 static int db_consumer_poll(lua_State *L)
 {
-	ldb *d = open_db(L, 1);
-	const char *name = check_cstr(L, 2, "consumer name");
+	ldb *d = lspm_open_db(L, 1);
+	const char *name = lspm_check_cstr(L, 2, "consumer name");
 	size_t limit;
 	struct collect k;
 	lua_State *saved;
@@ -1094,7 +1053,7 @@ static int db_consumer_poll(lua_State *L)
 		return 3;
 	lua_settop(L, 3);
 	collect_begin(L, d, &k, push_event);
-	saved = enter(d, L);
+	saved = lspm_enter(d, L);
 	return collect_end(L, d, saved,
 			   spm_consumer_poll(d->db, name, limit, collect_event, &k), &k);
 }
@@ -1142,7 +1101,7 @@ static uint64_t event_mask(lua_State *L, int i, int *ok)
 		}
 		if (type < 1 || type > 63 || spm_event_type_name(type) == NULL) {
 			const char *s = luaL_tolstring(L, -1, NULL);
-			push_fail_msg(L, SPM_EINVAL,
+			lspm_push_fail_msg(L, SPM_EINVAL,
 				      lua_pushfstring(L, "unknown event type '%s'", s));
 			*ok = 0;
 			return 0;
@@ -1156,7 +1115,7 @@ static uint64_t event_mask(lua_State *L, int i, int *ok)
 /* db:listen(fn [, types]) -> id: fn(event) after each commit. */
 static int db_listen(lua_State *L)
 {
-	ldb *d = open_db(L, 1);
+	ldb *d = lspm_open_db(L, 1);
 	struct listener *l;
 	uint64_t mask;
 	int ok, rc;
@@ -1167,7 +1126,7 @@ static int db_listen(lua_State *L)
 		return 3;
 	l = malloc(sizeof(*l));
 	if (l == NULL)
-		return push_fail_msg(L, SPM_ENOMEM, "out of memory");
+		return lspm_push_fail_msg(L, SPM_ENOMEM, "out of memory");
 	lua_pushvalue(L, 2);
 	l->fnref = luaL_ref(L, LUA_REGISTRYINDEX);
 	l->d = d;
@@ -1175,7 +1134,7 @@ static int db_listen(lua_State *L)
 	if (rc != SPM_OK) {
 		luaL_unref(L, LUA_REGISTRYINDEX, l->fnref);
 		free(l);
-		return push_fail(L, rc);
+		return lspm_push_fail(L, rc);
 	}
 	l->next = d->listeners;
 	d->listeners = l;
@@ -1185,13 +1144,13 @@ static int db_listen(lua_State *L)
 
 static int db_unlisten(lua_State *L)
 {
-	ldb *d = open_db(L, 1);
+	ldb *d = lspm_open_db(L, 1);
 	lua_Integer id = luaL_checkinteger(L, 2);
 	struct listener **p;
 	int rc = spm_listener_remove(d->db, (int)id);
 
 	if (rc != SPM_OK)
-		return push_fail(L, rc);
+		return lspm_push_fail(L, rc);
 	for (p = &d->listeners; *p; p = &(*p)->next) {
 		if ((*p)->id == id) {
 			struct listener *l = *p;
@@ -1201,7 +1160,7 @@ static int db_unlisten(lua_State *L)
 			break;
 		}
 	}
-	return push_ok(L);
+	return lspm_push_ok(L);
 }
 
 /* ------------------------------------------------------------ records */
@@ -1211,14 +1170,14 @@ static int record_set_value(lua_State *L, struct child *c, const char *field, in
 /* Sets every key of the table at index ti on the record at index ri. */
 static int record_set_table(lua_State *L, int ri, int ti)
 {
-	struct child *c = check_child(L, ri, CHILD_RECORD);
+	struct child *c = lspm_check_child(L, ri, CHILD_RECORD);
 
 	lua_pushnil(L);
 	while (lua_next(L, ti) != 0) {
 		int top = lua_gettop(L), n;
 		const char *field;
 		if (lua_type(L, -2) != LUA_TSTRING)
-			return push_fail_msg(L, SPM_EINVAL, "field names are strings");
+			return lspm_push_fail_msg(L, SPM_EINVAL, "field names are strings");
 		field = lua_tostring(L, -2);
 		n = record_set_value(L, c, field, top, 0);
 		if (n)
@@ -1230,8 +1189,8 @@ static int record_set_table(lua_State *L, int ri, int ti)
 
 static int db_new(lua_State *L)
 {
-	ldb *d = open_db(L, 1);
-	const char *kind = check_cstr(L, 2, "kind");
+	ldb *d = lspm_open_db(L, 1);
+	const char *kind = lspm_check_cstr(L, 2, "kind");
 	struct child *c;
 	spm_record *rec;
 	int rc, n;
@@ -1241,11 +1200,11 @@ static int db_new(lua_State *L)
 	if (!lua_isnoneornil(L, 3))
 		luaL_checktype(L, 3, LUA_TTABLE);
 	lua_settop(L, 3);
-	c = child_new(L, 1, CHILD_RECORD);  /* 4 */
+	c = lspm_child_new(L, 1, CHILD_RECORD);  /* 4 */
 	rc = spm_record_new(&rec, d->db, kind);
 	if (rc != SPM_OK)
-		return push_fail(L, rc);
-	child_adopt(d, c, rec);
+		return lspm_push_fail(L, rc);
+	lspm_child_adopt(d, c, rec);
 	if (!lua_isnil(L, 3)) {
 		n = record_set_table(L, 4, 3);
 		if (n) {
@@ -1259,36 +1218,36 @@ static int db_new(lua_State *L)
 
 static int db_get(lua_State *L)
 {
-	ldb *d = open_db(L, 1);
-	const char *kind = check_cstr(L, 2, "kind");
+	ldb *d = lspm_open_db(L, 1);
+	const char *kind = lspm_check_cstr(L, 2, "kind");
 	lua_Integer id;
 	struct child *c;
 	spm_record *rec;
 	int rc;
 
-	if (kind == NULL || !check_int(L, 3, &id))
+	if (kind == NULL || !lspm_check_int(L, 3, &id))
 		return 3;
-	c = child_new(L, 1, CHILD_RECORD);
+	c = lspm_child_new(L, 1, CHILD_RECORD);
 	rc = spm_record_get(&rec, d->db, kind, id);
 	if (rc != SPM_OK)
-		return push_fail(L, rc);
-	child_adopt(d, c, rec);
+		return lspm_push_fail(L, rc);
+	lspm_child_adopt(d, c, rec);
 	return 1;
 }
 
 static int db_delete(lua_State *L)
 {
-	ldb *d = open_db(L, 1);
-	const char *kind = check_cstr(L, 2, "kind");
+	ldb *d = lspm_open_db(L, 1);
+	const char *kind = lspm_check_cstr(L, 2, "kind");
 	lua_Integer id;
 	lua_State *saved;
 	int n;
 
-	if (kind == NULL || !check_int(L, 3, &id))
+	if (kind == NULL || !lspm_check_int(L, 3, &id))
 		return 3;
-	saved = enter(d, L);
-	n = leave(L, d, saved, spm_record_delete(d->db, kind, id));
-	return n ? n : push_ok(L);
+	saved = lspm_enter(d, L);
+	n = lspm_leave(L, d, saved, spm_record_delete(d->db, kind, id));
+	return n ? n : lspm_push_ok(L);
 }
 
 struct type_lookup {
@@ -1323,10 +1282,10 @@ static int record_set_value(lua_State *L, struct child *c, const char *field, in
 	int rc, isnull;
 
 	if (lua_isnil(L, vi))
-		return (rc = spm_record_set_null(rec, field)) ? push_fail(L, rc) : 0;
+		return (rc = spm_record_set_null(rec, field)) ? lspm_push_fail(L, rc) : 0;
 	t = field_type(c, field);
 	if (t == 0)  /* unknown field: let the library say so */
-		return push_fail(L, spm_record_is_null(&isnull, rec, field));
+		return lspm_push_fail(L, spm_record_is_null(&isnull, rec, field));
 	switch (lua_type(L, vi)) {
 	case LUA_TBOOLEAN:
 		rc = spm_record_set_bool(rec, field, lua_toboolean(L, vi));
@@ -1335,7 +1294,7 @@ static int record_set_value(lua_State *L, struct child *c, const char *field, in
 		size_t len;
 		const char *s = lua_tolstring(L, vi, &len);
 		if (strlen(s) != len)
-			return push_fail_msg(L, SPM_EINVAL,
+			return lspm_push_fail_msg(L, SPM_EINVAL,
 					     lua_pushfstring(L, "%s: a NUL byte in the value", field));
 		rc = spm_record_set_from_text(rec, field, s);
 		break;
@@ -1343,20 +1302,20 @@ static int record_set_value(lua_State *L, struct child *c, const char *field, in
 	case LUA_TNUMBER: {
 		lua_Integer v;
 		if (!lua_isinteger(L, vi))
-			return push_fail_msg(L, SPM_EINVAL, lua_pushfstring(L,
+			return lspm_push_fail_msg(L, SPM_EINVAL, lua_pushfstring(L,
 				"%s: floats are refused (money is integer minor units, or text)",
 				field));
 		v = lua_tointeger(L, vi);
 		if (t == SPM_FIELD_MONEY) {
 			const char *cur = curi ? lua_tostring(L, curi) : NULL;
 			if (cur == NULL)
-				return push_fail_msg(L, SPM_EINVAL, lua_pushfstring(L,
+				return lspm_push_fail_msg(L, SPM_EINVAL, lua_pushfstring(L,
 					"%s is money: give a currency (rec:set(f, 1250, \"EUR\")) "
 					"or text (\"12.50 EUR\")", field));
 			rc = spm_record_set_money(rec, field, v, cur);
 		} else if (t == SPM_FIELD_DATE) {
 			if (v < INT32_MIN || v > INT32_MAX)
-				return push_fail_msg(L, SPM_ERANGE, "date out of range");
+				return lspm_push_fail_msg(L, SPM_ERANGE, "date out of range");
 			rc = spm_record_set_date(rec, field, (spm_date)v);
 		} else if (t == SPM_FIELD_TIME) {
 			rc = spm_record_set_time(rec, field, v);
@@ -1366,24 +1325,24 @@ static int record_set_value(lua_State *L, struct child *c, const char *field, in
 		break;
 	}
 	default:
-		return push_fail_msg(L, SPM_EINVAL,
+		return lspm_push_fail_msg(L, SPM_EINVAL,
 				     lua_pushfstring(L, "%s: cannot store a %s", field,
 						     luaL_typename(L, vi)));
 	}
-	return rc != SPM_OK ? push_fail(L, rc) : 0;
+	return rc != SPM_OK ? lspm_push_fail(L, rc) : 0;
 }
 
 /* rec:set(field, value [, currency]) or rec:set{ field = value, … } */
 static int rec_set(lua_State *L)
 {
-	struct child *c = check_child(L, 1, CHILD_RECORD);
+	struct child *c = lspm_check_child(L, 1, CHILD_RECORD);
 	const char *field;
 	int n;
 
 	if (lua_istable(L, 2)) {
 		n = record_set_table(L, 1, 2);
 	} else {
-		if ((field = check_cstr(L, 2, "field")) == NULL)
+		if ((field = lspm_check_cstr(L, 2, "field")) == NULL)
 			return 3;
 		luaL_checkany(L, 3);
 		if (!lua_isnoneornil(L, 4))
@@ -1399,15 +1358,15 @@ static int rec_set(lua_State *L)
 /* rec:set_text(field, text): parsed by the field's type; nil clears. */
 static int rec_set_text(lua_State *L)
 {
-	struct child *c = check_child(L, 1, CHILD_RECORD);
-	const char *field = check_cstr(L, 2, "field");
-	const char *text = opt_cstr(L, 3, "text");
+	struct child *c = lspm_check_child(L, 1, CHILD_RECORD);
+	const char *field = lspm_check_cstr(L, 2, "field");
+	const char *text = lspm_opt_cstr(L, 3, "text");
 	int rc;
 
 	if (field == NULL || (text == NULL && !lua_isnoneornil(L, 3)))
 		return 3;
 	rc = spm_record_set_from_text(c->h, field, text);
-	return rc != SPM_OK ? push_fail(L, rc) : push_ok(L);
+	return rc != SPM_OK ? lspm_push_fail(L, rc) : lspm_push_ok(L);
 }
 
 /* Pushes the value of a field (nil when it has none); returns the number
@@ -1477,20 +1436,20 @@ static int push_value(lua_State *L, struct child *c, const char *field)
 /* rec:get(field): text, integer, boolean, "YYYY-MM-DD", or minor, currency. */
 static int rec_get(lua_State *L)
 {
-	struct child *c = check_child(L, 1, CHILD_RECORD);
-	const char *field = check_cstr(L, 2, "field");
+	struct child *c = lspm_check_child(L, 1, CHILD_RECORD);
+	const char *field = lspm_check_cstr(L, 2, "field");
 	int n;
 
 	if (field == NULL)
 		return 3;
 	n = push_value(L, c, field);
-	return n > 0 ? n : push_fail(L, n);
+	return n > 0 ? n : lspm_push_fail(L, n);
 }
 
 static int rec_get_text(lua_State *L)
 {
-	struct child *c = check_child(L, 1, CHILD_RECORD);
-	const char *field = check_cstr(L, 2, "field");
+	struct child *c = lspm_check_child(L, 1, CHILD_RECORD);
+	const char *field = lspm_check_cstr(L, 2, "field");
 	const char *s;
 	int rc;
 
@@ -1498,42 +1457,42 @@ static int rec_get_text(lua_State *L)
 		return 3;
 	rc = spm_record_get_as_text(&s, c->h, field);
 	if (rc != SPM_OK)
-		return push_fail(L, rc);
+		return lspm_push_fail(L, rc);
 	lua_pushstring(L, s);
 	return 1;
 }
 
 static int rec_kind(lua_State *L)
 {
-	lua_pushstring(L, spm_record_kind(check_child(L, 1, CHILD_RECORD)->h));
+	lua_pushstring(L, spm_record_kind(lspm_check_child(L, 1, CHILD_RECORD)->h));
 	return 1;
 }
 
 static int rec_id(lua_State *L)
 {
-	lua_pushinteger(L, spm_record_id(check_child(L, 1, CHILD_RECORD)->h));
+	lua_pushinteger(L, spm_record_id(lspm_check_child(L, 1, CHILD_RECORD)->h));
 	return 1;
 }
 
 static int rec_seq(lua_State *L)
 {
-	lua_pushinteger(L, spm_record_seq(check_child(L, 1, CHILD_RECORD)->h));
+	lua_pushinteger(L, spm_record_seq(lspm_check_child(L, 1, CHILD_RECORD)->h));
 	return 1;
 }
 
 static int rec_deleted(lua_State *L)
 {
-	lua_pushboolean(L, spm_record_is_deleted(check_child(L, 1, CHILD_RECORD)->h));
+	lua_pushboolean(L, spm_record_is_deleted(lspm_check_child(L, 1, CHILD_RECORD)->h));
 	return 1;
 }
 
 static int rec_to_json(lua_State *L)
 {
 	const char *json;
-	int rc = spm_record_to_json(&json, check_child(L, 1, CHILD_RECORD)->h);
+	int rc = spm_record_to_json(&json, lspm_check_child(L, 1, CHILD_RECORD)->h);
 
 	if (rc != SPM_OK)
-		return push_fail(L, rc);
+		return lspm_push_fail(L, rc);
 	lua_pushstring(L, json);
 	return 1;
 }
@@ -1548,7 +1507,7 @@ static int push_field_name(lua_State *L, struct cbcall *c)
  * money as { minor =, currency = }. */
 static int rec_to_table(lua_State *L)
 {
-	struct child *c = check_child(L, 1, CHILD_RECORD);
+	struct child *c = lspm_check_child(L, 1, CHILD_RECORD);
 	struct collect k;
 	lua_State *saved;
 	int n, names;
@@ -1556,7 +1515,7 @@ static int rec_to_table(lua_State *L)
 	lua_settop(L, 1);
 	push_child_db(L, 1);  /* 2: keeps the db alive while collecting */
 	collect_begin(L, c->d, &k, push_field_name);
-	saved = enter(c->d, L);
+	saved = lspm_enter(c->d, L);
 	n = collect_end(L, c->d, saved,
 			spm_field_foreach(c->d->db, spm_record_kind(c->h), collect_field, &k), &k);
 	if (n != 1)
@@ -1576,7 +1535,7 @@ static int rec_to_table(lua_State *L)
 		name = lua_tostring(L, -1);
 		n = push_value(L, c, name);
 		if (n < 0)
-			return push_fail(L, n);
+			return lspm_push_fail(L, n);
 		if (n == 2) {
 			lua_createtable(L, 0, 2);
 			lua_insert(L, -3);
@@ -1592,10 +1551,10 @@ static int rec_to_table(lua_State *L)
 
 static int rec_save(lua_State *L)
 {
-	struct child *c = check_child(L, 1, CHILD_RECORD);
+	struct child *c = lspm_check_child(L, 1, CHILD_RECORD);
 	ldb *d = c->d;
-	lua_State *saved = enter(d, L);
-	int n = leave(L, d, saved, spm_record_save(d->db, c->h));
+	lua_State *saved = lspm_enter(d, L);
+	int n = lspm_leave(L, d, saved, spm_record_save(d->db, c->h));
 
 	if (n)
 		return n;
@@ -1605,36 +1564,36 @@ static int rec_save(lua_State *L)
 
 static int rec_delete(lua_State *L)
 {
-	struct child *c = check_child(L, 1, CHILD_RECORD);
+	struct child *c = lspm_check_child(L, 1, CHILD_RECORD);
 	ldb *d = c->d;
-	lua_State *saved = enter(d, L);
-	int n = leave(L, d, saved,
+	lua_State *saved = lspm_enter(d, L);
+	int n = lspm_leave(L, d, saved,
 		      spm_record_delete(d->db, spm_record_kind(c->h), spm_record_id(c->h)));
 
-	return n ? n : push_ok(L);
+	return n ? n : lspm_push_ok(L);
 }
 
 /* A new record userdata holding a copy of rec, for the db at index dbidx. */
 static int push_record_copy(lua_State *L, ldb *d, int dbidx, const spm_record *rec)
 {
-	struct child *c = child_new(L, dbidx, CHILD_RECORD);
+	struct child *c = lspm_child_new(L, dbidx, CHILD_RECORD);
 	spm_record *copy;
 	int rc = spm_record_dup(&copy, rec);
 
 	if (rc != SPM_OK)
 		return rc;
-	child_adopt(d, c, copy);
+	lspm_child_adopt(d, c, copy);
 	return SPM_OK;
 }
 
 static int rec_dup(lua_State *L)
 {
-	struct child *c = check_child(L, 1, CHILD_RECORD);
+	struct child *c = lspm_check_child(L, 1, CHILD_RECORD);
 	int rc;
 
 	push_child_db(L, 1);
 	rc = push_record_copy(L, c->d, lua_gettop(L), c->h);
-	return rc != SPM_OK ? push_fail(L, rc) : 1;
+	return rc != SPM_OK ? lspm_push_fail(L, rc) : 1;
 }
 
 static int rec_tostring(lua_State *L)
@@ -1653,48 +1612,48 @@ static int rec_tostring(lua_State *L)
 
 static int db_batch(lua_State *L)
 {
-	ldb *d = open_db(L, 1);
-	struct child *c = child_new(L, 1, CHILD_BATCH);
+	ldb *d = lspm_open_db(L, 1);
+	struct child *c = lspm_child_new(L, 1, CHILD_BATCH);
 	spm_batch *b;
 	int rc = spm_batch_new(&b, d->db);
 
 	if (rc != SPM_OK)
-		return push_fail(L, rc);
-	child_adopt(d, c, b);
+		return lspm_push_fail(L, rc);
+	lspm_child_adopt(d, c, b);
 	return 1;
 }
 
 static int batch_save(lua_State *L)
 {
-	struct child *b = check_child(L, 1, CHILD_BATCH);
-	struct child *r = check_child(L, 2, CHILD_RECORD);
+	struct child *b = lspm_check_child(L, 1, CHILD_BATCH);
+	struct child *r = lspm_check_child(L, 2, CHILD_RECORD);
 	int rc = spm_batch_save(b->h, r->h);
 
 	if (rc != SPM_OK)
-		return push_fail(L, rc);
+		return lspm_push_fail(L, rc);
 	lua_settop(L, 1);
 	return 1;
 }
 
 static int batch_delete(lua_State *L)
 {
-	struct child *b = check_child(L, 1, CHILD_BATCH);
-	const char *kind = check_cstr(L, 2, "kind");
+	struct child *b = lspm_check_child(L, 1, CHILD_BATCH);
+	const char *kind = lspm_check_cstr(L, 2, "kind");
 	lua_Integer id;
 	int rc;
 
-	if (kind == NULL || !check_int(L, 3, &id))
+	if (kind == NULL || !lspm_check_int(L, 3, &id))
 		return 3;
 	rc = spm_batch_delete(b->h, kind, id);
 	if (rc != SPM_OK)
-		return push_fail(L, rc);
+		return lspm_push_fail(L, rc);
 	lua_settop(L, 1);
 	return 1;
 }
 
 static int batch_count(lua_State *L)
 {
-	lua_pushinteger(L, (lua_Integer)spm_batch_count(check_child(L, 1, CHILD_BATCH)->h));
+	lua_pushinteger(L, (lua_Integer)spm_batch_count(lspm_check_child(L, 1, CHILD_BATCH)->h));
 	return 1;
 }
 
@@ -1707,7 +1666,7 @@ static int push_batch_ids(lua_State *L, struct child *b)
 		int64_t id;
 		int rc = spm_batch_id(&id, b->h, i);
 		if (rc != SPM_OK)
-			return push_fail(L, rc);
+			return lspm_push_fail(L, rc);
 		lua_pushinteger(L, id);
 		lua_rawseti(L, -2, (lua_Integer)i + 1);
 	}
@@ -1716,22 +1675,22 @@ static int push_batch_ids(lua_State *L, struct child *b)
 
 static int batch_ids(lua_State *L)
 {
-	return push_batch_ids(L, check_child(L, 1, CHILD_BATCH));
+	return push_batch_ids(L, lspm_check_child(L, 1, CHILD_BATCH));
 }
 
 /* batch:commit([key]) -> ids, replayed */
 static int batch_commit(lua_State *L)
 {
-	struct child *b = check_child(L, 1, CHILD_BATCH);
-	const char *key = opt_cstr(L, 2, "key");
+	struct child *b = lspm_check_child(L, 1, CHILD_BATCH);
+	const char *key = lspm_opt_cstr(L, 2, "key");
 	ldb *d = b->d;
 	lua_State *saved;
 	int n;
 
 	if (key == NULL && !lua_isnoneornil(L, 2))
 		return 3;
-	saved = enter(d, L);
-	n = leave(L, d, saved, spm_batch_commit(b->h, key));
+	saved = lspm_enter(d, L);
+	n = lspm_leave(L, d, saved, spm_batch_commit(b->h, key));
 	if (n)
 		return n;
 	n = push_batch_ids(L, b);
@@ -1743,7 +1702,7 @@ static int batch_commit(lua_State *L)
 
 static int batch_replayed(lua_State *L)
 {
-	lua_pushboolean(L, spm_batch_replayed(check_child(L, 1, CHILD_BATCH)->h));
+	lua_pushboolean(L, spm_batch_replayed(lspm_check_child(L, 1, CHILD_BATCH)->h));
 	return 1;
 }
 
@@ -1751,19 +1710,19 @@ static int batch_replayed(lua_State *L)
 
 static int db_query(lua_State *L)
 {
-	ldb *d = open_db(L, 1);
-	const char *kind = check_cstr(L, 2, "kind");
+	ldb *d = lspm_open_db(L, 1);
+	const char *kind = lspm_check_cstr(L, 2, "kind");
 	struct child *c;
 	spm_query *q;
 	int rc;
 
 	if (kind == NULL)
 		return 3;
-	c = child_new(L, 1, CHILD_QUERY);
+	c = lspm_child_new(L, 1, CHILD_QUERY);
 	rc = spm_query_new(&q, d->db, kind);
 	if (rc != SPM_OK)
-		return push_fail(L, rc);
-	child_adopt(d, c, q);
+		return lspm_push_fail(L, rc);
+	lspm_child_adopt(d, c, q);
 	return 1;
 }
 
@@ -1775,8 +1734,8 @@ static const struct { const char *op; spm_compare cmp; } compares[] = {
 /* q:where(field, op, value) -> q */
 static int query_where(lua_State *L)
 {
-	struct child *q = check_child(L, 1, CHILD_QUERY);
-	const char *field = check_cstr(L, 2, "field");
+	struct child *q = lspm_check_child(L, 1, CHILD_QUERY);
+	const char *field = lspm_check_cstr(L, 2, "field");
 	const char *op = luaL_checkstring(L, 3);
 	spm_compare cmp = (spm_compare)0;
 	int rc;
@@ -1787,11 +1746,11 @@ static int query_where(lua_State *L)
 		if (strcmp(compares[i].op, op) == 0)
 			cmp = compares[i].cmp;
 	if (cmp == 0)
-		return push_fail_msg(L, SPM_EINVAL,
+		return lspm_push_fail_msg(L, SPM_EINVAL,
 				     lua_pushfstring(L, "unknown comparison '%s'", op));
 	switch (lua_type(L, 4)) {
 	case LUA_TSTRING: {
-		const char *v = check_cstr(L, 4, "value");
+		const char *v = lspm_check_cstr(L, 4, "value");
 		if (v == NULL)
 			return 3;
 		rc = spm_query_where_text(q->h, field, cmp, v);
@@ -1802,35 +1761,35 @@ static int query_where(lua_State *L)
 		break;
 	default: {
 		lua_Integer v;
-		if (!check_int(L, 4, &v))
+		if (!lspm_check_int(L, 4, &v))
 			return 3;
 		rc = spm_query_where_int(q->h, field, cmp, v);
 	}
 	}
 	if (rc != SPM_OK)
-		return push_fail(L, rc);
+		return lspm_push_fail(L, rc);
 	lua_settop(L, 1);
 	return 1;
 }
 
 static int query_since(lua_State *L)
 {
-	struct child *q = check_child(L, 1, CHILD_QUERY);
+	struct child *q = lspm_check_child(L, 1, CHILD_QUERY);
 	lua_Integer seq;
 	int rc;
 
-	if (!check_int(L, 2, &seq))
+	if (!lspm_check_int(L, 2, &seq))
 		return 3;
 	rc = spm_query_changed_since(q->h, seq);
 	if (rc != SPM_OK)
-		return push_fail(L, rc);
+		return lspm_push_fail(L, rc);
 	lua_settop(L, 1);
 	return 1;
 }
 
 static int query_limit(lua_State *L)
 {
-	struct child *q = check_child(L, 1, CHILD_QUERY);
+	struct child *q = lspm_check_child(L, 1, CHILD_QUERY);
 	size_t n;
 	int rc;
 
@@ -1838,7 +1797,7 @@ static int query_limit(lua_State *L)
 		return 3;
 	rc = spm_query_limit(q->h, n);
 	if (rc != SPM_OK)
-		return push_fail(L, rc);
+		return lspm_push_fail(L, rc);
 	lua_settop(L, 1);
 	return 1;
 }
@@ -1846,17 +1805,17 @@ static int query_limit(lua_State *L)
 /* q:iter() -> an iterator handle (it:next()). */
 static int query_iter(lua_State *L)
 {
-	struct child *q = check_child(L, 1, CHILD_QUERY);
+	struct child *q = lspm_check_child(L, 1, CHILD_QUERY);
 	struct child *it;
 	spm_record_iter *h;
 	int rc;
 
 	push_child_db(L, 1);  /* 2 */
-	it = child_new(L, 2, CHILD_ITER);
+	it = lspm_child_new(L, 2, CHILD_ITER);
 	rc = spm_record_iter_new(&h, q->h);
 	if (rc != SPM_OK)
-		return push_fail(L, rc);
-	child_adopt(q->d, it, h);
+		return lspm_push_fail(L, rc);
+	lspm_child_adopt(q->d, it, h);
 	return 1;
 }
 
@@ -1879,10 +1838,10 @@ static int iter_next(lua_State *L)
 		return 1;
 	}
 	if (rc != SPM_OK)
-		return push_fail(L, rc);
+		return lspm_push_fail(L, rc);
 	push_child_db(L, 1);
 	rc = push_record_copy(L, d, lua_gettop(L), rec);
-	return rc != SPM_OK ? push_fail(L, rc) : 1;
+	return rc != SPM_OK ? lspm_push_fail(L, rc) : 1;
 }
 
 /* The generic-for step of q:records(): raises on an error, since a nil
@@ -1943,7 +1902,7 @@ static int foreach_cb(const spm_record *rec, void *payload)
 /* q:foreach(fn): fn(record) per match; return spm.STOP to stop. */
 static int query_foreach(lua_State *L)
 {
-	struct child *q = check_child(L, 1, CHILD_QUERY);
+	struct child *q = lspm_check_child(L, 1, CHILD_QUERY);
 	struct foreach_state s;
 	lua_State *saved;
 	int n;
@@ -1954,9 +1913,9 @@ static int query_foreach(lua_State *L)
 	s.d = q->d;
 	s.fnidx = 2;
 	s.dbidx = 3;
-	saved = enter(s.d, L);
-	n = leave(L, s.d, saved, spm_query_foreach(q->h, foreach_cb, &s));
-	return n ? n : push_ok(L);
+	saved = lspm_enter(s.d, L);
+	n = lspm_leave(L, s.d, saved, spm_query_foreach(q->h, foreach_cb, &s));
+	return n ? n : lspm_push_ok(L);
 }
 
 /* ------------------------------------------------------------ registration */
@@ -2008,8 +1967,8 @@ static const luaL_Reg record_methods[] = {
 	{ "save", rec_save },
 	{ "delete", rec_delete },
 	{ "dup", rec_dup },
-	{ "close", child_close },
-	{ "is_closed", child_is_closed },
+	{ "close", lspm_child_close },
+	{ "is_closed", lspm_child_is_closed },
 	{ NULL, NULL }
 };
 
@@ -2020,8 +1979,8 @@ static const luaL_Reg batch_methods[] = {
 	{ "commit", batch_commit },
 	{ "ids", batch_ids },
 	{ "replayed", batch_replayed },
-	{ "close", child_close },
-	{ "is_closed", child_is_closed },
+	{ "close", lspm_child_close },
+	{ "is_closed", lspm_child_is_closed },
 	{ NULL, NULL }
 };
 
@@ -2032,15 +1991,15 @@ static const luaL_Reg query_methods[] = {
 	{ "iter", query_iter },
 	{ "records", query_records },
 	{ "foreach", query_foreach },
-	{ "close", child_close },
-	{ "is_closed", child_is_closed },
+	{ "close", lspm_child_close },
+	{ "is_closed", lspm_child_is_closed },
 	{ NULL, NULL }
 };
 
 static const luaL_Reg iter_methods[] = {
 	{ "next", iter_next },
-	{ "close", child_close },
-	{ "is_closed", child_is_closed },
+	{ "close", lspm_child_close },
+	{ "is_closed", lspm_child_is_closed },
 	{ NULL, NULL }
 };
 
@@ -2068,6 +2027,14 @@ static void new_class(lua_State *L, const char *name, const luaL_Reg *methods,
 	lua_pushstring(L, name);
 	lua_setfield(L, -2, "__name");
 	lua_pop(L, 1);
+}
+
+void lspm_add_db_methods(lua_State *L, const luaL_Reg *methods)
+{
+	luaL_getmetatable(L, DB_MT);
+	lua_getfield(L, -1, "__index");
+	luaL_setfuncs(L, methods, 0);
+	lua_pop(L, 2);
 }
 
 static const luaL_Reg module_functions[] = {
@@ -2101,15 +2068,16 @@ int luaopen_spm(lua_State *L)
 {
 	luaL_checkversion(L);
 	new_class(L, DB_MT, db_methods, db_gc, db_tostring);
-	new_class(L, RECORD_MT, record_methods, child_close, rec_tostring);
-	new_class(L, BATCH_MT, batch_methods, child_close, NULL);
-	new_class(L, QUERY_MT, query_methods, child_close, NULL);
-	new_class(L, ITER_MT, iter_methods, child_close, NULL);
+	new_class(L, RECORD_MT, record_methods, lspm_child_close, rec_tostring);
+	new_class(L, BATCH_MT, batch_methods, lspm_child_close, NULL);
+	new_class(L, QUERY_MT, query_methods, lspm_child_close, NULL);
+	new_class(L, ITER_MT, iter_methods, lspm_child_close, NULL);
 	/* A batch knows its size with #. */
 	luaL_getmetatable(L, BATCH_MT);
 	lua_pushcfunction(L, batch_count);
 	lua_setfield(L, -2, "__len");
 	lua_pop(L, 1);
+	/* Each area's db methods, from its own file (spm_lua.h). */
 
 	luaL_newlib(L, module_functions);
 	for (size_t i = 0; i < sizeof(codes) / sizeof(codes[0]); i++) {
