@@ -366,8 +366,8 @@ Test(records, dup_copies_and_unknown_kind_is_not_found)
 	spm_record *r, *copy;
 	const char *s;
 
-	cr_assert_eq(spm_record_new(&r, db, "opportunity"), SPM_ENOTFOUND);
-	cr_assert_str_eq(spm_error_message(), "no entity kind 'opportunity'");
+	cr_assert_eq(spm_record_new(&r, db, "invoice"), SPM_ENOTFOUND);
+	cr_assert_str_eq(spm_error_message(), "no entity kind 'invoice'");
 	cr_assert_eq(spm_record_new(&r, db, "_field"), SPM_ENOTFOUND);
 	cr_assert_eq(spm_record_new(&r, db, "contact"), SPM_OK);
 	cr_assert_eq(spm_record_set_text(r, "email", "a@b.c"), SPM_OK);

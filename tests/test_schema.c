@@ -57,8 +57,8 @@ Test(schema, version_1_fixture_is_upgraded_with_its_data)
 	fixture_copy(path, sizeof(path));
 	db = open_db(path);
 	cr_assert_eq(spm_db_schema_version(&v, db), SPM_OK);
-	cr_assert_eq(v, 3);
-	cr_assert_eq(user_version(path), 3);
+	cr_assert_eq(v, 4);
+	cr_assert_eq(user_version(path), 4);
 	cr_assert_eq(spm_record_get(&r, db, "customer", 1), SPM_OK);
 	cr_assert_eq(spm_record_get_text(&s, r, "name"), SPM_OK);
 	cr_assert_str_eq(s, "Fixture 有限公司");
@@ -99,7 +99,7 @@ Test(schema, version_1_fixture_read_only_cannot_be_upgraded)
 	o.flags = SPM_OPEN_READONLY;
 	cr_assert_eq(spm_db_open(&db, &o), SPM_EPERM);
 	cr_assert_str_eq(spm_error_message(), "the database has schema version 1 and needs an "
-			 "upgrade to 3, but is open read-only");
+			 "upgrade to 4, but is open read-only");
 	cr_assert_eq(user_version(path), 1);
 }
 
@@ -115,12 +115,12 @@ Test(schema, newer_schema_is_refused_and_left_alone)
 	make_customer(db, "Acme");
 	spm_db_close(db);
 	cr_assert_eq(sqlite3_open(path, &s), SQLITE_OK);
-	cr_assert_eq(sqlite3_exec(s, "PRAGMA user_version = 4", NULL, NULL, NULL), SQLITE_OK);
+	cr_assert_eq(sqlite3_exec(s, "PRAGMA user_version = 5", NULL, NULL, NULL), SQLITE_OK);
 	sqlite3_close(s);
 	o.path = path;
 	cr_assert_eq(spm_db_open(&db, &o), SPM_EVERSION);
 	cr_assert_null(db);
-	cr_assert_str_eq(spm_error_message(), "the database has schema version 4; this libspm "
-			 "(0.1.0) knows up to 3: use a newer libspm");
-	cr_assert_eq(user_version(path), 4);
+	cr_assert_str_eq(spm_error_message(), "the database has schema version 5; this libspm "
+			 "(0.1.0) knows up to 4: use a newer libspm");
+	cr_assert_eq(user_version(path), 5);
 }

@@ -9,9 +9,10 @@
 /* The schema version this library writes. Version 1: system kinds and
  * customer. Version 2: contact; customer.industry and customer.region.
  * Version 3: the org (role, user, team, membership), leads, activities and
- * the lead pool policy; customer follow-up fields. A kind's core fields
- * are appended in version order. */
-#define SPM__SCHEMA_VERSION 3
+ * the lead pool policy; customer follow-up fields. Version 4: pipelines,
+ * stages, opportunities, line items and stage history. A kind's core
+ * fields are appended in version order. */
+#define SPM__SCHEMA_VERSION 4
 
 struct spm__txn;
 struct spm_record;
