@@ -305,7 +305,7 @@ static int kinds_cb(const char *kind, void *payload)
 
 Test(fields, kinds_exclude_system_kinds)
 {
-	char buf[128] = "";
+	char buf[1024] = "";
 
 	cr_assert_eq(spm_kind_foreach(db, kinds_cb, buf), SPM_OK);
 	cr_assert_str_eq(buf, "customer,contact,role,user,team,membership,lead,activity,"
