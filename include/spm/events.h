@@ -30,7 +30,12 @@ typedef enum spm_event_type {
 	SPM_EVENT_RECLAIMED = 11,     /**< a reclaim rule sent a lead or customer back to the pool; payload: rule, previous owner, days */
 	SPM_EVENT_LEAD_CONVERTED = 12, /**< a lead became a customer (and contact); payload: customer_id, contact_id */
 	SPM_EVENT_RECORD_MERGED = 13, /**< a record was merged into this one (spm_record_merge); payload: from */
-	SPM_EVENT_LEAD_ASSIGNED = 14  /**< an assignment rule gave a pool lead to a user; payload: user, rule, reason */
+	SPM_EVENT_LEAD_ASSIGNED = 14, /**< an assignment rule gave a pool lead to a user; payload: user, rule, reason */
+	SPM_EVENT_STAGE_CHANGED = 15, /**< a deal moved stage; payload: from, to, seconds in from, history row */
+	SPM_EVENT_GATE_OVERRIDDEN = 16, /**< a deal moved although criteria were unmet; payload: stage, reason, unmet names */
+	SPM_EVENT_OPPORTUNITY_WON = 17, /**< a deal entered a won stage; payload: stage, amount */
+	SPM_EVENT_OPPORTUNITY_LOST = 18, /**< a deal entered a lost stage; payload: stage, lost_reason */
+	SPM_EVENT_OPPORTUNITY_REOPENED = 19 /**< a won or lost deal moved back to an open stage; payload: from, to */
 } spm_event_type;
 
 /** @brief The mask bit of one event type, for spm_listener_add(). */

@@ -198,6 +198,7 @@ static const struct spm__core_field activity_fields[] = {
 	{ "next_follow_up", SPM_FIELD_DATE, 0, 3, 0 },
 	{ "created_at", SPM_FIELD_TIME, RO, 3, 0 },
 	{ "updated_at", SPM_FIELD_TIME, RO, 3, 0 },
+	{ "opportunity_id", SPM_FIELD_INTEGER, IX, 4, 0 },
 };
 
 static const struct spm__core_field pool_policy_fields[] = {

@@ -3,6 +3,8 @@
 #ifndef SPM_CORE_KINDS_PIPELINE_H
 #define SPM_CORE_KINDS_PIPELINE_H
 
+#include "domain/pipeline.h"
+
 static const struct spm__core_field pipeline_fields[] = {
 	{ "name", SPM_FIELD_TEXT, RQ | IX, 4, 200 },
 	{ "description", SPM_FIELD_TEXT, 0, 4, 2000 },
@@ -25,6 +27,7 @@ static const struct spm__core_field stage_fields[] = {
 	{ "playbook", SPM_FIELD_TEXT, 0, 4, 0 },
 	{ "created_at", SPM_FIELD_TIME, RO, 4, 0 },
 	{ "updated_at", SPM_FIELD_TIME, RO, 4, 0 },
+	{ "exit_criteria", SPM_FIELD_TEXT, 0, 4, 0 },
 };
 
 static const struct spm__core_field opportunity_fields[] = {
@@ -74,14 +77,14 @@ static const struct spm__core_field stage_history_fields[] = {
 /* The table entries, in kinds.c's order. */
 #define SPM__KINDS_PIPELINE \
 	{ "pipeline", 4, 0, pipeline_fields, N(pipeline_fields), NULL, NULL, NULL, \
-	  SPM_ACTION_SCHEMA, NULL, NULL }, \
+	  SPM_ACTION_SCHEMA, spm__pipeline_validate, NULL }, \
 	{ "stage", 4, 0, stage_fields, N(stage_fields), NULL, NULL, NULL, SPM_ACTION_SCHEMA, \
-	  NULL, NULL }, \
+	  spm__stage_validate, NULL }, \
 	{ "opportunity", 4, 0, opportunity_fields, N(opportunity_fields), "owner_id", NULL, NULL, \
-	  NULL, NULL, NULL }, \
+	  NULL, spm__opportunity_validate, NULL }, \
 	{ "line_item", 4, 0, line_item_fields, N(line_item_fields), NULL, "opportunity_id", \
-	  "opportunity", NULL, spm__org_validate_parent, NULL }, \
+	  "opportunity", NULL, spm__line_item_validate, spm__line_item_after_write }, \
 	{ "stage_history", 4, 0, stage_history_fields, N(stage_history_fields), NULL, \
-	  "opportunity_id", "opportunity", NULL, spm__org_validate_parent, NULL },
+	  "opportunity_id", "opportunity", NULL, spm__stage_history_validate, NULL },
 
 #endif

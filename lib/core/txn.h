@@ -24,6 +24,8 @@ struct spm__txn {
 	size_t cap;
 	int committed;      /* set once the commit succeeded */
 	struct spm__scope *scope;  /* the actor's scope, loaded on first use */
+	unsigned int domain_flags; /* SPM__TXN_* bits a domain call sets around
+				    * the writes it makes itself */
 };
 
 /* The actor's scope for this transaction (lib/domain/org.h). */

@@ -83,7 +83,9 @@ void spm__listeners_free(spm_db *db)
 
 static const char *const type_names[] = {
 	NULL, "record.created", "record.updated", "record.deleted", "field.added",
-	"field.dropped", "lead.claimed", "lead.released", "follow_up.due", "handover", "reclaim.warning", "reclaimed", "lead.converted", "record.merged", "lead.assigned"
+	"field.dropped", "lead.claimed", "lead.released", "follow_up.due", "handover", "reclaim.warning", "reclaimed", "lead.converted", "record.merged", "lead.assigned",
+	"stage.changed", "gate.overridden", "opportunity.won", "opportunity.lost",
+	"opportunity.reopened"
 };
 
 const char *spm_event_type_name(int type)
