@@ -144,15 +144,17 @@ Test(fields, listing_shows_core_then_custom_fields)
 	memset(&l, 0, sizeof(l));
 	cr_assert_eq(spm_field_foreach(db, NULL, collect, &l), SPM_OK);
 	/* customer 15, contact 6, role 5, user 8, team 5, membership 6, lead 27,
-	 * activity 11, pool_policy 7, assignment_rule 12, dedupe_policy 5,
-	 * grading_rule 5, reclaim_rule 9, pipeline 7, stage 11, opportunity 17,
+	 * activity 12, pool_policy 7, assignment_rule 12, dedupe_policy 5,
+	 * grading_rule 5, reclaim_rule 9, pipeline 7, stage 12, opportunity 17,
 	 * line_item 8, stage_history 10 */
-	cr_assert_eq(l.n, 174);
+	cr_assert_eq(l.n, 176);
 	cr_assert_str_eq(l.names[15], "contact.customer_id");
-	cr_assert_str_eq(l.names[89], "pool_policy.updated_at");
-	cr_assert_str_eq(l.names[120], "reclaim_rule.updated_at");
-	cr_assert_str_eq(l.names[121], "pipeline.name");
-	cr_assert_str_eq(l.names[173], "stage_history.updated_at");
+	cr_assert_str_eq(l.names[83], "activity.opportunity_id");
+	cr_assert_str_eq(l.names[90], "pool_policy.updated_at");
+	cr_assert_str_eq(l.names[121], "reclaim_rule.updated_at");
+	cr_assert_str_eq(l.names[122], "pipeline.name");
+	cr_assert_str_eq(l.names[140], "stage.exit_criteria");
+	cr_assert_str_eq(l.names[175], "stage_history.updated_at");
 	cr_assert_eq(spm_field_foreach(db, "nope", collect, &l), SPM_ENOTFOUND);
 }
 

@@ -59,8 +59,12 @@ static int update_deal(struct spm__txn *t, int64_t deal, int64_t skip)
 	rc = t->db->ops->get(t->db->store, &opp, spm__kind_find(t->db, "opportunity", 0), deal);
 	if (rc == SPM_OK)
 		rc = spm__record_put_money(opp, (size_t)spm__fld_idx(opp, "amount"), sum, cur);
-	if (rc == SPM_OK)
+	if (rc == SPM_OK) {
+		unsigned int flags = t->domain_flags;
+		t->domain_flags |= SPM__TXN_LINE_ITEMS;
 		rc = spm__write_save(t, opp, &stored);
+		t->domain_flags = flags;
+	}
 	spm_record_free(stored);
 	spm_record_free(opp);
 	return rc;

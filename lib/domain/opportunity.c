@@ -102,7 +102,8 @@ static int check_amount(struct spm__txn *t, const spm_record *before, spm_record
 	char cur[4];
 	int rc;
 
-	if (before == NULL || spm__value_equal(&before->v[i], &after->v[i]))
+	if (before == NULL || spm__value_equal(&before->v[i], &after->v[i]) ||
+	    (t->domain_flags & SPM__TXN_LINE_ITEMS))
 		return SPM_OK;
 	rc = spm__opp_line_items_sum(&sum, cur, &n, t, after->id);
 	if (rc == SPM_OK && n && (!after->v[i].has || after->v[i].i != sum ||

@@ -14,6 +14,8 @@ struct spm_record;
 /* spm__txn.domain_flags: the stage move is saving the deal and its history
  * row (plain saves may not change stage_id/status or write history). */
 #define SPM__TXN_STAGE_MOVE 0x1u
+/* The line items are writing the sum of a deal's items as its amount. */
+#define SPM__TXN_LINE_ITEMS 0x2u
 
 /* ---- the kinds' hooks (kinds_pipeline.h) ---- */
 int spm__pipeline_validate(struct spm__txn *t, const struct spm_record *before,
