@@ -679,6 +679,8 @@ static const struct cli_command commands[] = {
 	{ "export", help_export, cmd_export },
 	{ "audit", help_audit, cmd_audit },
 	{ "events", help_events, cmd_events },
+	{ "pipeline", cli_help_pipeline, cli_cmd_pipeline },
+	{ "opportunity", cli_help_opportunity, cli_cmd_opportunity },
 };
 
 static void print_help(void)
