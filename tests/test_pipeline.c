@@ -831,3 +831,127 @@ Test(pipeline, stages_of_another_pipeline_are_refused)
 	cr_assert_eq(move(id, 6, NULL), SPM_EINVAL);
 	cr_assert_str_eq(spm_error_message(), "stage 6 is not in the pipeline of opportunity 1");
 }
+
+Test(pipeline, a_deal_with_items_or_history_is_not_deleted)
+{
+	int64_t id = new_deal("Big"), other = new_deal("Small");
+
+	as(u_a);
+	item(id, "1", "1.00 CNY", NULL);
+	cr_assert_eq(spm_record_delete(db, "opportunity", id), SPM_EINVAL);
+	cr_assert_str_eq(spm_error_message(), "opportunity 1 has line items or stage history; "
+			 "delete them first");
+	cr_assert_eq(spm_record_delete(db, "opportunity", other), SPM_OK);
+	cr_assert_eq(count_records(db, "opportunity"), 1);
+}
+
+/* ---- the rule language over opportunities ---- */
+
+static const struct {
+	char rule[160];
+	int met;           /* 1: met; 0: unmet with why */
+	char why[200];
+} opp_rules[] = {
+	/* fields, nulls (unknown is not met) */
+	{ "name = 'Big'", 1, "" },
+	{ "amount > 100.00 CNY", 1, "" },
+	{ "lost_reason = 'price'", 0, "lost_reason = 'price': null (lost_reason = null)" },
+	{ "lost_reason is null and status = 'open'", 1, "" },
+	{ "false and lost_reason = 'x'", 0, "false: false; lost_reason = 'x': null (lost_reason = null)" },
+	{ "true or lost_reason = 'x'", 1, "" },
+	{ "not (lost_reason = 'x')", 0, "not lost_reason = 'x': null (lost_reason = null)" },
+	{ "close_slips in (1, null)", 0, "close_slips in (1, null): null (close_slips = 0)" },
+	{ "close_slips not in (1, 2)", 1, "" },
+	/* precedence: and binds tighter than or, * tighter than + */
+	{ "close_slips = 1 or close_slips = 0 and status = 'open'", 1, "" },
+	{ "(close_slips = 1 or close_slips = 0) and status = 'won'", 0,
+	  "status = 'won': false (status = 'open')" },
+	{ "close_slips + 2 * 3 = 6", 1, "" },
+	/* dates on the handle's clock (2026-03-11) */
+	{ "days_since(opened_at) = 10", 1, "" },
+	{ "days_until(expected_close) >= 30", 0,
+	  "days_until(expected_close) >= 30: false (expected_close = 2026-04-01)" },
+	{ "expected_close < date '2026-06-30'", 1, "" },
+	/* strings */
+	{ "starts_with(lower(name), 'bi') and length(name) = 3", 1, "" },
+	{ "upper(source) like 'WEB%'", 1, "" },
+	/* aggregates over related records */
+	{ "count(line_items) = 2", 1, "" },
+	{ "sum(line_items.amount) = amount", 1, "" },
+	{ "max(line_items.unit_price) >= 300.00 CNY", 0,
+	  "max(line_items.unit_price) >= 300.00 CNY: false (max(line_items.unit_price) = 200.00 CNY)" },
+	{ "min(line_items.quantity) = 1 and exists(line_items where discount_bp > 0)", 1, "" },
+	{ "count(activities where type = 'call') >= 1", 1, "" },
+	{ "count(stage_history) = 0", 1, "" },
+};
+
+Test(pipeline, rule_language_cases_over_a_deal)
+{
+	int64_t id = new_deal("Big");
+	spm_record *stage;
+	char criteria[400];
+
+	as(u_a);
+	set_text(id, "expected_close", "2026-04-01");
+	set_text(id, "source", "web form");
+	item(id, "1", "200.00 CNY", "500");   /* 190.00 */
+	item(id, "2", "50.00 CNY", NULL);     /* 100.00 */
+	ADD("activity", "type", "call", "at", "2026-03-02T08:00:00Z", "customer_id", "1",
+	    "opportunity_id", "1");
+	test_clock_now = T0 + 10 * 86400;
+	for (size_t i = 0; i < sizeof(opp_rules) / sizeof(opp_rules[0]); i++) {
+		spm_gate_report *g = NULL;
+		const char *why;
+
+		as(u_admin);
+		cr_assert_eq(spm_record_get(&stage, db, "stage", QUALIFY), SPM_OK);
+		snprintf(criteria, sizeof(criteria), "[{\"name\": \"r\", \"rule\": \"%s\"}]",
+			 opp_rules[i].rule);
+		cr_assert_eq(spm_record_set_text(stage, "exit_criteria", criteria), SPM_OK);
+		cr_assert_eq(spm_record_set_null(stage, "required_fields"), SPM_OK);
+		cr_assert_eq(spm_record_save(db, stage), SPM_OK, "case %zu: %s", i, spm_error_message());
+		spm_record_free(stage);
+		as(u_a);
+		cr_assert_eq(spm_opportunity_check_gate(&g, db, id), SPM_OK, "case %zu", i);
+		cr_assert_eq(spm_gate_report_count(g), opp_rules[i].met ? 0 : 1, "case %zu: %s", i,
+			     opp_rules[i].rule);
+		if (!opp_rules[i].met) {
+			cr_assert_eq(spm_gate_report_item(NULL, NULL, &why, g, 0), SPM_OK);
+			cr_assert_str_eq(why, opp_rules[i].why, "case %zu: %s", i, why);
+		}
+		spm_gate_report_free(g);
+	}
+}
+
+static const struct {
+	char rule[120];
+	char message[160];
+} bad_rules[] = {
+	{ "amount = 'x'", "stage.exit_criteria[0].rule: 1:8: cannot compare money with text" },
+	{ "close_slips +", "stage.exit_criteria[0].rule: 1:14: expected a value, found the end of the rule" },
+	{ "count(line_itemz) > 0", "stage.exit_criteria[0].rule: 1:7: unknown relation 'line_itemz'" },
+	{ "sum(line_items.colour) > 0", "stage.exit_criteria[0].rule: 1:16: unknown field 'colour'" },
+	{ "days_since(name) > 1", "stage.exit_criteria[0].rule: 1:1: days_since() needs a date or a time, found text" },
+	{ "amount > 1 AND true", "stage.exit_criteria[0].rule: 1:12: expected an operator or the end of the rule, found 'AND' (keywords are lower case: 'and')" },
+	{ "close_slips < 1 < 2", "stage.exit_criteria[0].rule: 1:17: comparisons do not chain; join them with 'and' or use parentheses" },
+	{ "amount + 1.00 USD > 0.00 CNY", "stage.exit_criteria[0].rule: 1:8: cannot add money in CNY with money in USD" },
+};
+
+Test(pipeline, bad_rules_are_refused_with_their_position)
+{
+	spm_record *stage;
+	char criteria[400];
+
+	as(u_admin);
+	for (size_t i = 0; i < sizeof(bad_rules) / sizeof(bad_rules[0]); i++) {
+		cr_assert_eq(spm_record_get(&stage, db, "stage", PROPOSE), SPM_OK);
+		snprintf(criteria, sizeof(criteria), "[{\"name\": \"r\", \"rule\": \"%s\"}]",
+			 bad_rules[i].rule);
+		cr_assert_eq(spm_record_set_text(stage, "exit_criteria", criteria), SPM_OK);
+		cr_assert_neq(spm_record_save(db, stage), SPM_OK, "case %zu", i);
+		cr_assert_str_eq(spm_error_message(), bad_rules[i].message, "case %zu: %s", i, spm_error_message());
+		spm_record_free(stage);
+	}
+	cr_assert_str_eq(field("stage", PROPOSE, "exit_criteria"),
+			 "[{\"name\":\"items\",\"rule\":\"count(line_items) >= 1\"}]");
+}

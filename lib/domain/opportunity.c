@@ -123,13 +123,27 @@ static int count_slip(const spm_record *before, spm_record *after)
 	return spm__fld_put_num(after, "close_slips", spm__fld_num(before, "close_slips") + 1);
 }
 
+/* A deal with line items or history is not deleted: they would be left
+ * without their deal. */
+static int check_delete(struct spm__txn *t, const spm_record *deal)
+{
+	struct spm__opp_rows rows;
+	int rc = spm__opp_rows_load(&rows, t->db, deal->id);
+
+	if (rc == SPM_OK && (rows.rel[SPM__OPP_LINE_ITEMS].n || rows.rel[SPM__OPP_HISTORY].n))
+		rc = spm__error_set(SPM_EINVAL, "opportunity %lld has line items or stage history; "
+				    "delete them first", (long long)deal->id);
+	spm__opp_rows_clear(t->db, &rows);
+	return rc;
+}
+
 int spm__opportunity_validate(struct spm__txn *t, const spm_record *before, spm_record *after)
 {
 	spm_record *stage = NULL;
 	int privileged = 1, rc;
 
 	if (after == NULL)
-		return SPM_OK;
+		return check_delete(t, before);
 	rc = resolve_stage(&stage, t, after);
 	if (rc == SPM_OK && !(t->domain_flags & SPM__TXN_STAGE_MOVE))
 		rc = spm__pipeline_privileged(&privileged, t);
