@@ -934,7 +934,7 @@ static const struct {
 	{ "days_since(name) > 1", "stage.exit_criteria[0].rule: 1:1: days_since() needs a date or a time, found text" },
 	{ "amount > 1 AND true", "stage.exit_criteria[0].rule: 1:12: expected an operator or the end of the rule, found 'AND' (keywords are lower case: 'and')" },
 	{ "close_slips < 1 < 2", "stage.exit_criteria[0].rule: 1:17: comparisons do not chain; join them with 'and' or use parentheses" },
-	{ "amount + 1.00 USD > 0.00 CNY", "stage.exit_criteria[0].rule: 1:8: cannot add money in CNY with money in USD" },
+	{ "amount + 1.00 USD > 0.00 CNY", "stage.exit_criteria[0].rule: 1:19: cannot compare money in USD with money in CNY" },
 };
 
 Test(pipeline, bad_rules_are_refused_with_their_position)
