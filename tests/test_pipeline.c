@@ -838,7 +838,7 @@ Test(pipeline, a_deal_with_items_or_history_is_not_deleted)
 
 	as(u_a);
 	item(id, "1", "1.00 CNY", NULL);
-	cr_assert_eq(spm_record_delete(db, "opportunity", id), SPM_EINVAL);
+	cr_assert_eq(spm_record_delete(db, "opportunity", id), SPM_EINVAL, "%s", spm_error_message());
 	cr_assert_str_eq(spm_error_message(), "opportunity 1 has line items or stage history; "
 			 "delete them first");
 	cr_assert_eq(spm_record_delete(db, "opportunity", other), SPM_OK);
