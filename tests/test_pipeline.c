@@ -58,6 +58,7 @@ static void teardown(void)
 {
 	test_clock_now = T0;
 	spm_db_close(db);
+	db = NULL;
 }
 
 TestSuite(pipeline, .init = setup, .fini = teardown);
@@ -294,6 +295,19 @@ Test(pipeline, stage_writes_are_checked_too)
 	cr_assert_str_eq(spm_error_message(), "pipeline 1 has stages; delete them first");
 }
 
+static void set_pipeline(const char *flag, int on)
+{
+	spm_record *r;
+	int64_t actor = spm_db_actor(db);
+
+	as(0);
+	cr_assert_eq(spm_record_get(&r, db, "pipeline", 1), SPM_OK);
+	cr_assert_eq(spm_record_set_bool(r, flag, on), SPM_OK);
+	cr_assert_eq(spm_record_save(db, r), SPM_OK);
+	spm_record_free(r);
+	as(actor);
+}
+
 /* ---- opportunities as records ---- */
 
 Test(pipeline, a_new_deal_starts_open_in_the_first_stage)
@@ -338,6 +352,15 @@ Test(pipeline, users_cannot_change_stage_or_status_by_saving)
 	spm_record_free(r);
 	cr_assert_str_eq(deal(id, "stage_id"), "1");
 	cr_assert_eq(count_records(db, "opportunity"), 1);
+	set_pipeline("active", 0);
+	cr_assert_eq(spm_record_new(&r, db, "opportunity"), SPM_OK);
+	cr_assert_eq(spm_record_set_text(r, "name", "Late"), SPM_OK);
+	cr_assert_eq(spm_record_set_int(r, "pipeline_id", 1), SPM_OK);
+	cr_assert_eq(spm_record_save(db, r), SPM_EINVAL);
+	cr_assert_str_eq(spm_error_message(),
+			 "opportunity.pipeline_id: pipeline 'New business' is not active");
+	spm_record_free(r);
+	set_text(id, "name", "Bigger");  /* existing deals go on */
 }
 
 Test(pipeline, the_system_writes_any_valid_stage_and_status_follows)
@@ -622,19 +645,6 @@ Test(pipeline, rules_over_custom_fields_and_related_records)
 }
 
 /* ---- transitions ---- */
-
-static void set_pipeline(const char *flag, int on)
-{
-	spm_record *r;
-	int64_t actor = spm_db_actor(db);
-
-	as(0);
-	cr_assert_eq(spm_record_get(&r, db, "pipeline", 1), SPM_OK);
-	cr_assert_eq(spm_record_set_bool(r, flag, on), SPM_OK);
-	cr_assert_eq(spm_record_save(db, r), SPM_OK);
-	spm_record_free(r);
-	as(actor);
-}
 
 Test(pipeline, skipping_forward_needs_allow_skip_and_passes_every_gate)
 {
@@ -954,4 +964,70 @@ Test(pipeline, bad_rules_are_refused_with_their_position)
 	}
 	cr_assert_str_eq(field("stage", PROPOSE, "exit_criteria"),
 			 "[{\"name\":\"items\",\"rule\":\"count(line_items) >= 1\"}]");
+}
+
+/* ---- out of memory (TESTING.md §A) ---- */
+
+static void copy_file(const char *from, const char *to)
+{
+	FILE *in = fopen(from, "rb"), *out = fopen(to, "wb");
+	char buf[65536];
+	size_t n;
+
+	cr_assert_not_null(in);
+	cr_assert_not_null(out);
+	while ((n = fread(buf, 1, sizeof(buf), in)) > 0)
+		cr_assert_eq(fwrite(buf, 1, n, out), n);
+	fclose(in);
+	cr_assert_eq(fclose(out), 0);
+}
+
+Test(pipeline, every_allocation_failure_in_an_override_move_leaves_all_or_nothing)
+{
+	char tmpl[256];
+	long n;
+
+	new_deal("Big");
+	spm_db_close(db);
+	db = NULL;
+	snprintf(tmpl, sizeof(tmpl), "%s", path);
+	for (n = 1;; n++) {
+		struct counting_alloc a = { 0, n, 0, 0 };
+		spm_db_options o = SPM_DB_OPTIONS_INIT;
+		spm_gate_report *g = NULL;
+		int rc;
+
+		temp_db_path(path, sizeof(path));
+		copy_file(tmpl, path);
+		o.path = path;
+		o.clock = test_clock;
+		o.actor = u_mgr;
+		o.malloc_fn = ca_malloc;
+		o.realloc_fn = ca_realloc;
+		o.free_fn = ca_free;
+		o.alloc_payload = &a;
+		rc = spm_db_open(&db, &o);
+		if (rc == SPM_OK)
+			rc = spm_opportunity_move(&g, db, 1, PROPOSE, "customer asked");
+		cr_assert(rc == SPM_OK || rc == SPM_ENOMEM, "n=%ld: %s %s", n, spm_result_name(rc),
+			  spm_error_message());
+		cr_assert(rc == SPM_OK ? spm_gate_report_count(g) == 3 : g == NULL, "n=%ld", n);
+		spm_gate_report_free(g);
+		spm_db_close(db);
+		cr_assert_eq(a.live, 0, "n=%ld: %ld allocations leaked", n, a.live);
+		db = open_db(path);
+		as(0);
+		if (rc == SPM_OK) {
+			cr_assert_str_eq(deal(1, "stage_id"), "2", "n=%ld", n);
+			cr_assert_eq(count_records(db, "stage_history"), 1, "n=%ld", n);
+		} else {
+			cr_assert_str_eq(deal(1, "stage_id"), "1", "n=%ld", n);
+			cr_assert_eq(count_records(db, "stage_history"), 0, "n=%ld", n);
+		}
+		spm_db_close(db);
+		db = NULL;
+		if (a.calls < n)
+			break;  /* the fault was not reached: every point is covered */
+	}
+	cr_assert_gt(n, 50, "only %ld allocation points", n);
 }

@@ -18,7 +18,8 @@
  *
  * An opportunity's status is open, won or lost and always equals the
  * outcome of its stage. Only the system actor 0 (and setup mode) may set
- * stage_id or status by saving the record; everyone else moves deals with
+ * stage_id or status by saving the record; everyone else creates deals in
+ * the first stage of an active pipeline and moves them with
  * spm_opportunity_move(). A line item's amount is quantity × unit_price
  * less discount_bp / 10000, rounded half-even to the minor unit; an
  * opportunity with line items has their sum as its amount.

@@ -49,15 +49,23 @@ static int resolve_stage(spm_record **stage, struct spm__txn *t, spm_record *aft
 	return rc;
 }
 
-/* A plain save by a user may create a deal in the first stage only and
- * never change its pipeline, stage or status. */
+/* A plain save by a user may create a deal in the first stage of an active
+ * pipeline only, and never change its pipeline, stage or status. */
 static int check_user_save(struct spm__txn *t, const spm_record *before, const spm_record *after)
 {
 	struct spm__page stages = { NULL, 0, 0 };
 	int rc = SPM_OK;
 
 	if (before == NULL) {
-		rc = spm__pipeline_stages(&stages, t->db, spm__fld_num(after, "pipeline_id"));
+		spm_record *p = NULL;
+		rc = t->db->ops->get(t->db->store, &p, spm__kind_find(t->db, "pipeline", 0),
+				     spm__fld_num(after, "pipeline_id"));
+		if (rc == SPM_OK && spm__fld_has(p, "active") && !spm__fld_num(p, "active"))
+			rc = spm__error_set(SPM_EINVAL, "opportunity.pipeline_id: pipeline '%s' is "
+					    "not active", spm__fld_text(p, "name"));
+		spm_record_free(p);
+		if (rc == SPM_OK)
+			rc = spm__pipeline_stages(&stages, t->db, spm__fld_num(after, "pipeline_id"));
 		if (rc == SPM_OK && stages.n && stages.recs[0]->id != spm__fld_num(after, "stage_id"))
 			rc = spm__error_set(SPM_EINVAL, "opportunity.stage_id: a new deal starts in the "
 					    "first stage (%lld); " MOVE_HINT,
