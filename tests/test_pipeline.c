@@ -207,10 +207,10 @@ static const struct {
 	{ "{\"name\": \"X\", \"stages\": [{\"name\": \"A\", \"probability\": 101}]}", SPM_EINVAL,
 	  "stages[0].probability: must be an integer 0..100" },
 	{ "{\"name\": \"X\", \"stages\": [{\"name\": \"A\", \"forecast_category\": \"maybe\"}]}",
-	  SPM_EINVAL, "stages[0]: stage.forecast_category: must be pipeline, best_case, commit, "
+	  SPM_EINVAL, "stages[0].forecast_category: must be pipeline, best_case, commit, "
 	  "closed or omitted, not 'maybe'" },
 	{ "{\"name\": \"X\", \"stages\": [{\"name\": \"A\", \"outcome\": \"done\"}]}", SPM_EINVAL,
-	  "stages[0]: stage.outcome: must be open, won or lost, not 'done'" },
+	  "stages[0].outcome: must be open, won or lost, not 'done'" },
 	{ "{\"name\": \"X\", \"stages\": [{\"name\": \"A\"}, {\"name\": \"B\"}, {\"name\": \"C\", "
 	  "\"exit_criteria\": [{\"name\": \"b\", \"rule\": \"amount >= 1.00 CNY and budgte = 1\"}]}]}",
 	  SPM_EINVAL, "stages[2].exit_criteria[0].rule: 1:24: unknown field 'budgte'" },
@@ -235,6 +235,8 @@ static const struct {
 	{ "{\"name\": \"X\", \"stages\": [{\"name\": \"A\", \"playbook\": {\"objections\": "
 	  "[{\"objection\": \"x\"}]}}]}", SPM_EINVAL,
 	  "stages[0].playbook.objections[0]: must be {\"objection\": text, \"response\": text}" },
+	{ "{\"name\": \"X\", \"stages\": [{\"name\": \"xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx\"}]}", SPM_EINVAL,
+	  "stages[0].name: stage.name: 101 bytes, longer than 100" },
 	{ "{\"name\": \"New business\", \"stages\": [{\"name\": \"A\"}]}", SPM_EEXISTS,
 	  "name: pipeline 'New business' exists already (id 1)" },
 };

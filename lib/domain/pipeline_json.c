@@ -58,11 +58,24 @@ static int check_stage(spm_db *db, const json_t *stages, size_t i)
 				  json_integer_value(v) > 100))
 		return bad(path, "must be an integer 0..100");
 	for (size_t k = 0; rc == SPM_OK && k < 2; k++) {
+		static const char *const allowed[2][6] = {
+			{ "pipeline", "best_case", "commit", "closed", "omitted", NULL },
+			{ "open", "won", "lost", NULL },
+		};
+		static const char *const lists[2] = { "pipeline, best_case, commit, closed or omitted",
+						      "open, won or lost" };
 		const char *key = k ? "outcome" : "forecast_category";
+		int known = 0;
+
 		v = json_object_get(st, key);
 		snprintf(path, sizeof(path), "%s.%s", p, key);
 		if (v && !json_is_string(v))
 			return bad(path, "must be a text");
+		for (size_t a = 0; v && allowed[k][a]; a++)
+			known |= strcmp(allowed[k][a], json_string_value(v)) == 0;
+		if (v && !known)
+			return spm__error_set(SPM_EINVAL, "%s: must be %s, not '%s'", path, lists[k],
+					      json_string_value(v));
 	}
 	snprintf(path, sizeof(path), "%s.actions", p);
 	if (rc == SPM_OK && (v = json_object_get(st, "actions")) != NULL)
