@@ -396,6 +396,19 @@ Test(pipeline, the_system_writes_any_valid_stage_and_status_follows)
 	cr_assert_eq(spm_record_save(db, r), SPM_EINVAL);
 	cr_assert_str_eq(spm_error_message(), "opportunity.pipeline_id: pipeline 9 does not exist");
 	spm_record_free(r);
+	test_clock_now = T0 + 60;
+	cr_assert_eq(spm_record_get(&r, db, "opportunity", open), SPM_OK);
+	cr_assert_eq(spm_record_set_int(r, "stage_id", LOST), SPM_OK);  /* status follows */
+	cr_assert_eq(spm_record_save(db, r), SPM_OK, "%s", spm_error_message());
+	spm_record_free(r);
+	cr_assert_str_eq(deal(open, "status"), "lost");
+	cr_assert_str_eq(deal(open, "closed_at"), "2026-03-01T09:01:00Z");
+	cr_assert_eq(spm_record_get(&r, db, "opportunity", won), SPM_OK);
+	cr_assert_eq(spm_record_set_int(r, "stage_id", QUALIFY), SPM_OK);
+	cr_assert_eq(spm_record_save(db, r), SPM_OK, "%s", spm_error_message());
+	spm_record_free(r);
+	cr_assert_str_eq(deal(won, "status"), "open");
+	cr_assert_str_eq(deal(won, "closed_at"), "(null)");
 	ADD("stage_history", "opportunity_id", "1", "to_stage_id", "4", "at",
 	    "2025-02-01T00:00:00Z", "seconds_in_from", "86400");
 	cr_assert_eq(count_records(db, "stage_history"), 1);

@@ -83,13 +83,19 @@ static int check_user_save(struct spm__txn *t, const spm_record *before, const s
 	return SPM_OK;
 }
 
-/* status = the stage's outcome; closed_at only on closed deals. */
-static int derive_status(struct spm__txn *t, const spm_record *stage, spm_record *after)
+/* status = the stage's outcome; closed_at only on closed deals. A new
+ * stage with the status left as it was takes the new stage's outcome. */
+static int derive_status(struct spm__txn *t, const spm_record *before, const spm_record *stage,
+			 spm_record *after)
 {
 	const char *outcome = spm__stage_outcome(stage);
 	const char *status = spm__fld_text(after, "status");
 	int closed = strcmp(outcome, "open") != 0;
 	int rc = SPM_OK;
+
+	if (status && before && spm__fld_num(before, "stage_id") != spm__fld_num(after, "stage_id") &&
+	    spm__fld_is(spm__fld_text(before, "status"), status))
+		status = NULL;
 
 	if (status && strcmp(status, outcome) != 0)
 		return spm__error_set(SPM_EINVAL, "opportunity.status: must be '%s', the outcome of "
@@ -158,7 +164,7 @@ int spm__opportunity_validate(struct spm__txn *t, const spm_record *before, spm_
 	if (rc == SPM_OK && !privileged)
 		rc = check_user_save(t, before, after);
 	if (rc == SPM_OK)
-		rc = derive_status(t, stage, after);
+		rc = derive_status(t, before, stage, after);
 	if (rc == SPM_OK && before == NULL && !spm__fld_has(after, "owner_id") && t->db->actor)
 		rc = spm__fld_put_num(after, "owner_id", t->db->actor);
 	if (rc == SPM_OK && !spm__fld_has(after, "opened_at"))
