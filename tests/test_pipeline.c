@@ -1046,3 +1046,37 @@ Test(pipeline, every_allocation_failure_in_an_override_move_leaves_all_or_nothin
 	}
 	cr_assert_gt(n, 50, "only %ld allocation points", n);
 }
+
+Test(pipeline, the_system_imports_deals_and_history_as_csv)
+{
+	static const char deals[] =
+		"name,owner_id,pipeline_id,stage_id,amount,opened_at,closed_at\n"
+		"Old win,2,1,4,5000.00 CNY,2025-01-01T00:00:00Z,2025-03-01T00:00:00Z\n"
+		"In flight,2,1,2,,2025-06-01T00:00:00Z,\n";
+	static const char history[] =
+		"opportunity_id,from_stage_id,to_stage_id,at,seconds_in_from,amount\n"
+		"1,1,2,2025-02-01T00:00:00Z,2678400,5000.00 CNY\n"
+		"1,2,4,2025-03-01T00:00:00Z,2419200,5000.00 CNY\n";
+	spm_csv_report *rep = NULL;
+
+	as(0);
+	cr_assert_eq(spm_csv_import(&rep, db, "opportunity", deals, strlen(deals), NULL), SPM_OK,
+		     "%s", spm_csv_report_message(rep));
+	cr_assert_eq(spm_csv_report_stored(rep), 2);
+	spm_csv_report_free(rep);
+	cr_assert_eq(spm_csv_import(&rep, db, "stage_history", history, strlen(history), NULL),
+		     SPM_OK, "%s", spm_csv_report_message(rep));
+	cr_assert_eq(spm_csv_report_stored(rep), 2);
+	spm_csv_report_free(rep);
+	cr_assert_str_eq(deal(1, "status"), "won");
+	cr_assert_str_eq(deal(1, "closed_at"), "2025-03-01T00:00:00Z");
+	cr_assert_str_eq(deal(2, "status"), "open");
+	cr_assert_str_eq(deal(2, "opened_at"), "2025-06-01T00:00:00Z");
+	cr_assert_str_eq(deal(2, "stage_entered_at"), "2025-06-01T00:00:00Z");
+	as(u_a);  /* the same import by a user is refused */
+	cr_assert_eq(spm_csv_import(&rep, db, "stage_history", history, strlen(history), NULL),
+		     SPM_EPERM);
+	spm_csv_report_free(rep);
+	as(0);
+	cr_assert_eq(count_records(db, "stage_history"), 2);
+}
