@@ -116,6 +116,22 @@ test("override needs the action and returns what it overrode", function()
   db:close()
 end)
 
+test("moves raise named events", function()
+  local db, deal = setup()
+  local seen = {}
+  assert(db:listen(function(e) seen[#seen + 1] = e.type end, { "stage.changed", "opportunity.reopened" }))
+  local r = assert(db:get("opportunity", deal))
+  assert(r:set_text("expected_close", "2026-06-30"))
+  assert(r:set_text("amount", "5000.00 CNY"))
+  assert(r:save())
+  assert(db:move_opportunity(deal, 2))
+  assert(db:move_opportunity(deal, 3))
+  assert(db:move_opportunity(deal, 1))
+  eq(#seen, 4, "events")
+  eq(seen[1], "stage.changed"); eq(seen[3], "stage.changed"); eq(seen[4], "opportunity.reopened")
+  db:close()
+end)
+
 test("line items are exact", function()
   local db, deal, add = setup()
   local id = add("line_item", { opportunity_id = tostring(deal), product = "P", quantity = "3",

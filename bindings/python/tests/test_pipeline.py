@@ -111,6 +111,17 @@ class PipelineTest(unittest.TestCase):
         (h,) = list(self.db.query("stage_history"))
         self.assertEqual(h["override_reason"], "customer asked")
 
+    def test_moves_raise_named_events(self):
+        seen = []
+        self.db.add_listener(seen.append, types=["stage.changed", "opportunity.lost"])
+        deal = self.db.get("opportunity", self.deal)
+        deal["lost_reason"] = "price"
+        deal.save()
+        pipeline.move(self.db, self.deal, 4)
+        self.assertEqual([(e.type, e.entity_id) for e in seen],
+                         [("stage.changed", self.deal), ("opportunity.lost", self.deal)])
+        self.assertEqual(seen[1].data["lost_reason"], "price")
+
     def test_lost_needs_a_reason_and_sets_status(self):
         with self.assertRaises(spm.Invalid):
             pipeline.move(self.db, self.deal, 4)
