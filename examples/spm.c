@@ -679,6 +679,7 @@ static const struct cli_command commands[] = {
 	{ "export", help_export, cmd_export },
 	{ "audit", help_audit, cmd_audit },
 	{ "events", help_events, cmd_events },
+	{ "opps", cli_help_import_opps, cli_cmd_import_opps },
 };
 
 static void print_help(void)
