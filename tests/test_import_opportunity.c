@@ -269,6 +269,16 @@ Test(opp_import, sfdc_files_give_exact_stage_history)
 	b = opp_id(r, "006B");
 	c = opp_id(r, "006C");
 	cr_assert_eq(spm_opp_import_report_id(&(int64_t){ 0 }, r, "006Z"), SPM_ENOTFOUND);
+	{
+		const char *ext = NULL;
+		int64_t id = 0;
+
+		cr_assert_eq(spm_opp_import_report_stored(&ext, &id, r, 1), SPM_OK);
+		cr_assert_str_eq(ext, "006B");
+		cr_assert_eq(id, b);
+		cr_assert_eq(spm_opp_import_report_stored(&ext, &id, r, 3), SPM_ERANGE);
+		cr_assert_eq(spm_opp_import_report_stored(&ext, &id, NULL, 0), SPM_EINVAL);
+	}
 	spm_opp_import_report_free(r);
 
 	cr_assert_str_eq(history_of(a),

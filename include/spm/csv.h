@@ -366,6 +366,19 @@ SPM_API int spm_opp_import_report_id(int64_t *out_id, const spm_opp_import_repor
 				     const char *external_id);
 
 /**
+ * @brief The i-th opportunity the import stored (created, updated or
+ * unchanged), in input order.
+ * @param[out] external_id its source Id; borrowed, valid until the report is
+ *             freed; may be NULL
+ * @param[out] id its libspm id; may be NULL
+ * @param r the report
+ * @param i 0 .. the opportunities' created + updated + unchanged counts - 1
+ * @return SPM_OK, SPM_EINVAL (NULL r), SPM_ERANGE (i out of range).
+ */
+SPM_API int spm_opp_import_report_stored(const char **external_id, int64_t *id,
+					 const spm_opp_import_report *r, size_t i);
+
+/**
  * @brief Why the import stored nothing.
  * @return borrowed text valid until the report is freed; "" when it
  *         succeeded; never NULL.

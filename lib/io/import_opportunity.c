@@ -369,6 +369,19 @@ int spm_opp_import_report_id(int64_t *out_id, const spm_opp_import_report *r,
 			      external_id);
 }
 
+int spm_opp_import_report_stored(const char **external_id, int64_t *id,
+				 const spm_opp_import_report *r, size_t i)
+{
+	SPM__CHECK_ARG(r);
+	if (i >= r->nids)
+		return spm__error_set(SPM_ERANGE, "the import stored %zu opportunities", r->nids);
+	if (external_id)
+		*external_id = r->ext_ids[i];
+	if (id)
+		*id = r->ids[i];
+	return SPM_OK;
+}
+
 const char *spm_opp_import_report_message(const spm_opp_import_report *r)
 {
 	return r && r->message ? r->message : "";

@@ -64,6 +64,8 @@ for _name, (_res, _args) in {
                                               POINTER(c_size_t), POINTER(c_char_p),
                                               POINTER(c_int), _P, c_size_t]),
     "spm_opp_import_report_id": (c_int, [POINTER(c_int64), _P, c_char_p]),
+    "spm_opp_import_report_stored": (c_int, [POINTER(c_char_p), POINTER(c_int64), _P,
+                                             c_size_t]),
     "spm_opp_import_report_message": (c_char_p, [_P]),
     "spm_opp_import_report_status": (c_int, [_P]),
     "spm_opp_import_report_free": (None, [_P]),
@@ -85,8 +87,9 @@ class Problem(NamedTuple):
 
 class ImportReport(_Child):
     """What an import did: .counts[file][count], .stages_created, .problems,
-    .message, .status; .id(external_id) while it is open (closed with its
-    Database at the latest)."""
+    .ids ({source Id: libspm id} of the stored opportunities), .message,
+    .status; .id(external_id) while it is open (closed with its Database at
+    the latest)."""
 
     _free_fn = _lib.spm_opp_import_report_free
 
@@ -104,6 +107,12 @@ class ImportReport(_Child):
             self.problems.append(Problem(FILES[file.value], line.value,
                                          None if col.value is None else col.value.decode(),
                                          msg.value.decode(), bool(warning.value)))
+        self.ids = {}
+        stored = sum(self.counts["opportunities"][k] for k in ("created", "updated", "unchanged"))
+        for i in range(stored):
+            ext, oid = c_char_p(), c_int64()
+            _check(_lib.spm_opp_import_report_stored(byref(ext), byref(oid), ptr, i))
+            self.ids[ext.value.decode()] = oid.value
         self.message = _lib.spm_opp_import_report_message(ptr).decode()
         self.status = _lib.spm_opp_import_report_status(ptr)
 

@@ -56,6 +56,7 @@ class ImportOppsTest(unittest.TestCase):
         self.assertEqual(r.problems, [])
         self.assertEqual(r.message, "")
         a = r.id("006A")
+        self.assertEqual(r.ids, {"006A": a, "006B": a + 1})
         with self.assertRaises(spm.NotFound):
             r.id("006Z")
         # 2024-01-10T09:00:00Z and 2024-02-03T17:30:00Z
