@@ -1033,3 +1033,117 @@ Test(opp_import, export_refuses_bad_arguments)
 	cr_assert_str_eq(b.data, "OpportunityId,StageName,CreatedDate,Amount,CurrencyIsoCode,"
 			 "CreatedById\r\n");
 }
+
+Test(opp_import, a_stage_named_only_by_bad_rows_is_not_created)
+{
+	static const char opps[] =
+		"Id,Name,StageName,Amount\n"
+		"1,a,Discovery,10\n"
+		"2,b,Scoping,1.001\n";   /* bad: its new stage is not created */
+	spm_opp_import_options o = sfdc_options();
+	spm_opp_import_report *r;
+
+	o.flags = SPM_OPP_IMPORT_CREATE_STAGES;
+	o.mode = SPM_CSV_SKIP_BAD_ROWS;
+	cr_assert_eq(import3(&r, opps, NULL, NULL, &o), SPM_OK, "%s", spm_error_message());
+	cr_assert_eq(spm_opp_import_report_stages_created(r), 1);
+	cr_assert_eq(cnt(r, SPM_OPP_FILE_OPPORTUNITIES, SPM_OPP_COUNT_CREATED), 1);
+	spm_opp_import_report_free(r);
+	cr_assert_eq(count_kind("stage"), 7);  /* the six of setup() and Discovery */
+	assert_field("stage", s_lost + 1, "name", "Discovery");
+	assert_field("stage", s_lost + 1, "position", "7");
+}
+
+/* ---- out of memory (TESTING.md §A) ---- */
+
+static spm_db *open_counted(const char *p, struct counting_alloc *a)
+{
+	spm_db_options o = SPM_DB_OPTIONS_INIT;
+	spm_db *d = NULL;
+
+	o.path = p;
+	o.clock = test_clock;
+	o.actor = 0;
+	o.malloc_fn = ca_malloc;
+	o.realloc_fn = ca_realloc;
+	o.free_fn = ca_free;
+	o.alloc_payload = a;
+	cr_assert_eq(spm_db_open(&d, &o), SPM_OK, "%s", spm_error_message());
+	return d;
+}
+
+static void copy_file(const char *from, const char *to)
+{
+	FILE *in = fopen(from, "rb"), *out = fopen(to, "wb");
+	char buf[65536];
+	size_t n;
+
+	cr_assert(in && out);
+	while ((n = fread(buf, 1, sizeof(buf), in)) > 0)
+		cr_assert_eq(fwrite(buf, 1, n, out), n);
+	fclose(in);
+	fclose(out);
+}
+
+/* Every allocation of an import fails once: OK or SPM_ENOMEM, never a
+ * partial import, never a leak (counted after the close). Each run starts
+ * from a copy of one prepared database. */
+Test(opp_import, out_of_memory_at_every_allocation)
+{
+	static const char opps[] =
+		"Id,AccountId,Name,StageName,Amount,CloseDate,CreatedDate\n"
+		"006A,001A,Acme,Closed Won,15000,02/03/24,01/10/24\n";
+	static const char hist[] =
+		"OpportunityId,CreatedDate,StageName,Amount\n"
+		"006A,02/03/24 05:30 PM,Closed Won,15000\n"
+		"006A,01/10/24 09:00 AM,Prospecting,10000\n";
+	static const char items[] =
+		"OpportunityId,Name,Quantity,UnitPrice,Discount\n006A,X,2.00,5000.00,10\n";
+	spm_db *saved = db;
+	char template[256];
+	long at;
+	int done = 0;
+
+	temp_db_path(template, sizeof(template));
+	db = open_db(template);
+	as(0);
+	make_pipeline(db);
+	cr_assert_eq(spm_field_add(db, "opportunity", "external_id", SPM_FIELD_TEXT, NULL), SPM_OK);
+	spm_db_close(db);
+	for (at = 1; !done; at++) {
+		struct counting_alloc a = { 0, 0, 0, 0 };
+		spm_opp_import_options o = sfdc_options();
+		spm_opp_import_report *r = NULL;
+		char p[256];
+		int rc, n, h;
+
+		temp_db_path(p, sizeof(p));
+		copy_file(template, p);
+		db = open_counted(p, &a);
+		o.pipeline_id = 1;
+		a.calls = 0;
+		a.fail_at = at;
+		rc = import3(&r, opps, hist, items, &o);
+		a.fail_at = 0;
+		cr_assert(rc == SPM_OK || rc == SPM_ENOMEM, "fail at %ld: %s: %s", at,
+			  spm_result_name(rc), spm_error_message());
+		done = rc == SPM_OK && a.calls < at;
+		n = count_kind("opportunity");
+		h = count_kind("stage_history");
+		if (rc == SPM_OK) {
+			cr_assert_eq(cnt(r, SPM_OPP_FILE_OPPORTUNITIES, SPM_OPP_COUNT_CREATED), 1);
+			cr_assert_eq(n, 1, "fail at %ld", at);
+			cr_assert_eq(h, 2, "fail at %ld", at);
+		} else {
+			cr_assert_null(r);
+			/* a failure after the commit leaves everything, else nothing */
+			cr_assert((n == 0 && h == 0) || (n == 1 && h == 2), "fail at %ld: %d, %d",
+				  at, n, h);
+		}
+		spm_opp_import_report_free(r);
+		spm_db_close(db);
+		cr_assert_eq(a.live, 0, "fail at %ld: %ld blocks left", at, a.live);
+	}
+	db = saved;
+	cr_assert_gt(at, 100);
+}

@@ -303,7 +303,7 @@ void spm_opp_import_report_free(spm_opp_import_report *r)
 		spm__free(r->db, r->problems[i].message);
 	}
 	spm__free(r->db, r->problems);
-	for (size_t i = 0; i < r->nids; i++)
+	for (size_t i = 0; i < r->nids_cap; i++)
 		spm__free(r->db, r->ext_ids[i]);
 	spm__free(r->db, r->ext_ids);
 	spm__free(r->db, r->ids);

@@ -85,6 +85,7 @@ struct spm_opp_import_report {
 	char **ext_ids;                       /* stored opportunities: source Id → id */
 	int64_t *ids;
 	size_t nids;
+	size_t nids_cap;                      /* entries of ext_ids (set before the commit) */
 	int status;
 	char *message;
 };

@@ -259,8 +259,10 @@ static long find_opp(const struct ref *refs, size_t n, const char *key)
 static int set_text_cell(struct spm__opp_plan *p, int *bad, spm_record *rec, const char *field,
 			 const struct spm__opp_row *row, int role)
 {
-	if (row->cell[role] == NULL || spm_record_set_text(rec, field, row->cell[role]) == SPM_OK)
-		return SPM_OK;
+	int rc = row->cell[role] ? spm_record_set_text(rec, field, row->cell[role]) : SPM_OK;
+
+	if (rc == SPM_OK || rc == SPM_ENOMEM)
+		return rc;
 	return cell_problem(p, bad, F_OPP, row, role);
 }
 
@@ -282,9 +284,8 @@ static int check_opp(struct spm__opp_plan *p, struct spm__opp_plan_opp *o)
 	rc = spm_record_new(&o->rec, p->db, "opportunity");
 	if (rc == SPM_OK)
 		rc = spm_record_set_int(o->rec, "pipeline_id", p->opts->pipeline_id);
-	if (rc == SPM_OK && p->ext_field_exists &&
-	    spm_record_set_text(o->rec, p->ext_field, row->cell[OPP_ID]) != SPM_OK)
-		rc = cell_problem(p, &o->bad, F_OPP, row, OPP_ID);
+	if (rc == SPM_OK && p->ext_field_exists)
+		rc = set_text_cell(p, &o->bad, o->rec, p->ext_field, row, OPP_ID);
 	if (rc == SPM_OK && !o->bad) {
 		o->existing = spm__opp_keys_find(&p->opp_keys, row->cell[OPP_ID], &n);
 		if (n > 1) {
@@ -358,8 +359,10 @@ static int check_opp(struct spm__opp_plan *p, struct spm__opp_plan_opp *o)
 	if (rc == SPM_OK && !o->bad)
 		rc = set_text_cell(p, &o->bad, o->rec, "lost_reason", row, OPP_LOST_REASON);
 	for (size_t k = 0; rc == SPM_OK && !o->bad && k < f->nextra; k++) {
-		if (row->extra[k] == NULL ||
-		    spm_record_set_from_text(o->rec, f->extra_fields[k], row->extra[k]) == SPM_OK)
+		if (row->extra[k] == NULL)
+			continue;
+		rc = spm_record_set_from_text(o->rec, f->extra_fields[k], row->extra[k]);
+		if (rc == SPM_OK || rc == SPM_ENOMEM)
 			continue;
 		o->bad = 1;
 		rc = spm__opp_problem(r, F_OPP, row->line, f->extra_headers[k], 0, "%s: %s",
@@ -406,7 +409,7 @@ static int check_hist(struct spm__opp_plan *p, struct spm__opp_plan_hist *h,
 		rc = cell_problem(p, &h->bad, F_HIS, row, HIS_AT);
 	if (rc == SPM_OK && !h->bad && row->cell[HIS_AMOUNT]) {
 		/* without a currency of its own, the opportunity's */
-		fallback = p->files[F_OPP].rows ? p->opps[h->opp].row->cell[OPP_CURRENCY] : NULL;
+		fallback = p->opps[h->opp].row->cell[OPP_CURRENCY];
 		rc = check_money(p, &h->bad, &h->amount, h->currency, F_HIS, row, HIS_AMOUNT,
 				 HIS_CURRENCY, fallback ? fallback : p->opts->currency);
 		h->has_amount = 1;
@@ -578,10 +581,32 @@ static int stage_rank(const struct spm__opp_stage *s)
 	return strcmp(s->outcome, "won") == 0 ? 1 : strcmp(s->outcome, "lost") == 0 ? 2 : 0;
 }
 
+/* A stage named only by bad rows is not created. */
+static void drop_unused_stages(struct spm__opp_plan *p)
+{
+	for (size_t i = 0; i < p->nstages; i++)
+		p->stages[i].create = p->stages[i].create ? -1 : 0;
+	for (size_t i = 0; i < p->files[F_OPP].nrows; i++) {
+		const struct spm__opp_plan_opp *o = &p->opps[i];
+
+		if (!o->bad && p->stages[o->file_stage].create)
+			p->stages[o->file_stage].create = 1;
+		if (!o->bad && p->stages[o->stage].create)
+			p->stages[o->stage].create = 1;
+	}
+	for (size_t i = 0; i < p->files[F_HIS].nrows; i++)
+		if (!p->hists[i].bad && p->stages[p->hists[i].stage].create)
+			p->stages[p->hists[i].stage].create = 1;
+	for (size_t i = 0; i < p->nstages; i++)
+		if (p->stages[i].create < 0)
+			p->stages[i].create = 0;
+}
+
 static void place_created_stages(struct spm__opp_plan *p)
 {
 	int64_t next = p->last_position;
 
+	drop_unused_stages(p);
 	for (;;) {
 		struct spm__opp_stage *best = NULL;
 

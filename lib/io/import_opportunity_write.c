@@ -353,23 +353,42 @@ static void groups_clear(spm_db *db, struct groups *g)
 	spm__free(db, g->start);
 }
 
-static int add_id(spm_opp_import_report *r, const char *ext, int64_t id)
+/* The report's id table, filled before the commit: once it succeeded,
+ * nothing may fail. */
+static int prepare_ids(struct spm__opp_plan *p)
 {
-	char **keys = spm__realloc(r->db, r->ext_ids, (r->nids + 1) * sizeof(*keys));
-	int64_t *ids;
+	spm_opp_import_report *r = p->report;
+	size_t n = 0;
 
-	if (keys == NULL)
+	for (size_t i = 0; i < p->files[F_OPP].nrows; i++)
+		n += !p->opps[i].bad;
+	if (n == 0)
+		return SPM_OK;
+	r->ext_ids = spm__calloc(r->db, n, sizeof(*r->ext_ids));
+	r->ids = spm__calloc(r->db, n, sizeof(*r->ids));
+	if (r->ext_ids == NULL || r->ids == NULL)
 		return spm__error_oom();
-	r->ext_ids = keys;
-	ids = spm__realloc(r->db, r->ids, (r->nids + 1) * sizeof(*ids));
-	if (ids == NULL)
-		return spm__error_oom();
-	r->ids = ids;
-	keys[r->nids] = spm__strdup(r->db, ext);
-	if (keys[r->nids] == NULL)
-		return spm__error_oom();
-	ids[r->nids++] = id;
+	r->nids_cap = n;
+	for (size_t i = 0, k = 0; i < p->files[F_OPP].nrows; i++) {
+		if (p->opps[i].bad)
+			continue;
+		r->ext_ids[k] = spm__strdup(r->db, p->opps[i].row->cell[OPP_ID]);
+		if (r->ext_ids[k] == NULL)
+			return spm__error_oom();
+		k++;
+	}
 	return SPM_OK;
+}
+
+static void forget_ids(spm_opp_import_report *r)
+{
+	for (size_t i = 0; r->ext_ids && i < r->nids_cap; i++)
+		spm__free(r->db, r->ext_ids[i]);
+	spm__free(r->db, r->ext_ids);
+	spm__free(r->db, r->ids);
+	r->ext_ids = NULL;
+	r->ids = NULL;
+	r->nids_cap = 0;
 }
 
 int spm__opp_plan_write(struct spm__opp_plan *p)
@@ -382,8 +401,11 @@ int spm__opp_plan_write(struct spm__opp_plan *p)
 	if (rc == SPM_OK)
 		rc = group(p, &items, F_ITEM);
 	if (rc == SPM_OK)
+		rc = prepare_ids(p);
+	if (rc == SPM_OK)
 		rc = spm__txn_begin(&t, p->db);
 	if (rc != SPM_OK) {
+		forget_ids(p->report);
 		groups_clear(p->db, &hist);
 		groups_clear(p->db, &items);
 		return rc;
@@ -410,17 +432,16 @@ int spm__opp_plan_write(struct spm__opp_plan *p)
 	groups_clear(p->db, &items);
 	if (rc != SPM_OK) {
 		spm__txn_abort(&t);
+		forget_ids(p->report);
 		return rc;
 	}
 	rc = spm__txn_commit(&t);
-	for (size_t i = 0; (rc == SPM_OK || t.committed) && i < p->files[F_OPP].nrows; i++) {
-		int added;
-
-		if (p->opps[i].bad)
-			continue;
-		added = add_id(p->report, p->opps[i].row->cell[OPP_ID], p->opps[i].id);
-		if (added != SPM_OK)
-			return added;
+	if (rc != SPM_OK && !t.committed) {
+		forget_ids(p->report);
+		return rc;
 	}
+	for (size_t i = 0; i < p->files[F_OPP].nrows; i++)
+		if (!p->opps[i].bad)
+			p->report->ids[p->report->nids++] = p->opps[i].id;
 	return rc;
 }
