@@ -681,6 +681,7 @@ static const struct cli_command commands[] = {
 	{ "events", help_events, cmd_events },
 	{ "pipeline", cli_help_pipeline, cli_cmd_pipeline },
 	{ "opportunity", cli_help_opportunity, cli_cmd_opportunity },
+	{ "opps", cli_help_import_opps, cli_cmd_import_opps },
 };
 
 static void print_help(void)

@@ -39,5 +39,8 @@ extern const char cli_help_pipeline[];
 int cli_cmd_pipeline(struct ctx *c, int argc, char **argv);
 extern const char cli_help_opportunity[];
 int cli_cmd_opportunity(struct ctx *c, int argc, char **argv);
+/* spm_import_opps.c: spm opps import|export */
+extern const char cli_help_import_opps[];
+int cli_cmd_import_opps(struct ctx *c, int argc, char **argv);
 
 #endif

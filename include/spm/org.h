@@ -40,6 +40,8 @@ typedef enum spm_scope {
 #define SPM_ACTION_ORG "org"
 /** @brief Action: define and drop custom fields. */
 #define SPM_ACTION_SCHEMA "schema"
+/** @brief Action: import records as they were (deals in any stage, their stage history). */
+#define SPM_ACTION_IMPORT "import"
 
 /**
  * @brief The acting user's scope.

@@ -191,6 +191,6 @@ int spm__stage_history_validate(struct spm__txn *t, const spm_record *before, sp
 		rc = spm__pipeline_privileged(&privileged, t);
 	if (rc == SPM_OK && !privileged)
 		return spm__error_set(SPM_EPERM, "stage_history is written by "
-				      "spm_opportunity_move(); only the system may write it");
+				      "spm_opportunity_move(); only the system or an importer may write it");
 	return rc == SPM_OK ? spm__org_validate_parent(t, before, after) : rc;
 }

@@ -35,7 +35,8 @@ int spm__stage_history_validate(struct spm__txn *t, const struct spm_record *bef
 int spm__opp_line_items_sum(int64_t *sum, char cur[4], size_t *n, struct spm__txn *t,
 			    int64_t deal);
 
-/* 1 for the system actor 0 and in setup mode (no user exists yet). */
+/* 1 for the system actor 0, in setup mode (no user exists yet) and for
+ * actors whose role has the "import" action. */
 int spm__pipeline_privileged(int *out, struct spm__txn *t);
 
 /* ---- stage definitions (pipeline_rules.c) ---- */

@@ -2,8 +2,11 @@
  * category, outcome, actions, playbook, required fields, exit criteria),
  * checked on every write and, with paths, when a document is loaded. */
 #include "domain/pipeline.h"
+#include "domain/org.h"
 #include "domain/record_fields.h"
 #include "core/kinds.h"
+#include "spm/org.h"
+#include "core/txn.h"
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -15,12 +18,20 @@ int spm__pipeline_privileged(int *out, struct spm__txn *t)
 	struct spm__page page = { NULL, 0, 0 };
 	int rc;
 
+	struct spm__scope *scope;
+
 	*out = 1;
 	if (t->db->actor == 0)
 		return SPM_OK;
 	rc = spm__scan_page(t->db, &page, spm__kind_find(t->db, "user", 0), &one);
 	*out = rc == SPM_OK && page.n == 0;  /* setup mode */
 	spm__page_clear(t->db, &page);
+	if (rc != SPM_OK || *out)
+		return rc;
+	/* Importers write deals in any stage and their history as it was. */
+	rc = spm__txn_scope(&scope, t);
+	if (rc == SPM_OK)
+		*out = spm__scope_can(scope, SPM_ACTION_IMPORT);
 	return rc;
 }
 

@@ -1154,3 +1154,4 @@ class Consumer:
 
 
 from . import pipeline  # noqa: E402,F401 - the pipeline area (spm.pipeline)
+from . import import_opps  # noqa: E402,F401 - an area module, after the core
