@@ -24,6 +24,10 @@ struct spm__txn {
 	size_t cap;
 	int committed;      /* set once the commit succeeded */
 	struct spm__scope *scope;  /* the actor's scope, loaded on first use */
+	/* How owner changes written now came about, for the ownership history
+	 * (lib/domain/ownership.c): "claim", "handover"…; NULL means "save". */
+	const char *owner_via;
+	const char *owner_reason;
 };
 
 /* The actor's scope for this transaction (lib/domain/org.h). */

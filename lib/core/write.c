@@ -4,6 +4,7 @@
 #include "core/write.h"
 #include "core/kinds.h"
 #include "domain/org.h"
+#include "domain/ownership.h"
 
 #include <jansson.h>
 #include <stdlib.h>
@@ -105,6 +106,8 @@ static int insert(struct spm__txn *t, spm_record *stored, json_t *changes)
 	rc = db->ops->put(db->store, stored);
 	if (rc == SPM_OK && stored->kind->def->after_write)
 		rc = stored->kind->def->after_write(t, NULL, stored);
+	if (rc == SPM_OK && stored->kind->def->owner_field)
+		rc = spm__ownership_note(t, NULL, stored);
 	for (size_t i = 0; rc == SPM_OK && i < stored->nvalues; i++)
 		if (stored->v[i].has && !stored->kind->fields[i].dropped &&
 		    !(stored->kind->fields[i].flags & SPM_FIELD_READONLY))
@@ -147,6 +150,8 @@ static int update(struct spm__txn *t, const spm_record *rec, spm_record **out, j
 			rc = db->ops->put(db->store, after);
 		if (rc == SPM_OK && after->kind->def->after_write)
 			rc = after->kind->def->after_write(t, before, after);
+		if (rc == SPM_OK && after->kind->def->owner_field)
+			rc = spm__ownership_note(t, before, after);
 		for (size_t i = 0; rc == SPM_OK && i < after->nvalues; i++)
 			if (!(after->kind->fields[i].flags & SPM_FIELD_READONLY) &&
 			    !spm__value_equal(&after->v[i], &before->v[i]))

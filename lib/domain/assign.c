@@ -200,8 +200,11 @@ static int assign(struct run *r, spm_record *lead, const spm_record *rule, int64
 	if (rc == SPM_OK)
 		rc = spm__record_put_text(lead, (size_t)spm__fld_idx(lead, "assignment_reason"), why,
 					  strlen(why));
+	r->t->owner_via = "assign";
+	r->t->owner_reason = why;
 	if (rc == SPM_OK)
 		rc = spm__write_save(r->t, lead, &stored);
+	r->t->owner_via = r->t->owner_reason = NULL;
 	spm_record_free(stored);
 	if (rc == SPM_OK)
 		rc = spm__pool_log_claim(r->t, lead->id, user);
