@@ -73,6 +73,7 @@ static const struct spm__core_field customer_fields[] = {
 	{ "level_manual", SPM_FIELD_BOOLEAN, 0, 3, 0 },
 	{ "company_key", SPM_FIELD_TEXT, RO | IX, 3, 0 },
 	{ "duplicate_of", SPM_FIELD_INTEGER, RO, 3, 0 },
+	{ "tags", SPM_FIELD_TEXT, IX, 4, 1000 },
 };
 
 static const struct spm__core_field contact_fields[] = {

@@ -28,6 +28,9 @@ struct spm__txn {
 	 * (lib/domain/ownership.c): "claim", "handover"…; NULL means "save". */
 	const char *owner_via;
 	const char *owner_reason;
+	/* Set by a create's domain rules when the record was merged into a
+	 * stored one instead (dedupe policy merge): the survivor as stored. */
+	struct spm_record *merged;
 };
 
 /* The actor's scope for this transaction (lib/domain/org.h). */

@@ -87,6 +87,20 @@ static int emit(struct spm__txn *t, int type, const spm_record *rec, json_t *cha
 	return rc;
 }
 
+static void swap_contents(spm_record *a, spm_record *b)
+{
+	spm_record tmp = *a;
+
+	a->id = b->id;
+	a->seq = b->seq;
+	a->nvalues = b->nvalues;
+	a->v = b->v;
+	b->id = tmp.id;
+	b->seq = tmp.seq;
+	b->nvalues = tmp.nvalues;
+	b->v = tmp.v;
+}
+
 static int insert(struct spm__txn *t, spm_record *stored, json_t *changes)
 {
 	spm_db *db = t->db;
@@ -100,6 +114,15 @@ static int insert(struct spm__txn *t, spm_record *stored, json_t *changes)
 		rc = db->ops->next_id(db->store, &stored->id, stored->kind->name);
 	if (rc == SPM_OK)
 		rc = domain_checks(t, NULL, stored);
+	if (t->merged) {
+		spm_record *survivor = t->merged;
+
+		t->merged = NULL;
+		if (rc == SPM_OK)  /* the caller gets the survivor; nothing new is stored */
+			swap_contents(stored, survivor);
+		spm_record_free(survivor);
+		return rc;
+	}
 	if (rc != SPM_OK)
 		return rc;
 	stored->seq = t->seq;
