@@ -422,3 +422,84 @@ Test(ownership, customer_360_has_everything_with_exact_totals)
 	cr_assert_null(spm_customer_view_json(NULL));
 	spm_customer_view_free(NULL);
 }
+
+/* The documented tie-break, written out again: splitmix64. */
+static uint64_t mix(uint64_t x)
+{
+	x += UINT64_C(0x9e3779b97f4a7c15);
+	x = (x ^ (x >> 30)) * UINT64_C(0xbf58476d1ce4e5b9);
+	x = (x ^ (x >> 27)) * UINT64_C(0x94d049bb133111eb);
+	return x ^ (x >> 31);
+}
+
+static int64_t expected_winner(uint64_t seed, int64_t lead, const int64_t *users, size_t n)
+{
+	int64_t best = users[0];
+
+	for (size_t i = 1; i < n; i++)
+		if (mix(seed ^ mix((uint64_t)lead ^ mix((uint64_t)users[i]))) <
+		    mix(seed ^ mix((uint64_t)lead ^ mix((uint64_t)best))))
+			best = users[i];
+	return best;
+}
+
+/* Each run assigns one lead among three reps with no open leads (a tie),
+ * then the lead is disqualified so the next run ties again. */
+static void tie_runs(const spm_lead_assign_options *o, int runs, int64_t *wins)
+{
+	static const int64_t users[] = { 2, 3, 4 };
+
+	for (int i = 0; i < runs; i++) {
+		int64_t lead = ADD("lead", "company", "Tie");
+		size_t n = 0;
+		int64_t owner;
+
+		cr_assert_eq(spm_lead_assign_pool2(&n, db, o), SPM_OK, "%s", spm_error_message());
+		cr_assert_eq(n, 1);
+		owner = atoll(get("lead", lead, "owner_id"));
+		if (o)
+			cr_assert_eq(owner, expected_winner(o->seed, lead, users, 3), "lead %lld",
+				     (long long)lead);
+		wins[owner]++;
+		cr_assert_eq(set("lead", lead, "disqualify_reason", "test"), SPM_OK);
+		cr_assert_eq(set("lead", lead, "status", "disqualified"), SPM_OK);
+	}
+}
+
+Test(ownership, least_busy_ties_are_fair_over_many_runs_with_a_seed)
+{
+	spm_lead_assign_options o;
+	int64_t wins[8] = { 0 }, plain[8] = { 0 };
+	int64_t lead;
+
+	ADD("assignment_rule", "position", "1", "name", "fair", "method", "least_busy",
+	    "users", "2,3,4");
+	cr_assert_eq(spm_lead_assign_options_init(&o, SPM_LEAD_ASSIGN_OPTIONS_VERSION), SPM_OK);
+	cr_assert_eq(o.seed, 0);
+	o.seed = 20260301;
+	tie_runs(&o, 150, wins);
+	cr_assert_eq(wins[2] + wins[3] + wins[4], 150);
+	for (int u = 2; u <= 4; u++)
+		cr_assert(wins[u] >= 35 && wins[u] <= 65, "user %d won %lld of 150 ties", u,
+			  (long long)wins[u]);
+	lead = 150;
+	cr_assert(strstr(get("lead", lead, "assignment_reason"), "(tie broken by seed)"),
+		  "%s", get("lead", lead, "assignment_reason"));
+	tie_runs(NULL, 20, plain);
+	cr_assert_eq(plain[2], 20, "without a seed ties go in list order");
+}
+
+Test(ownership, assign_options_of_unknown_version_are_refused)
+{
+	spm_lead_assign_options o = SPM_LEAD_ASSIGN_OPTIONS_INIT;
+	size_t n = 7;
+
+	ADD("lead", "company", "X");
+	ADD("assignment_rule", "position", "1", "name", "all", "method", "fixed", "fixed_owner", "2");
+	o.version = 2;
+	cr_assert_eq(spm_lead_assign_pool2(&n, db, &o), SPM_EVERSION);
+	cr_assert_eq(n, 7);
+	cr_assert_eq(spm_lead_assign_options_init(&o, 0), SPM_EVERSION);
+	cr_assert_eq(spm_lead_assign_options_init(NULL, 1), SPM_EINVAL);
+	cr_assert_str_eq(get("lead", 1, "owner_id"), "(null)");
+}
