@@ -1151,3 +1151,8 @@ class Consumer:
         if isinstance(seq, Event):
             seq = seq.seq
         self._db._finish(_lib.spm_consumer_ack(self._db._p, self._nb, _int64(seq, "seq")))
+
+
+# Each area's module (imported last: they build on the names above).
+from . import customers  # noqa: E402,F401
+from . import csv  # noqa: E402,F401
