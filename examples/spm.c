@@ -679,6 +679,7 @@ static const struct cli_command commands[] = {
 	{ "export", help_export, cmd_export },
 	{ "audit", help_audit, cmd_audit },
 	{ "events", help_events, cmd_events },
+	{ "customers", cli_help_customers, cli_cmd_customers },
 };
 
 static void print_help(void)
