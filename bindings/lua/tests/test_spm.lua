@@ -175,7 +175,7 @@ test("bad field definitions are refused", function()
   fails(spm.EINVAL, nil, db:field_add("customer", "grade", "float"))
   fails(spm.ENOTFOUND, nil, db:field_add("planet", "grade", "text"))
   fails(spm.EINVAL, "NUL", db:field_add("customer", "a\0b", "text"))
-  eq(#db:fields("customer"), 14)
+  eq(#db:fields("customer"), 15)
 end)
 
 ---------------------------------------------------------------- records
