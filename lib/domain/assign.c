@@ -20,6 +20,7 @@ struct load {
 	int64_t open;
 	int64_t claims;
 	int known;
+	int availability;   /* 0: not read yet; 1: available; -1: not (or no such user) */
 };
 
 struct run {
@@ -114,6 +115,7 @@ static struct load *load_of(struct run *r, int64_t user)
 		return NULL;
 	r->loads[r->nloads].user = user;
 	r->loads[r->nloads].known = 0;
+	r->loads[r->nloads].availability = 0;
 	return &r->loads[r->nloads++];
 }
 
@@ -121,13 +123,22 @@ static struct load *load_of(struct run *r, int64_t user)
 static int eligible(int *out, struct run *r, int64_t user)
 {
 	struct load *l = load_of(r, user);
-	int ok = 0;
-	int rc = spm_org_available(&ok, r->t->db, user, r->today);
+	int ok = 0, rc = SPM_OK;
 
 	*out = 0;
-	if (rc == SPM_ENOTFOUND)
-		return SPM_OK;
-	if (rc != SPM_OK || !ok || l == NULL)
+	/* users do not change during the run: read each one's availability once */
+	if (l == NULL || l->availability == 0) {
+		rc = spm_org_available(&ok, r->t->db, user, r->today);
+		if (rc == SPM_ENOTFOUND)
+			rc = SPM_OK;
+		if (rc != SPM_OK)
+			return rc;
+		if (l)
+			l->availability = ok ? 1 : -1;
+	} else {
+		ok = l->availability > 0;
+	}
+	if (!ok || l == NULL)
 		return rc;
 	if (!l->known) {  /* least_busy needs the load even without a policy */
 		rc = spm__pool_count_open(&l->open, r->t, user, r->exempt);
