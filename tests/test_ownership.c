@@ -67,7 +67,7 @@ struct hist {
 static int hist_cb(const spm_record *rec, void *payload)
 {
 	struct hist *h = payload;
-	const char *via, *from, *to, *reason;
+	const char *via = NULL, *from = NULL, *to = NULL, *reason = NULL;
 	size_t len = strlen(h->text);
 
 	spm_record_get_text(&via, rec, "via");
@@ -343,7 +343,7 @@ Test(ownership, convert_with_a_named_stage_and_bad_options_changes_nothing)
 
 static int name_cb(const spm_record *rec, void *payload)
 {
-	const char *name;
+	const char *name = "";
 
 	spm_record_get_text(&name, rec, "name");
 	strcat(payload, name);
