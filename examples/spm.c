@@ -682,6 +682,7 @@ static const struct cli_command commands[] = {
 	{ "pipeline", cli_help_pipeline, cli_cmd_pipeline },
 	{ "opportunity", cli_help_opportunity, cli_cmd_opportunity },
 	{ "opps", cli_help_import_opps, cli_cmd_import_opps },
+	{ "customers", cli_help_customers, cli_cmd_customers },
 };
 
 static void print_help(void)

@@ -42,5 +42,8 @@ int cli_cmd_opportunity(struct ctx *c, int argc, char **argv);
 /* spm_import_opps.c: spm opps import|export */
 extern const char cli_help_import_opps[];
 int cli_cmd_import_opps(struct ctx *c, int argc, char **argv);
+/* Each area's command (spm_<area>.c). */
+extern const char cli_help_customers[];
+int cli_cmd_customers(struct ctx *c, int argc, char **argv);
 
 #endif

@@ -213,7 +213,7 @@ Test(customer, policies_are_validated)
 
 	cr_assert_eq(spm_record_new(&r, db, "dedupe_policy"), SPM_OK);
 	cr_assert_eq(spm_record_set_text(r, "target", "lead"), SPM_OK);
-	cr_assert_eq(spm_record_set_text(r, "mode", "merge"), SPM_OK);
+	cr_assert_eq(spm_record_set_text(r, "mode", "fold"), SPM_OK);
 	cr_assert_eq(spm_record_save(db, r), SPM_EINVAL);
 	cr_assert_eq(spm_record_set_text(r, "mode", "flag"), SPM_OK);
 	cr_assert_eq(spm_record_set_text(r, "default_country", "+86"), SPM_OK);

@@ -130,31 +130,45 @@ Test(fields, listing_shows_core_then_custom_fields)
 	o.flags = SPM_FIELD_REQUIRED;
 	cr_assert_eq(spm_field_add(db, "customer", "grade", SPM_FIELD_ENUM, &o), SPM_OK);
 	cr_assert_eq(spm_field_foreach(db, "customer", collect, &l), SPM_OK);
-	cr_assert_eq(l.n, 15);
+	cr_assert_eq(l.n, 16);
 	cr_assert_str_eq(l.names[0], "customer.name");
 	cr_assert_str_eq(l.names[4], "customer.industry");
 	cr_assert_str_eq(l.names[8], "customer.follow_up_reminded");
 	cr_assert_str_eq(l.names[11], "customer.level_manual");
-	cr_assert_str_eq(l.names[14], "customer.grade");
-	cr_assert_str_eq(l.types[14], "enum");
-	cr_assert_eq(l.flags[14], SPM_FIELD_CUSTOM | SPM_FIELD_REQUIRED);
+	cr_assert_str_eq(l.names[14], "customer.tags");
+	cr_assert_str_eq(l.names[15], "customer.grade");
+	cr_assert_str_eq(l.types[15], "enum");
+	cr_assert_eq(l.flags[15], SPM_FIELD_CUSTOM | SPM_FIELD_REQUIRED);
 	cr_assert_eq(l.flags[0], SPM_FIELD_REQUIRED | SPM_FIELD_INDEXED);
 	cr_assert_str_eq(l.label, "客户分级");
 	cr_assert_eq(l.nchoices, 3);
 	memset(&l, 0, sizeof(l));
 	cr_assert_eq(spm_field_foreach(db, NULL, collect, &l), SPM_OK);
-	/* customer 15, contact 6, role 5, user 8, team 5, membership 6, lead 27,
-	 * activity 12, pool_policy 7, assignment_rule 12, dedupe_policy 5,
-	 * grading_rule 5, reclaim_rule 9, pipeline 7, stage 12, opportunity 17,
-	 * line_item 8, stage_history 10 */
-	cr_assert_eq(l.n, 176);
-	cr_assert_str_eq(l.names[15], "contact.customer_id");
-	cr_assert_str_eq(l.names[83], "activity.opportunity_id");
-	cr_assert_str_eq(l.names[90], "pool_policy.updated_at");
-	cr_assert_str_eq(l.names[121], "reclaim_rule.updated_at");
-	cr_assert_str_eq(l.names[122], "pipeline.name");
-	cr_assert_str_eq(l.names[140], "stage.exit_criteria");
-	cr_assert_str_eq(l.names[175], "stage_history.updated_at");
+	/* customer 16, contact 6, role 5, user 8, team 5, membership 6, lead 27, activity 12,
+	 * pool_policy 7, assignment_rule 12, dedupe_policy 5, grading_rule 5, reclaim_rule 9,
+	 * pipeline 7, stage 12, opportunity 17, line_item 8, stage_history 10,
+	 * ownership_change 8 */
+	cr_assert_eq(l.n, 185);
+	cr_assert_str_eq(l.names[0], "customer.name");
+	cr_assert_str_eq(l.names[16], "contact.customer_id");
+	cr_assert_str_eq(l.names[22], "role.name");
+	cr_assert_str_eq(l.names[27], "user.name");
+	cr_assert_str_eq(l.names[35], "team.name");
+	cr_assert_str_eq(l.names[40], "membership.user_id");
+	cr_assert_str_eq(l.names[46], "lead.company");
+	cr_assert_str_eq(l.names[73], "activity.type");
+	cr_assert_str_eq(l.names[85], "pool_policy.max_open");
+	cr_assert_str_eq(l.names[92], "assignment_rule.position");
+	cr_assert_str_eq(l.names[104], "dedupe_policy.target");
+	cr_assert_str_eq(l.names[109], "grading_rule.position");
+	cr_assert_str_eq(l.names[114], "reclaim_rule.name");
+	cr_assert_str_eq(l.names[123], "pipeline.name");
+	cr_assert_str_eq(l.names[130], "stage.pipeline_id");
+	cr_assert_str_eq(l.names[142], "opportunity.name");
+	cr_assert_str_eq(l.names[159], "line_item.opportunity_id");
+	cr_assert_str_eq(l.names[167], "stage_history.opportunity_id");
+	cr_assert_str_eq(l.names[177], "ownership_change.kind");
+	cr_assert_str_eq(l.names[184], "ownership_change.reason");
 	cr_assert_eq(spm_field_foreach(db, "nope", collect, &l), SPM_ENOTFOUND);
 }
 
@@ -312,5 +326,5 @@ Test(fields, kinds_exclude_system_kinds)
 	cr_assert_eq(spm_kind_foreach(db, kinds_cb, buf), SPM_OK);
 	cr_assert_str_eq(buf, "customer,contact,role,user,team,membership,lead,activity,"
 			 "pool_policy,assignment_rule,dedupe_policy,grading_rule,reclaim_rule,"
-			 "pipeline,stage,opportunity,line_item,stage_history,");
+			 "pipeline,stage,opportunity,line_item,stage_history,ownership_change,");
 }

@@ -627,7 +627,7 @@ Test(import, export_of_an_empty_query_is_the_header)
 
 	export_customers(&o, NULL, 0, SPM_OK);
 	cr_assert_str_eq(o.data, "name,owner_id,created_at,updated_at,industry,region,"
-			 "last_contact_at,next_follow_up,follow_up_reminded,lifecycle,level,level_manual,company_key,duplicate_of,credit\r\n");
+			 "last_contact_at,next_follow_up,follow_up_reminded,lifecycle,level,level_manual,company_key,duplicate_of,tags,credit\r\n");
 }
 
 Test(import, export_errors)

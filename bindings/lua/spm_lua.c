@@ -2080,6 +2080,8 @@ int luaopen_spm(lua_State *L)
 	/* Each area's db methods, from its own file (spm_lua.h). */
 	lspm_open_pipeline(L);
 	lspm_open_import_opps(L);
+	lspm_open_customers(L);
+	lspm_open_csv(L);
 
 	luaL_newlib(L, module_functions);
 	for (size_t i = 0; i < sizeof(codes) / sizeof(codes[0]); i++) {

@@ -80,5 +80,7 @@ void lspm_add_db_methods(lua_State *L, const luaL_Reg *methods);
 void lspm_open_pipeline(lua_State *L);
 /* spm_lua_import_opps.c: db:import_opps(), db:export_opps() */
 void lspm_open_import_opps(lua_State *L);
+void lspm_open_customers(lua_State *L);
+void lspm_open_csv(lua_State *L);
 
 #endif

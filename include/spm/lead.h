@@ -61,7 +61,7 @@ SPM_API int spm_lead_release(spm_db *db, int64_t lead, const char *reason);
  * language over lead fields; none = always) is met and that has an eligible
  * user assigns the lead. Methods: round_robin over users ("3,5,8"), weighted
  * round robin ("3:2,5:1" — user:weight), least_busy (fewest open leads among
- * users; ties in list order from the rule's pointer), territory (the lead's
+ * users; ties in list order, or by a seed with spm_lead_assign_pool2()), territory (the lead's
  * territory_field value looked up in territory_map "华东=3,华北=5"), fixed
  * (fixed_owner). Eligible users are active, not on leave today, and within
  * the pool policy's max_open and daily_claims (assignments count as claims).
@@ -75,6 +75,50 @@ SPM_API int spm_lead_release(spm_db *db, int64_t lead, const char *reason);
  *         the message names it); SPM_ESTORAGE; SPM_ENOMEM.
  */
 SPM_API int spm_lead_assign_pool(size_t *out_assigned, spm_db *db);
+
+/**
+ * @brief Options of spm_lead_assign_pool2(). A per-call struct rather than a
+ * handle option: the seed belongs to one assignment run (a host may use the
+ * date, a batch number, or a constant), and callers that never pass it keep
+ * the behaviour of spm_lead_assign_pool().
+ */
+typedef struct spm_lead_assign_options {
+	uint32_t version;   /**< SPM_LEAD_ASSIGN_OPTIONS_VERSION */
+	/* version 1 */
+	uint64_t seed;      /**< breaks ties: any value, 0 included */
+} spm_lead_assign_options;
+
+/** @brief The newest version of spm_lead_assign_options. */
+#define SPM_LEAD_ASSIGN_OPTIONS_VERSION 1
+/** @brief Static initialiser for spm_lead_assign_options (seed 0). */
+#define SPM_LEAD_ASSIGN_OPTIONS_INIT { SPM_LEAD_ASSIGN_OPTIONS_VERSION, 0 }
+
+/**
+ * @brief Fills opts with defaults (seed 0).
+ * @param opts the options to fill
+ * @param version SPM_LEAD_ASSIGN_OPTIONS_VERSION
+ * @return SPM_OK, SPM_EINVAL (NULL), SPM_EVERSION (unknown version).
+ */
+SPM_API int spm_lead_assign_options_init(spm_lead_assign_options *opts, unsigned int version);
+
+/**
+ * @brief spm_lead_assign_pool() with ties broken fairly by a seed.
+ *
+ * When several users of a least_busy rule have the same, lowest number of
+ * open leads, the lead goes to the one with the smallest
+ * splitmix64-hash of (seed, lead id, user id): the same seed and data give
+ * the same owners on every run and every machine, and over many leads each
+ * tied user wins about equally often (without options, ties go in list
+ * order, which always favours the first listed). The assignment_reason says
+ * "(tie broken by seed)". Round-robin and weighted rules rotate and have no
+ * ties.
+ * @param[out] out_assigned how many leads were assigned; may be NULL
+ * @param db the handle
+ * @param opts NULL: as spm_lead_assign_pool()
+ * @return as spm_lead_assign_pool(); SPM_EVERSION (unknown options version).
+ */
+SPM_API int spm_lead_assign_pool2(size_t *out_assigned, spm_db *db,
+				  const spm_lead_assign_options *opts);
 
 SPM_END_DECLS
 

@@ -83,10 +83,12 @@ SPM_API int spm_org_available(int *out, spm_db *db, int64_t user, spm_date on);
 
 /**
  * @brief Hands a user's work over when they leave: every open lead (not
- * converted or disqualified) and every customer they own moves to another
- * user, or to the pool when to is 0, in one transaction. Each move is an
- * owner change with its audit entry and record.updated event (leads sent to
- * the pool carry the reason as release_reason); one SPM_EVENT_HANDOVER event
+ * converted or disqualified), every customer and every open opportunity
+ * (status open) they own moves to another user, or to the pool when to is 0,
+ * in one transaction. Each move is an owner change with its audit entry,
+ * record.updated event and ownership_change row (via handover, the reason;
+ * leads sent to the pool carry the reason as release_reason); one
+ * SPM_EVENT_HANDOVER event
  * and an audit entry on the user record name the reason. The acting user
  * needs both users' records in scope (a manager for their subtree).
  * @param[out] out_moved how many records moved; may be NULL

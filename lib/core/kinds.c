@@ -7,6 +7,7 @@
 #include "domain/lead.h"
 #include "domain/customer.h"
 #include "domain/dedupe.h"
+#include "domain/ownership.h"
 
 #define N(a) (sizeof(a) / sizeof((a)[0]))
 #define RO SPM_FIELD_READONLY
@@ -72,6 +73,7 @@ static const struct spm__core_field customer_fields[] = {
 	{ "level_manual", SPM_FIELD_BOOLEAN, 0, 3, 0 },
 	{ "company_key", SPM_FIELD_TEXT, RO | IX, 3, 0 },
 	{ "duplicate_of", SPM_FIELD_INTEGER, RO, 3, 0 },
+	{ "tags", SPM_FIELD_TEXT, IX, 4, 1000 },
 };
 
 static const struct spm__core_field contact_fields[] = {
@@ -233,6 +235,7 @@ static const struct spm__core_field reclaim_note_fields[] = {
 /* Version 4 and later: one header per area, each defining its field arrays
  * and a macro with its table entries (appended below, in this order). */
 #include "core/kinds_pipeline.h"
+#include "core/kinds_leads.h"
 
 #define SYS(name, f) { name, 1, SPM_KIND_SYSTEM, f, N(f), NULL, NULL, NULL, NULL, NULL, NULL }
 
@@ -273,6 +276,7 @@ const struct spm__kind_def spm__kind_defs[] = {
 	{ "reclaim_rule", 3, 0, reclaim_rule_fields, N(reclaim_rule_fields), NULL, NULL, NULL,
 	  SPM_ACTION_POOL, spm__reclaim_rule_validate, NULL },
 	SPM__KINDS_PIPELINE
+	SPM__KINDS_LEADS
 };
 
 const size_t spm__kind_def_count = N(spm__kind_defs);

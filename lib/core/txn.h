@@ -26,6 +26,13 @@ struct spm__txn {
 	struct spm__scope *scope;  /* the actor's scope, loaded on first use */
 	unsigned int domain_flags; /* SPM__TXN_* bits a domain call sets around
 				    * the writes it makes itself */
+	/* How owner changes written now came about, for the ownership history
+	 * (lib/domain/ownership.c): "claim", "handover"…; NULL means "save". */
+	const char *owner_via;
+	const char *owner_reason;
+	/* Set by a create's domain rules when the record was merged into a
+	 * stored one instead (dedupe policy merge): the survivor as stored. */
+	struct spm_record *merged;
 };
 
 /* The actor's scope for this transaction (lib/domain/org.h). */

@@ -4,6 +4,7 @@
 #include "core/write.h"
 #include "core/kinds.h"
 #include "domain/org.h"
+#include "domain/ownership.h"
 
 #include <jansson.h>
 #include <stdlib.h>
@@ -86,6 +87,20 @@ static int emit(struct spm__txn *t, int type, const spm_record *rec, json_t *cha
 	return rc;
 }
 
+static void swap_contents(spm_record *a, spm_record *b)
+{
+	spm_record tmp = *a;
+
+	a->id = b->id;
+	a->seq = b->seq;
+	a->nvalues = b->nvalues;
+	a->v = b->v;
+	b->id = tmp.id;
+	b->seq = tmp.seq;
+	b->nvalues = tmp.nvalues;
+	b->v = tmp.v;
+}
+
 static int insert(struct spm__txn *t, spm_record *stored, json_t *changes)
 {
 	spm_db *db = t->db;
@@ -99,12 +114,23 @@ static int insert(struct spm__txn *t, spm_record *stored, json_t *changes)
 		rc = db->ops->next_id(db->store, &stored->id, stored->kind->name);
 	if (rc == SPM_OK)
 		rc = domain_checks(t, NULL, stored);
+	if (t->merged) {
+		spm_record *survivor = t->merged;
+
+		t->merged = NULL;
+		if (rc == SPM_OK)  /* the caller gets the survivor; nothing new is stored */
+			swap_contents(stored, survivor);
+		spm_record_free(survivor);
+		return rc;
+	}
 	if (rc != SPM_OK)
 		return rc;
 	stored->seq = t->seq;
 	rc = db->ops->put(db->store, stored);
 	if (rc == SPM_OK && stored->kind->def->after_write)
 		rc = stored->kind->def->after_write(t, NULL, stored);
+	if (rc == SPM_OK && stored->kind->def->owner_field)
+		rc = spm__ownership_note(t, NULL, stored);
 	for (size_t i = 0; rc == SPM_OK && i < stored->nvalues; i++)
 		if (stored->v[i].has && !stored->kind->fields[i].dropped &&
 		    !(stored->kind->fields[i].flags & SPM_FIELD_READONLY))
@@ -147,6 +173,8 @@ static int update(struct spm__txn *t, const spm_record *rec, spm_record **out, j
 			rc = db->ops->put(db->store, after);
 		if (rc == SPM_OK && after->kind->def->after_write)
 			rc = after->kind->def->after_write(t, before, after);
+		if (rc == SPM_OK && after->kind->def->owner_field)
+			rc = spm__ownership_note(t, before, after);
 		for (size_t i = 0; rc == SPM_OK && i < after->nvalues; i++)
 			if (!(after->kind->fields[i].flags & SPM_FIELD_READONLY) &&
 			    !spm__value_equal(&after->v[i], &before->v[i]))

@@ -20,6 +20,7 @@ struct load {
 	int64_t open;
 	int64_t claims;
 	int known;
+	int availability;   /* 0: not read yet; 1: available; -1: not (or no such user) */
 };
 
 struct run {
@@ -29,7 +30,24 @@ struct run {
 	spm_date today;
 	struct load *loads;
 	size_t nloads;
+	int seeded;         /* ties by seeded hash (spm_lead_assign_pool2) */
+	uint64_t seed;
 };
+
+/* splitmix64: a well-mixed 64-bit hash, so tie-breaks are uniform. */
+static uint64_t mix(uint64_t x)
+{
+	x += UINT64_C(0x9e3779b97f4a7c15);
+	x = (x ^ (x >> 30)) * UINT64_C(0xbf58476d1ce4e5b9);
+	x = (x ^ (x >> 27)) * UINT64_C(0x94d049bb133111eb);
+	return x ^ (x >> 31);
+}
+
+/* The tie-break key of a user for a lead under the run's seed. */
+static uint64_t tie_key(const struct run *r, int64_t lead, int64_t user)
+{
+	return mix(r->seed ^ mix((uint64_t)lead ^ mix((uint64_t)user)));
+}
 
 /* "3,5,8" or, weighted, "3:2,5:1" (expanded: 3,3,5). */
 static int parse_users(int64_t *out, size_t *n, const char *list, int weighted)
@@ -97,6 +115,7 @@ static struct load *load_of(struct run *r, int64_t user)
 		return NULL;
 	r->loads[r->nloads].user = user;
 	r->loads[r->nloads].known = 0;
+	r->loads[r->nloads].availability = 0;
 	return &r->loads[r->nloads++];
 }
 
@@ -104,13 +123,22 @@ static struct load *load_of(struct run *r, int64_t user)
 static int eligible(int *out, struct run *r, int64_t user)
 {
 	struct load *l = load_of(r, user);
-	int ok = 0;
-	int rc = spm_org_available(&ok, r->t->db, user, r->today);
+	int ok = 0, rc = SPM_OK;
 
 	*out = 0;
-	if (rc == SPM_ENOTFOUND)
-		return SPM_OK;
-	if (rc != SPM_OK || !ok || l == NULL)
+	/* users do not change during the run: read each one's availability once */
+	if (l == NULL || l->availability == 0) {
+		rc = spm_org_available(&ok, r->t->db, user, r->today);
+		if (rc == SPM_ENOTFOUND)
+			rc = SPM_OK;
+		if (rc != SPM_OK)
+			return rc;
+		if (l)
+			l->availability = ok ? 1 : -1;
+	} else {
+		ok = l->availability > 0;
+	}
+	if (!ok || l == NULL)
 		return rc;
 	if (!l->known) {  /* least_busy needs the load even without a policy */
 		rc = spm__pool_count_open(&l->open, r->t, user, r->exempt);
@@ -157,19 +185,28 @@ static int pick(int64_t *out, char *why, size_t whysize, struct run *r, const sp
 		return rc;
 	if (spm__fld_is(method, "least_busy")) {
 		int64_t best = -1;
+		size_t ties = 0;
 		for (size_t k = 0; rc == SPM_OK && k < n; k++) {
 			int64_t user = users[(size_t)((*pointer + (int64_t)k) % (int64_t)n)];
 			struct load *l;
 			rc = eligible(&ok, r, user);
 			l = load_of(r, user);
-			if (rc == SPM_OK && ok && l && (best < 0 || l->open < best)) {
-				best = l->open;
-				*out = user;
+			if (rc != SPM_OK || !ok || l == NULL || (best >= 0 && l->open > best))
+				continue;
+			if (best >= 0 && l->open == best) {
+				ties++;
+				if (r->seeded && tie_key(r, lead->id, user) < tie_key(r, lead->id, *out))
+					*out = user;
+				continue;
 			}
+			best = l->open;
+			ties = 1;
+			*out = user;
 		}
 		if (*out)
-			snprintf(why, whysize, "rule %lld least_busy: user %lld with %lld open leads",
-				 (long long)rule->id, (long long)*out, (long long)best);
+			snprintf(why, whysize, "rule %lld least_busy: user %lld with %lld open leads%s",
+				 (long long)rule->id, (long long)*out, (long long)best,
+				 ties > 1 && r->seeded ? " (tie broken by seed)" : "");
 		return rc;
 	}
 	/* round_robin and weighted: the next eligible user after the pointer */
@@ -200,8 +237,11 @@ static int assign(struct run *r, spm_record *lead, const spm_record *rule, int64
 	if (rc == SPM_OK)
 		rc = spm__record_put_text(lead, (size_t)spm__fld_idx(lead, "assignment_reason"), why,
 					  strlen(why));
+	r->t->owner_via = "assign";
+	r->t->owner_reason = why;
 	if (rc == SPM_OK)
 		rc = spm__write_save(r->t, lead, &stored);
+	r->t->owner_via = r->t->owner_reason = NULL;
 	spm_record_free(stored);
 	if (rc == SPM_OK)
 		rc = spm__pool_log_claim(r->t, lead->id, user);
@@ -302,7 +342,7 @@ static int run_rules(struct run *r, struct spm__page *rules, size_t *assigned)
 	return rc;
 }
 
-static int assign_in_txn(struct spm__txn *t, size_t *assigned)
+static int assign_in_txn(struct spm__txn *t, const spm_lead_assign_options *o, size_t *assigned)
 {
 	spm_scan all = { SPM_SCAN_VERSION, NULL, 0, 0, 0, 0, 0 };
 	struct spm__page rules = { NULL, 0, 0 };
@@ -313,6 +353,8 @@ static int assign_in_txn(struct spm__txn *t, size_t *assigned)
 
 	memset(&r, 0, sizeof(r));
 	r.t = t;
+	r.seeded = o != NULL;
+	r.seed = o ? o->seed : 0;
 	if (rc == SPM_OK)
 		rc = spm__scope_require(s, SPM_ACTION_POOL, "assign the pool");
 	if (rc == SPM_OK)
@@ -346,17 +388,37 @@ static int assign_in_txn(struct spm__txn *t, size_t *assigned)
 	return rc;
 }
 
+int spm_lead_assign_options_init(spm_lead_assign_options *opts, unsigned int version)
+{
+	static const spm_lead_assign_options defaults = SPM_LEAD_ASSIGN_OPTIONS_INIT;
+
+	SPM__CHECK_ARG(opts);
+	if (version != 1)
+		return spm__error_set(SPM_EVERSION, "unknown spm_lead_assign_options version %u",
+				      version);
+	*opts = defaults;
+	return SPM_OK;
+}
+
 int spm_lead_assign_pool(size_t *out_assigned, spm_db *db)
+{
+	return spm_lead_assign_pool2(out_assigned, db, NULL);
+}
+
+int spm_lead_assign_pool2(size_t *out_assigned, spm_db *db, const spm_lead_assign_options *opts)
 {
 	struct spm__txn t;
 	size_t assigned = 0;
 	int rc;
 
 	SPM__CHECK_ARG(db);
+	if (opts && opts->version != 1)
+		return spm__error_set(SPM_EVERSION, "unknown spm_lead_assign_options version %u",
+				      (unsigned)opts->version);
 	rc = spm__txn_begin(&t, db);
 	if (rc != SPM_OK)
 		return rc;
-	rc = assign_in_txn(&t, &assigned);
+	rc = assign_in_txn(&t, opts, &assigned);
 	if (rc != SPM_OK) {
 		spm__txn_abort(&t);
 		return rc;

@@ -103,6 +103,8 @@ int spm__customer_validate(struct spm__txn *t, const spm_record *before, spm_rec
 		return SPM_OK;
 	rc = check_lifecycle(before, after);
 	if (rc == SPM_OK)
+		rc = spm__customer_tags_normalize(after);
+	if (rc == SPM_OK)
 		rc = spm__dedupe_check(t, before, after);
 	if (rc == SPM_OK && !spm__fld_num(after, "level_manual"))
 		rc = grade(t, after);
@@ -139,12 +141,94 @@ static int make(spm_record **out, struct spm__txn *t, const char *kind)
 	return spm__record_make(out, t->db, spm__kind_find(t->db, kind, 0));
 }
 
-static int convert_in_txn(struct spm__txn *t, int64_t id, int64_t *customer, int64_t *contact)
+/* The stage an opportunity starts in: the one asked for (of that
+ * pipeline), or the pipeline's first by position. */
+static int start_stage(int64_t *out, struct spm__txn *t, int64_t pipeline, int64_t asked)
+{
+	spm_kind *stages = spm__kind_find(t->db, "stage", 0);
+	spm_record *rec = NULL;
+	spm_scan_cond cond;
+	spm_scan scan = { SPM_SCAN_VERSION, &cond, 1, 0, 0, 0, 0 };
+	struct spm__page page = { NULL, 0, 0 };
+	int rc = t->db->ops->get(t->db->store, &rec, spm__kind_find(t->db, "pipeline", 0), pipeline);
+
+	spm_record_free(rec);
+	rec = NULL;
+	if (rc == SPM_ENOTFOUND)
+		return spm__error_set(SPM_ENOTFOUND, "pipeline %lld does not exist", (long long)pipeline);
+	if (rc == SPM_OK && asked) {
+		rc = t->db->ops->get(t->db->store, &rec, stages, asked);
+		if (rc == SPM_ENOTFOUND)
+			rc = spm__error_set(SPM_ENOTFOUND, "stage %lld does not exist", (long long)asked);
+		if (rc == SPM_OK && spm__fld_num(rec, "pipeline_id") != pipeline)
+			rc = spm__error_set(SPM_EINVAL, "stage %lld is not a stage of pipeline %lld",
+					    (long long)asked, (long long)pipeline);
+		spm_record_free(rec);
+		*out = asked;
+		return rc;
+	}
+	cond = (spm_scan_cond){ (size_t)spm__core_index(stages, "pipeline_id"), SPM_CMP_EQ, pipeline, NULL };
+	if (rc == SPM_OK)
+		rc = spm__scan_page(t->db, &page, stages, &scan);
+	if (rc == SPM_OK && page.n == 0)
+		rc = spm__error_set(SPM_EINVAL, "pipeline %lld has no stages", (long long)pipeline);
+	if (rc == SPM_OK) {
+		qsort(page.recs, page.n, sizeof(*page.recs), by_position);
+		*out = page.recs[0]->id;
+	}
+	spm__page_clear(t->db, &page);
+	return rc;
+}
+
+/* The opportunity of a conversion: open, in its start stage, with the
+ * lead's owner and source. */
+static int make_opportunity(int64_t *out, struct spm__txn *t, const spm_record *lead,
+			    int64_t customer, const char *customer_name,
+			    const spm_lead_convert_options *o)
+{
+	spm_record *opp = NULL, *stored = NULL;
+	int64_t stage = 0;
+	int rc = start_stage(&stage, t, o->pipeline_id, o->stage_id);
+
+	if (rc == SPM_OK)
+		rc = make(&opp, t, "opportunity");
+	if (rc == SPM_OK)
+		rc = spm_record_set_text(opp, "name", o->opportunity_name ? o->opportunity_name
+									  : customer_name);
+	if (rc == SPM_OK && o->amount_currency)
+		rc = spm_record_set_money(opp, "amount", o->amount_minor, o->amount_currency);
+	if (rc == SPM_OK)
+		rc = spm__fld_put_num(opp, "customer_id", customer);
+	if (rc == SPM_OK)
+		rc = spm__fld_put_num(opp, "pipeline_id", o->pipeline_id);
+	if (rc == SPM_OK)
+		rc = spm__fld_put_num(opp, "stage_id", stage);
+	if (rc == SPM_OK)
+		rc = spm__fld_put_text(opp, "status", "open");
+	if (rc == SPM_OK)
+		rc = spm__fld_put_num(opp, "opened_at", t->at);
+	if (rc == SPM_OK)
+		rc = spm__fld_put_num(opp, "lead_id", lead->id);
+	if (rc == SPM_OK && spm__fld_has(lead, "owner_id"))
+		rc = spm__fld_put_num(opp, "owner_id", spm__fld_num(lead, "owner_id"));
+	if (rc == SPM_OK)
+		rc = copy_text(opp, "source", lead, "source");
+	if (rc == SPM_OK)
+		rc = spm__write_save(t, opp, &stored);
+	if (rc == SPM_OK)
+		*out = stored->id;
+	spm_record_free(stored);
+	spm_record_free(opp);
+	return rc;
+}
+
+static int convert_in_txn(struct spm__txn *t, int64_t id, const spm_lead_convert_options *o,
+			  int64_t *customer, int64_t *contact, int64_t *opportunity)
 {
 	spm_record *lead = NULL, *c = NULL, *k = NULL, *stored = NULL;
 	struct spm__scope *s;
 	const char *name, *status;
-	char payload[96];
+	char payload[128];
 	int seen = 0;
 	int rc = t->db->ops->get(t->db->store, &lead, spm__kind_find(t->db, "lead", 0), id);
 
@@ -200,14 +284,21 @@ static int convert_in_txn(struct spm__txn *t, int64_t id, int64_t *customer, int
 		spm_record_free(stored);
 		stored = NULL;
 	}
+	if (rc == SPM_OK && o && o->pipeline_id)
+		rc = make_opportunity(opportunity, t, lead, *customer, name, o);
 	if (rc == SPM_OK)
 		rc = spm__fld_put_text(lead, "status", "converted");
 	if (rc == SPM_OK)
 		rc = spm__record_put_int(lead, (size_t)spm__fld_idx(lead, "converted_customer_id"), *customer);
 	if (rc == SPM_OK)
 		rc = spm__write_save(t, lead, &stored);
-	snprintf(payload, sizeof(payload), "{\"customer_id\":%lld,\"contact_id\":%lld}",
-		 (long long)*customer, (long long)*contact);
+	if (o && o->pipeline_id)
+		snprintf(payload, sizeof(payload), "{\"customer_id\":%lld,\"contact_id\":%lld,"
+			 "\"opportunity_id\":%lld}", (long long)*customer, (long long)*contact,
+			 (long long)*opportunity);
+	else
+		snprintf(payload, sizeof(payload), "{\"customer_id\":%lld,\"contact_id\":%lld}",
+			 (long long)*customer, (long long)*contact);
 	if (rc == SPM_OK)
 		rc = spm__txn_event(t, SPM_EVENT_LEAD_CONVERTED, "lead", id, payload);
 out:
@@ -218,17 +309,39 @@ out:
 	return rc;
 }
 
-int spm_lead_convert(int64_t *out_customer, int64_t *out_contact, spm_db *db, int64_t lead)
+int spm_lead_convert_options_init(spm_lead_convert_options *opts, unsigned int version)
+{
+	static const spm_lead_convert_options defaults = SPM_LEAD_CONVERT_OPTIONS_INIT;
+
+	SPM__CHECK_ARG(opts);
+	if (version != 1)
+		return spm__error_set(SPM_EVERSION, "unknown spm_lead_convert_options version %u",
+				      version);
+	*opts = defaults;
+	return SPM_OK;
+}
+
+int spm_lead_convert2(int64_t *out_customer, int64_t *out_contact, int64_t *out_opportunity,
+		      spm_db *db, int64_t lead, const spm_lead_convert_options *opts)
 {
 	struct spm__txn t;
-	int64_t customer = 0, contact = 0;
+	int64_t customer = 0, contact = 0, opportunity = 0;
 	int rc;
 
 	SPM__CHECK_ARG(db);
+	if (opts && opts->version != 1)
+		return spm__error_set(SPM_EVERSION, "unknown spm_lead_convert_options version %u",
+				      (unsigned)opts->version);
+	if (opts && opts->pipeline_id < 0)
+		return spm__error_set(SPM_EINVAL, "pipeline_id must not be negative");
+	if (opts && opts->pipeline_id && spm__kind_find(db, "opportunity", 0) == NULL)
+		return spm__error_set(SPM_EINVAL, "this database has no opportunities (schema "
+				      "version 4 needed)");
 	rc = spm__txn_begin(&t, db);
 	if (rc != SPM_OK)
 		return rc;
-	rc = convert_in_txn(&t, lead, &customer, &contact);
+	t.owner_via = "convert";
+	rc = convert_in_txn(&t, lead, opts, &customer, &contact, &opportunity);
 	if (rc != SPM_OK) {
 		spm__txn_abort(&t);
 		return rc;
@@ -239,6 +352,13 @@ int spm_lead_convert(int64_t *out_customer, int64_t *out_contact, spm_db *db, in
 			*out_customer = customer;
 		if (out_contact)
 			*out_contact = contact;
+		if (out_opportunity)
+			*out_opportunity = opportunity;
 	}
 	return rc;
+}
+
+int spm_lead_convert(int64_t *out_customer, int64_t *out_contact, spm_db *db, int64_t lead)
+{
+	return spm_lead_convert2(out_customer, out_contact, NULL, db, lead, NULL);
 }

@@ -9,6 +9,8 @@ struct spm_record;
 
 int spm__customer_validate(struct spm__txn *t, const struct spm_record *before,
 			   struct spm_record *after);
+/* Normalizes customer.tags in place (EINVAL on a too long tag or list). */
+int spm__customer_tags_normalize(struct spm_record *after);
 int spm__grading_rule_validate(struct spm__txn *t, const struct spm_record *before,
 			       struct spm_record *after);
 

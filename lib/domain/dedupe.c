@@ -1,13 +1,16 @@
 /* Duplicate detection: normalized keys (lib/domain/normalize.c) kept on
  * every save — email, phone and company for leads, company for customers —
  * and the kind's dedupe_policy applied on create: reject (SPM_EEXISTS,
- * naming the record and the key) or flag (duplicate_of). Merging two
- * records is spm_record_merge (merge.c). */
+ * naming the record and the key), flag (duplicate_of) or merge (the stored
+ * record takes the new one's values where it has none and is what the
+ * create returns). Merging two stored records is spm_record_merge (merge.c). */
 #include "domain/dedupe.h"
 #include "domain/normalize.h"
 #include "core/kinds.h"
 #include "domain/record_fields.h"
 #include "core/txn.h"
+#include "core/write.h"
+#include "domain/org.h"
 
 #include <stdio.h>
 #include <string.h>
@@ -81,6 +84,46 @@ static int find_same(int64_t *out, struct spm__txn *t, const spm_record *rec, co
 	return rc;
 }
 
+/* Merge policy: fills the stored duplicate's gaps from the new record and
+ * hands the saved survivor to the write path (t->merged). */
+static int merge_into(struct spm__txn *t, const spm_record *fresh, int64_t same)
+{
+	spm_record *survivor = NULL, *stored = NULL;
+	const char *via = t->owner_via;
+	struct spm__scope *s;
+	int seen = 0;
+	int rc = t->db->ops->get(t->db->store, &survivor, fresh->kind, same);
+
+	if (rc == SPM_OK)
+		rc = spm__txn_scope(&s, t);
+	if (rc == SPM_OK)
+		rc = spm__scope_sees(&seen, s, t->db, survivor);
+	if (rc == SPM_OK && !seen)
+		rc = spm__error_set(SPM_EEXISTS, "%s duplicates a %s outside your scope",
+				    fresh->kind->name, fresh->kind->name);
+	for (size_t i = 0; rc == SPM_OK && i < fresh->kind->nfields; i++) {
+		if ((fresh->kind->fields[i].flags & SPM_FIELD_READONLY) ||
+		    fresh->kind->fields[i].dropped)
+			continue;
+		if ((i >= survivor->nvalues || !survivor->v[i].has) && i < fresh->nvalues &&
+		    fresh->v[i].has)
+			rc = spm__record_copy_value(survivor, i, fresh);
+	}
+	t->owner_via = "merge";
+	if (rc == SPM_OK)
+		rc = spm__write_save(t, survivor, &stored);
+	t->owner_via = via;
+	if (rc == SPM_OK)
+		rc = spm__txn_event(t, SPM_EVENT_RECORD_MERGED, fresh->kind->name, same,
+				    "{\"from\":0}");
+	if (rc == SPM_OK)
+		t->merged = stored;
+	else
+		spm_record_free(stored);
+	spm_record_free(survivor);
+	return rc;
+}
+
 int spm__dedupe_check(struct spm__txn *t, const spm_record *before, spm_record *after)
 {
 	static const char *const lead_keys[][2] = {
@@ -112,6 +155,8 @@ int spm__dedupe_check(struct spm__txn *t, const spm_record *before, spm_record *
 			rc = spm__error_set(SPM_EEXISTS, "%s duplicates %s %lld (same %.*s)",
 					    after->kind->name, after->kind->name, (long long)same,
 					    (int)(strlen(key) - 4), key);
+		else if (spm__fld_is(spm__fld_text(policy, "mode"), "merge"))
+			rc = merge_into(t, after, same);
 		else
 			rc = spm__record_put_int(after, (size_t)spm__fld_idx(after, "duplicate_of"), same);
 		break;
@@ -132,8 +177,9 @@ int spm__dedupe_policy_validate(struct spm__txn *t, const spm_record *before, sp
 	mode = spm__fld_text(after, "mode");
 	if (!spm__fld_is(target, "lead") && !spm__fld_is(target, "customer"))
 		return spm__error_set(SPM_EINVAL, "dedupe_policy.target must be lead or customer");
-	if (!spm__fld_is(mode, "reject") && !spm__fld_is(mode, "flag"))
-		return spm__error_set(SPM_EINVAL, "dedupe_policy.mode must be reject or flag");
+	if (!spm__fld_is(mode, "reject") && !spm__fld_is(mode, "flag") &&
+	    !spm__fld_is(mode, "merge"))
+		return spm__error_set(SPM_EINVAL, "dedupe_policy.mode must be reject, flag or merge");
 	country = spm__fld_text(after, "default_country");
 	for (size_t i = 0; country && country[i]; i++)
 		if (country[i] < '0' || country[i] > '9' || i >= 3)

@@ -1,6 +1,7 @@
-/* Hand-over: when a rep leaves, every open lead and every customer they own
- * moves to another user or to the pool, in one transaction, each move
- * audited and evented like any owner change. */
+/* Hand-over: when a rep leaves, every open lead, every customer and every
+ * open opportunity they own moves to another user or to the pool, in one
+ * transaction, each move audited, evented and kept in the ownership history
+ * like any owner change. */
 #include "domain/org.h"
 #include "core/kinds.h"
 #include "core/write.h"
@@ -11,12 +12,19 @@
 
 #define REASON_MAX 500
 
-static int is_open_lead(const spm_record *rec)
+/* Leads not converted or disqualified; opportunities with status open;
+ * every customer. */
+static int moves(const spm_record *rec)
 {
 	long i = spm__core_index(rec->kind, "status");
 	const char *status = i >= 0 ? spm_record_value_text(rec, (size_t)i, NULL) : NULL;
 
-	return !status || (strcmp(status, "converted") != 0 && strcmp(status, "disqualified") != 0);
+	if (strcmp(rec->kind->name, "opportunity") == 0)
+		return status && strcmp(status, "open") == 0;
+	if (strcmp(rec->kind->name, "lead") == 0)
+		return !status || (strcmp(status, "converted") != 0 &&
+				   strcmp(status, "disqualified") != 0);
+	return 1;
 }
 
 /* Moves the records of one kind owned by from; counts them in *moved. */
@@ -24,17 +32,25 @@ static int move_kind(struct spm__txn *t, const char *kind_name, int64_t from, in
 		     const char *reason, size_t *moved)
 {
 	spm_kind *kind = spm__kind_find(t->db, kind_name, 0);
-	size_t owner = (size_t)spm__core_index(kind, "owner_id");
-	long why = spm__core_index(kind, "release_reason");
-	spm_scan_cond cond = { owner, SPM_CMP_EQ, from, NULL };
+	size_t owner;
+	long why;
+	spm_scan_cond cond;
 	spm_scan scan = { SPM_SCAN_VERSION, &cond, 1, 0, 0, 0, 0 };
 	struct spm__page page = { NULL, 0, 0 };
-	int rc = spm__scan_page(t->db, &page, kind, &scan);
+	int rc;
 
+	if (kind == NULL)  /* opportunities: a database not yet at version 4 */
+		return SPM_OK;
+	owner = (size_t)spm__core_index(kind, "owner_id");
+	why = spm__core_index(kind, "release_reason");
+	cond = (spm_scan_cond){ owner, SPM_CMP_EQ, from, NULL };
+	rc = spm__scan_page(t->db, &page, kind, &scan);
+	t->owner_via = "handover";
+	t->owner_reason = reason;
 	for (size_t i = 0; rc == SPM_OK && i < page.n; i++) {
 		spm_record *rec = page.recs[i], *stored = NULL;
 
-		if (strcmp(kind_name, "lead") == 0 && !is_open_lead(rec))
+		if (!moves(rec))
 			continue;
 		if (to)
 			rc = spm__record_put_int(rec, owner, to);
@@ -48,6 +64,7 @@ static int move_kind(struct spm__txn *t, const char *kind_name, int64_t from, in
 		if (rc == SPM_OK)
 			(*moved)++;
 	}
+	t->owner_via = t->owner_reason = NULL;
 	spm__page_clear(t->db, &page);
 	return rc;
 }
@@ -96,6 +113,8 @@ int spm_org_handover(size_t *out_moved, spm_db *db, int64_t from, int64_t to, co
 		rc = move_kind(&t, "lead", from, to, reason, &moved);
 	if (rc == SPM_OK)
 		rc = move_kind(&t, "customer", from, to, reason, &moved);
+	if (rc == SPM_OK)
+		rc = move_kind(&t, "opportunity", from, to, reason, &moved);
 	if (rc != SPM_OK) {
 		spm__txn_abort(&t);
 		return rc;

@@ -1,7 +1,9 @@
 /* Merging two leads or two customers: the survivor takes the other's values
- * where it has none, every follow-up and contact moves over, and the other
- * is deleted — one transaction, each step audited and evented. */
+ * where it has none, every follow-up, contact, opportunity and ownership
+ * history row moves over, and the other is deleted — one transaction, each
+ * step audited and evented. */
 #include "domain/customer.h"
+#include "domain/ownership.h"
 #include "core/kinds.h"
 #include "core/write.h"
 
@@ -13,6 +15,8 @@ static const struct { const char *parent, *kind, *field; } children[] = {
 	{ "lead", "activity", "lead_id" },
 	{ "customer", "activity", "customer_id" },
 	{ "customer", "contact", "customer_id" },
+	{ "lead", "opportunity", "lead_id" },
+	{ "customer", "opportunity", "customer_id" },
 };
 
 static int move_children(struct spm__txn *t, const char *parent, int64_t from, int64_t to)
@@ -29,6 +33,8 @@ static int move_children(struct spm__txn *t, const char *parent, int64_t from, i
 		if (strcmp(children[c].parent, parent) != 0)
 			continue;
 		kind = spm__kind_find(t->db, children[c].kind, 0);
+		if (kind == NULL)  /* opportunities: a database not yet at version 4 */
+			continue;
 		field = (size_t)spm__core_index(kind, children[c].field);
 		cond = (spm_scan_cond){ field, SPM_CMP_EQ, from, NULL };
 		rc = spm__scan_page(t->db, &page, kind, &scan);
@@ -68,6 +74,8 @@ static int merge_in_txn(struct spm__txn *t, spm_kind *kind, int64_t keep, int64_
 	if (rc == SPM_OK)
 		rc = move_children(t, kind->name, drop, keep);
 	if (rc == SPM_OK)
+		rc = spm__ownership_move(t, kind->name, drop, keep);
+	if (rc == SPM_OK)
 		rc = spm__write_delete(t, kind, drop);
 	snprintf(from, sizeof(from), "%lld", (long long)drop);
 	if (rc == SPM_OK)
@@ -98,6 +106,7 @@ int spm_record_merge(spm_db *db, const char *kind, int64_t survivor, int64_t oth
 		rc = spm__txn_begin(&t, db);
 	if (rc != SPM_OK)
 		return rc;
+	t.owner_via = "merge";
 	rc = merge_in_txn(&t, k, survivor, other);
 	if (rc != SPM_OK) {
 		spm__txn_abort(&t);

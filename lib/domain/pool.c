@@ -191,8 +191,10 @@ static int claim_in_txn(struct spm__txn *t, int64_t id)
 		rc = check_policy(t, lead, user);
 	if (rc == SPM_OK)
 		rc = spm__record_put_int(lead, (size_t)spm__core_index(lead->kind, "owner_id"), user);
+	t->owner_via = "claim";
 	if (rc == SPM_OK)
 		rc = spm__write_save(t, lead, &stored);
+	t->owner_via = NULL;
 	if (rc == SPM_OK)
 		rc = spm__pool_log_claim(t, id, user);
 	snprintf(payload, sizeof(payload), "{\"user_id\":%lld}", (long long)user);
@@ -238,8 +240,11 @@ static int release_in_txn(struct spm__txn *t, int64_t id, const char *reason)
 		rc = spm__record_put_text(lead, (size_t)spm__core_index(lead->kind, "release_reason"),
 					  reason, strlen(reason));
 	}
+	t->owner_via = "release";
+	t->owner_reason = reason;
 	if (rc == SPM_OK)
 		rc = spm__write_save(t, lead, &stored);
+	t->owner_via = t->owner_reason = NULL;
 	if (rc == SPM_OK) {
 		payload = json_pack("{sIss}", "previous_owner_id", (json_int_t)owner, "reason",
 				    reason);

@@ -143,8 +143,11 @@ static int reclaim(struct spm__txn *t, const spm_record *rule, spm_record *rec, 
 		 spm__fld_text(rule, "name"));
 	if (why >= 0)
 		rc = spm__record_put_text(rec, (size_t)why, reason, strlen(reason));
+	t->owner_via = "reclaim";
+	t->owner_reason = reason;
 	if (rc == SPM_OK)
 		rc = spm__write_save(t, rec, &stored);
+	t->owner_via = t->owner_reason = NULL;
 	spm_record_free(stored);
 	snprintf(payload, sizeof(payload), "{\"rule\":%lld,\"previous_owner_id\":%lld,\"days\":%lld}",
 		 (long long)rule->id, (long long)owner, (long long)days);

@@ -27,6 +27,17 @@ static int get_kind(spm_record **out, spm_db *db, const char *kind, int64_t id)
 	return db->ops->get(db->store, out, spm__kind_find(db, kind, 0), id);
 }
 
+/* The kind a child record hangs off: fixed by its kind, or, when the kind
+ * names none (ownership_change), the record's own "kind" field. */
+static const char *parent_kind(spm_db *db, const spm_record *rec)
+{
+	const char *name = rec->kind->def->parent_kind;
+
+	if (name == NULL)
+		name = field_text(rec, "kind");
+	return name && spm__kind_find(db, name, 0) ? name : NULL;
+}
+
 static int cmp_id(const void *a, const void *b)
 {
 	int64_t x = *(const int64_t *)a, y = *(const int64_t *)b;
@@ -243,6 +254,7 @@ int spm__scope_sees(int *out, const struct spm__scope *s, spm_db *db, const spm_
 {
 	const struct spm__kind_def *def = rec->kind->def;
 	spm_record *parent = NULL;
+	const char *pkind;
 	int has, rc;
 	int64_t id;
 
@@ -257,7 +269,8 @@ int spm__scope_sees(int *out, const struct spm__scope *s, spm_db *db, const spm_
 	if (def->parent_field == NULL)
 		return SPM_OK;
 	id = field_int(rec, def->parent_field, &has);
-	rc = has ? get_kind(&parent, db, def->parent_kind, id) : SPM_ENOTFOUND;
+	pkind = parent_kind(db, rec);
+	rc = has && pkind ? get_kind(&parent, db, pkind, id) : SPM_ENOTFOUND;
 	if (rc == SPM_ENOTFOUND) {
 		*out = 0;
 		return SPM_OK;
@@ -306,7 +319,8 @@ int spm__scope_check_write(struct spm__txn *t, const spm_record *before, const s
 		rc = spm__scope_sees(&seen, s, t->db, after);
 		if (rc == SPM_OK && !seen)
 			return spm__error_set(SPM_ENOTFOUND, "%s.%s: %s %lld does not exist",
-					      rec->kind->name, def->parent_field, def->parent_kind,
+					      rec->kind->name, def->parent_field,
+					      def->parent_kind ? def->parent_kind : "record",
 					      (long long)field_int(after, def->parent_field, &has));
 	}
 	return rc;

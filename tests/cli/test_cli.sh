@@ -111,6 +111,7 @@ check "field list" 0 "$(tsv \
 	'customer|level_manual|boolean|-|-|-' \
 	'customer|company_key|text|indexed,readonly|-|-' \
 	'customer|duplicate_of|integer|readonly|-|-' \
+	'customer|tags|text|indexed|-|-' \
 	'customer|grade|enum|custom|A,B,C|客户分级' \
 	'customer|credit|money|custom,required|-|-')" "" --db "$db" field list customer
 check "field list unknown kind" 1 "" "spm: field list: no entity kind 'planet' (SPM_ENOTFOUND)" \
@@ -256,9 +257,9 @@ check "import bad option" 2 "" "$(usage_err "import: unknown option '--fast'")" 
 check "import missing file" 1 "" "spm: import: cannot read $tmp/nope.csv" \
 	--db "$cdb" import customer "$tmp/nope.csv"
 check "export" 0 "$(printf '%s\r\n' \
-	'name,owner_id,created_at,updated_at,industry,region,last_contact_at,next_follow_up,follow_up_reminded,lifecycle,level,level_manual,company_key,duplicate_of' \
-	'Acme 有限公司,7,1970-01-01T00:01:40Z,1970-01-01T00:01:40Z,,,,,,,,,acme,' \
-	'"Beta, Inc.",8,1970-01-01T00:01:40Z,1970-01-01T00:01:40Z,,,,,,,,,beta,')" "" \
+	'name,owner_id,created_at,updated_at,industry,region,last_contact_at,next_follow_up,follow_up_reminded,lifecycle,level,level_manual,company_key,duplicate_of,tags' \
+	'Acme 有限公司,7,1970-01-01T00:01:40Z,1970-01-01T00:01:40Z,,,,,,,,,acme,,' \
+	'"Beta, Inc.",8,1970-01-01T00:01:40Z,1970-01-01T00:01:40Z,,,,,,,,,beta,,')" "" \
 	--db "$cdb" export customer
 
 echo "$pass passed, $fail failed"

@@ -150,7 +150,7 @@ end)
 
 test("kinds and fields", function()
   local db <close> = assert(spm.open())
-  list_eq(db:kinds(), { "customer", "contact", "role", "user", "team", "membership", "lead", "activity", "pool_policy", "assignment_rule", "dedupe_policy", "grading_rule", "reclaim_rule", "pipeline", "stage", "opportunity", "line_item", "stage_history" })
+  list_eq(db:kinds(), { "customer", "contact", "role", "user", "team", "membership", "lead", "activity", "pool_policy", "assignment_rule", "dedupe_policy", "grading_rule", "reclaim_rule", "pipeline", "stage", "opportunity", "line_item", "stage_history", "ownership_change" })
   local f = db:fields("customer")
   eq(f[1].name, "name"); eq(f[1].type, "text"); eq(f[1].required, true); eq(f[1].custom, false)
   assert(db:field_add("customer", "grade", "enum", { choices = { "A", "B" }, label = "客户分级", required = true }))
@@ -175,7 +175,7 @@ test("bad field definitions are refused", function()
   fails(spm.EINVAL, nil, db:field_add("customer", "grade", "float"))
   fails(spm.ENOTFOUND, nil, db:field_add("planet", "grade", "text"))
   fails(spm.EINVAL, "NUL", db:field_add("customer", "a\0b", "text"))
-  eq(#db:fields("customer"), 14)
+  eq(#db:fields("customer"), 15)
 end)
 
 ---------------------------------------------------------------- records

@@ -585,7 +585,8 @@ class Database:
                                            _int64(other, "other")))
 
     def handover(self, from_user, to_user, reason):
-        """Moves a leaving user's open leads and customers to to_user (0: the pool)."""
+        """Moves a leaving user's open leads, customers and open opportunities to
+        to_user (0: the pool); returns how many records moved."""
         out = c_size_t()
         self._finish(_lib.spm_org_handover(byref(out), self._p, _int64(from_user, "from_user"),
                                            _int64(to_user, "to_user"), _b(reason, "reason")))
@@ -1155,3 +1156,6 @@ class Consumer:
 
 from . import pipeline  # noqa: E402,F401 - the pipeline area (spm.pipeline)
 from . import import_opps  # noqa: E402,F401 - an area module, after the core
+# Each area's module (imported last: they build on the names above).
+from . import customers  # noqa: E402,F401
+from . import csv  # noqa: E402,F401

@@ -1,0 +1,256 @@
+/* Lead assignment benchmark: N leads (default 1,000,000) from a seeded
+ * generator over 500 reps and 20 assignment rules (round robin with
+ * conditions under a capacity limit, territory, weighted, least busy),
+ * committed in batches. The peer, in the same run and on an identical
+ * database, is inserting the same leads without assignment.
+ *
+ *   leads_bench [N [BATCH [DIR]]]
+ *
+ * Prints, in CPU time of the process: plain insert leads/s; insert+assign
+ * leads/s; the assignment step alone in leads/s; and the ratios to plain
+ * insert. Exits non-zero only when
+ * something fails (never on speed: figures are for people to read). */
+#define _POSIX_C_SOURCE 200809L
+#include <spm/spm.h>
+
+#include <inttypes.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#define REPS 500
+#define RULES 20
+#define T0 ((spm_time)1772355600)  /* 2026-03-01T09:00:00Z */
+
+static spm_time fixed_clock(void *payload)
+{
+	(void)payload;
+	return T0;
+}
+
+/* CPU time of the process: the machine may be shared, and the figures
+ * should not depend on what else runs (both sides are timed alike). */
+static double now_s(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &ts);
+	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+}
+
+static void die(const char *what, int rc)
+{
+	fprintf(stderr, "leads_bench: %s: %s (%s)\n", what, spm_error_message(),
+		spm_result_name(rc));
+	exit(1);
+}
+
+/* xorshift64*: the seeded generator, so both databases get the same leads. */
+static uint64_t rng_state;
+
+static uint64_t rnd(void)
+{
+	rng_state ^= rng_state >> 12;
+	rng_state ^= rng_state << 25;
+	rng_state ^= rng_state >> 27;
+	return rng_state * UINT64_C(2685821657736338717);
+}
+
+static int64_t add(spm_db *db, const char *kind, const char *const *kv)
+{
+	spm_record *r = NULL;
+	int64_t id;
+	int rc = spm_record_new(&r, db, kind);
+
+	for (; rc == SPM_OK && kv[0]; kv += 2)
+		rc = spm_record_set_from_text(r, kv[0], kv[1]);
+	if (rc == SPM_OK)
+		rc = spm_record_save(db, r);
+	if (rc != SPM_OK)
+		die(kind, rc);
+	id = spm_record_id(r);
+	spm_record_free(r);
+	return id;
+}
+
+#define ADD(db, kind, ...) add(db, kind, (const char *const[]){ __VA_ARGS__, NULL })
+
+/* Reps 1..500 (user ids 2..501; user 1 is the admin) and 20 rules:
+ *  1-10  round robin over 50 reps each, for one industry (I0..I9)
+ *  11-15 territory by region (R0..R19 → one rep each), for one source (S0..S4)
+ *  16-19 weighted over 20 reps (weights 1..4), for one channel (C0..C3)
+ *  20    least busy over 100 reps, everything left
+ * and a pool policy capping every rep at 5,000 open leads. */
+static void setup(spm_db *db)
+{
+	char buf[8][4096];
+
+	ADD(db, "role", "name", "admin", "scope", "3", "actions", "*");
+	ADD(db, "role", "name", "rep", "scope", "1");
+	ADD(db, "user", "name", "admin", "role_id", "1", "active", "true");
+	for (int u = 0; u < REPS; u++) {
+		snprintf(buf[0], sizeof(buf[0]), "rep %d", u);
+		ADD(db, "user", "name", buf[0], "role_id", "2", "active", "true");
+	}
+	ADD(db, "pool_policy", "max_open", "5000");
+	for (int k = 0; k < 10; k++) {
+		size_t len = 0;
+		for (int u = 0; u < 50; u++)
+			len += (size_t)snprintf(buf[1] + len, sizeof(buf[1]) - len, "%s%d",
+						u ? "," : "", 2 + k * 50 + u);
+		snprintf(buf[0], sizeof(buf[0]), "%d", k + 1);
+		snprintf(buf[2], sizeof(buf[2]), "industry = 'I%d'", k);
+		ADD(db, "assignment_rule", "position", buf[0], "name", "industry rr", "condition",
+		    buf[2], "method", "round_robin", "users", buf[1]);
+	}
+	for (int k = 0; k < 5; k++) {
+		size_t len = 0;
+		for (int r = 0; r < 20; r++)
+			len += (size_t)snprintf(buf[1] + len, sizeof(buf[1]) - len, "%sR%d=%d",
+						r ? "," : "", r, 2 + (k * 20 + r) % REPS);
+		snprintf(buf[0], sizeof(buf[0]), "%d", 11 + k);
+		snprintf(buf[2], sizeof(buf[2]), "source = 'S%d'", k);
+		ADD(db, "assignment_rule", "position", buf[0], "name", "territory", "condition",
+		    buf[2], "method", "territory", "territory_field", "region", "territory_map",
+		    buf[1]);
+	}
+	for (int k = 0; k < 4; k++) {
+		size_t len = 0;
+		for (int u = 0; u < 20; u++)
+			len += (size_t)snprintf(buf[1] + len, sizeof(buf[1]) - len, "%s%d:%d",
+						u ? "," : "", 102 + k * 20 + u, 1 + u % 4);
+		snprintf(buf[0], sizeof(buf[0]), "%d", 16 + k);
+		snprintf(buf[2], sizeof(buf[2]), "industry = 'X%d'", k);
+		ADD(db, "assignment_rule", "position", buf[0], "name", "weighted", "condition",
+		    buf[2], "method", "weighted", "users", buf[1]);
+	}
+	{
+		size_t len = 0;
+		for (int u = 0; u < 100; u++)
+			len += (size_t)snprintf(buf[1] + len, sizeof(buf[1]) - len, "%s%d",
+						u ? "," : "", 402 + u);
+		ADD(db, "assignment_rule", "position", "20", "name", "rest", "method", "least_busy",
+		    "users", buf[1]);
+	}
+}
+
+static spm_db *open_bench_db(const char *path)
+{
+	spm_db_options o = SPM_DB_OPTIONS_INIT;
+	spm_db *db = NULL;
+	int rc;
+
+	o.path = path;
+	o.clock = fixed_clock;
+	o.actor = 0;
+	rc = spm_db_open(&db, &o);
+	if (rc != SPM_OK)
+		die("open", rc);
+	setup(db);
+	return db;
+}
+
+/* One batch of generated leads, committed. */
+static void insert_batch(spm_db *db, size_t n)
+{
+	static const char *const industries[] = { "I0", "I1", "I2", "I3", "I4", "I5", "I6",
+		"I7", "I8", "I9", "X0", "X1", "X2", "X3", "Other" };
+	spm_batch *b = NULL;
+	spm_record *r = NULL;
+	char region[8], source[8], company[32];
+	int rc = spm_batch_new(&b, db);
+
+	for (size_t i = 0; rc == SPM_OK && i < n; i++) {
+		uint64_t x = rnd();
+		snprintf(region, sizeof(region), "R%u", (unsigned)(x % 20));
+		snprintf(source, sizeof(source), "S%u", (unsigned)(x / 20 % 8));
+		snprintf(company, sizeof(company), "Company %" PRIu64, x >> 20);
+		rc = spm_record_new(&r, db, "lead");
+		if (rc == SPM_OK)
+			rc = spm_record_set_text(r, "company", company);
+		if (rc == SPM_OK)
+			rc = spm_record_set_text(r, "region", region);
+		if (rc == SPM_OK)
+			rc = spm_record_set_text(r, "source", source);
+		if (rc == SPM_OK)
+			rc = spm_record_set_text(r, "industry",
+						 industries[x / 160 % (sizeof(industries) /
+								      sizeof(industries[0]))]);
+		if (rc == SPM_OK)
+			rc = spm_batch_save(b, r);
+		spm_record_free(r);
+		r = NULL;
+	}
+	if (rc == SPM_OK)
+		rc = spm_batch_commit(b, NULL);
+	spm_batch_free(b);
+	if (rc != SPM_OK)
+		die("insert", rc);
+}
+
+int main(int argc, char **argv)
+{
+	size_t n = argc > 1 ? (size_t)strtoull(argv[1], NULL, 10) : 1000000;
+	size_t batch = argc > 2 ? (size_t)strtoull(argv[2], NULL, 10) : 10000;
+	const char *dir = argc > 3 ? argv[3] : "/tmp";
+	char plain_path[512], assign_path[512];
+	spm_lead_assign_options ao = SPM_LEAD_ASSIGN_OPTIONS_INIT;
+	double t_plain = 0, t_insert = 0, t_assign = 0, t;
+	size_t assigned = 0, got;
+	spm_db *plain, *db;
+	int rc;
+
+	if (n == 0 || batch == 0) {
+		fprintf(stderr, "usage: leads_bench [N [BATCH [DIR]]]\n");
+		return 2;
+	}
+	snprintf(plain_path, sizeof(plain_path), "%s/leads_bench_plain_%ld.db", dir, (long)getpid());
+	snprintf(assign_path, sizeof(assign_path), "%s/leads_bench_assign_%ld.db", dir,
+		 (long)getpid());
+	plain = open_bench_db(plain_path);
+	db = open_bench_db(assign_path);
+	ao.seed = 2026;
+
+	rng_state = UINT64_C(0x5eed5eed5eed5eed);
+	for (size_t done = 0; done < n; done += batch) {
+		size_t k = n - done < batch ? n - done : batch;
+		t = now_s();
+		insert_batch(plain, k);
+		t_plain += now_s() - t;
+	}
+	rng_state = UINT64_C(0x5eed5eed5eed5eed);
+	for (size_t done = 0; done < n; done += batch) {
+		size_t k = n - done < batch ? n - done : batch;
+		t = now_s();
+		insert_batch(db, k);
+		t_insert += now_s() - t;
+		t = now_s();
+		rc = spm_lead_assign_pool2(&got, db, &ao);
+		t_assign += now_s() - t;
+		if (rc != SPM_OK)
+			die("assign", rc);
+		assigned += got;
+	}
+	printf("leads %zu, reps %d, rules %d, batch %zu\n", n, REPS, RULES, batch);
+	printf("plain insert        %10.0f leads/s  (%.2f s)\n", (double)n / t_plain, t_plain);
+	printf("insert + assign     %10.0f leads/s  (%.2f s)  ratio to plain %.2fx\n",
+	       (double)n / (t_insert + t_assign), t_insert + t_assign,
+	       (t_insert + t_assign) / t_plain);
+	printf("assignment alone    %10.0f leads/s  (%.2f s)  ratio to plain %.2fx\n",
+	       (double)n / t_assign, t_assign, t_assign / t_plain);
+	printf("assigned %zu of %zu (the rest over capacity or unmatched)\n", assigned, n);
+	spm_db_close(plain);
+	spm_db_close(db);
+	for (int i = 0; i < 2; i++) {
+		const char *p = i ? assign_path : plain_path;
+		char side[600];
+		unlink(p);
+		snprintf(side, sizeof(side), "%s-wal", p);
+		unlink(side);
+		snprintf(side, sizeof(side), "%s-shm", p);
+		unlink(side);
+	}
+	return assigned == 0;
+}
