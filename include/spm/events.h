@@ -30,7 +30,18 @@ typedef enum spm_event_type {
 	SPM_EVENT_RECLAIMED = 11,     /**< a reclaim rule sent a lead or customer back to the pool; payload: rule, previous owner, days */
 	SPM_EVENT_LEAD_CONVERTED = 12, /**< a lead became a customer (and contact); payload: customer_id, contact_id */
 	SPM_EVENT_RECORD_MERGED = 13, /**< a record was merged into this one (spm_record_merge); payload: from */
-	SPM_EVENT_LEAD_ASSIGNED = 14  /**< an assignment rule gave a pool lead to a user; payload: user, rule, reason */
+	SPM_EVENT_LEAD_ASSIGNED = 14, /**< an assignment rule gave a pool lead to a user; payload: user, rule, reason */
+	SPM_EVENT_TASK_OVERDUE = 20,  /**< an open task passed its due time (once per due time); payload: assignee_id, due_at, record_kind, record_id */
+	SPM_EVENT_MENTION = 21,       /**< a comment mentions a user (one event per user); payload: user, author_id, record_kind, record_id */
+	SPM_EVENT_APPROVAL_SUBMITTED = 22, /**< an approval request was submitted (kind approval_request); payload: action, record_kind, record_id, approvers of step 0 */
+	SPM_EVENT_APPROVAL_APPROVED = 23, /**< the last step approved the request; payload: action, record_kind, record_id, by */
+	SPM_EVENT_APPROVAL_REJECTED = 24, /**< an approver rejected the request; payload: action, record_kind, record_id, by, comment */
+	SPM_EVENT_INSTALLMENT_OVERDUE = 25, /**< an installment is past due and not fully paid (once per installment); payload: contract_id, due_on, outstanding, currency, owner_id */
+	SPM_EVENT_PAYMENT_RECEIVED = 26, /**< a payment was recorded (kind payment); payload: contract_id, owner_id, amount, credit, currency */
+	SPM_EVENT_APPROVAL_STEP = 27, /**< an approver approved a step that goes on (or a step was completed); payload: action, step, by, done, next approvers */
+	SPM_EVENT_REFUND_RECORDED = 28, /**< a credit note was recorded; payload: customer_id, opportunity_id, owner_id, amount, currency */
+	SPM_EVENT_COMPLAINT_RECORDED = 29, /**< a complaint was recorded; payload: customer_id, opportunity_id, owner_id, category, severity */
+	SPM_EVENT_APPROVAL_CANCELLED = 30 /**< a pending request was withdrawn or superseded by a newer state; payload: action, record_kind, record_id, why */
 } spm_event_type;
 
 /** @brief The mask bit of one event type, for spm_listener_add(). */
