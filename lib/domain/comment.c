@@ -107,6 +107,8 @@ int spm__comment_validate(struct spm__txn *t, const spm_record *before, spm_reco
 
 	if (rc != SPM_OK || after == NULL)
 		return rc;
+	if (spm__fld_text(after, "content")[0] == '\0')
+		return spm__error_set(SPM_EINVAL, "comment.content must not be empty");
 	if (before && (spm__collab_changed(before, after, "record_kind") ||
 		       spm__collab_changed(before, after, "record_id")))
 		return spm__error_set(SPM_EINVAL, "a comment cannot move to another record");

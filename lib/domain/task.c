@@ -17,6 +17,8 @@ int spm__task_validate(struct spm__txn *t, const spm_record *before, spm_record 
 
 	if (after == NULL)
 		return SPM_OK;
+	if (spm__fld_text(after, "title")[0] == '\0')
+		return spm__error_set(SPM_EINVAL, "task.title must not be empty");
 	if (!spm__fld_has(after, "status"))
 		rc = spm__fld_put_text(after, "status", "open");
 	status = spm__fld_text(after, "status");
