@@ -2057,7 +2057,7 @@ static const struct { const char *name; int code; } codes[] = {
 	{ "ECONFLICT", SPM_ECONFLICT }, { "EVERSION", SPM_EVERSION },
 	{ "EOVERFLOW", SPM_EOVERFLOW }, { "ERANGE", SPM_ERANGE },
 	{ "ECURRENCY", SPM_ECURRENCY }, { "EUSER", SPM_EUSER }, { "ECORRUPT", SPM_ECORRUPT },
-	{ "ELIMIT", SPM_ELIMIT },
+	{ "ELIMIT", SPM_ELIMIT }, { "EAPPROVAL", SPM_EAPPROVAL },
 	{ "ITEROVER", SPM_ITEROVER },
 };
 
@@ -2078,6 +2078,7 @@ int luaopen_spm(lua_State *L)
 	lua_setfield(L, -2, "__len");
 	lua_pop(L, 1);
 	/* Each area's db methods, from its own file (spm_lua.h). */
+	lspm_open_collab(L);
 
 	luaL_newlib(L, module_functions);
 	for (size_t i = 0; i < sizeof(codes) / sizeof(codes[0]); i++) {
