@@ -679,6 +679,11 @@ static const struct cli_command commands[] = {
 	{ "export", help_export, cmd_export },
 	{ "audit", help_audit, cmd_audit },
 	{ "events", help_events, cmd_events },
+	{ "quote", cli_help_quote, cli_cmd_quote },
+	{ "contract", cli_help_contract, cli_cmd_contract },
+	{ "task", cli_help_task, cli_cmd_task },
+	{ "comment", cli_help_comment, cli_cmd_comment },
+	{ "approval", cli_help_approval, cli_cmd_approval },
 };
 
 static void print_help(void)

@@ -34,4 +34,13 @@ int cli_parse_i64(int64_t *out, const char *text);
 /* Opens c->path into c->db (spm_db_open flags); 0 or the exit status. */
 int cli_open_db(struct ctx *c, unsigned int flags);
 
+/* The areas' commands (spm_<area>.c). */
+extern const char cli_help_quote[], cli_help_contract[], cli_help_task[], cli_help_comment[],
+	cli_help_approval[];
+int cli_cmd_quote(struct ctx *c, int argc, char **argv);
+int cli_cmd_contract(struct ctx *c, int argc, char **argv);
+int cli_cmd_task(struct ctx *c, int argc, char **argv);
+int cli_cmd_comment(struct ctx *c, int argc, char **argv);
+int cli_cmd_approval(struct ctx *c, int argc, char **argv);
+
 #endif
