@@ -259,3 +259,20 @@ Test(approval, an_inactive_flow_or_an_unmet_condition_does_not_guard)
 	cr_assert_eq(update("approval_flow", f, "active", "false"), SPM_OK);
 	cr_assert_eq(send_as(U_AN, q, NULL), SPM_OK, "%s", spm_error_message());
 }
+
+Test(approval, requests_are_seen_with_their_record_and_any_named_approver_decides)
+{
+	int64_t q = quote_with("2000", U_AN), req = 0;
+
+	flow("user:3");  /* Bo approves, though he may not see An's deal */
+	cr_assert_eq(send_as(U_AN, q, &req), SPM_EAPPROVAL);
+	cr_assert_eq(count_as(U_AN, "approval_request"), 1);
+	cr_assert_eq(count_as(U_MO, "approval_request"), 1);
+	cr_assert_eq(count_as(U_BO, "approval_request"), 0);
+	as(U_BO);
+	cr_assert_eq(spm_approval_approve(db, req, "ok"), SPM_OK, "%s", spm_error_message());
+	cr_assert_eq(count_as(U_BO, "approval_vote"), 0);
+	cr_assert_eq(count_as(U_AN, "approval_vote"), 1);
+	cr_assert_str_eq(field_of("approval_vote", 1, "user_id"), "3");
+	cr_assert_eq(send_as(U_AN, q, NULL), SPM_OK);
+}

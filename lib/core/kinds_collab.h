@@ -196,7 +196,7 @@ static const struct spm__core_field approval_vote_fields[] = {
 	{ "approval_flow", 4, 0, approval_flow_fields, N(approval_flow_fields), NULL, NULL, NULL, \
 	  SPM_ACTION_SCHEMA, spm__approval_flow_validate, NULL }, \
 	{ "approval_request", 4, 0, approval_request_fields, N(approval_request_fields), \
-	  NULL, NULL, NULL, NULL, spm__approval_request_validate, NULL }, \
+	  NULL, "record_id", SPM__ANY_KIND, NULL, spm__approval_request_validate, NULL }, \
 	{ "approval_vote", 4, 0, approval_vote_fields, N(approval_vote_fields), NULL, \
 	  "request_id", "approval_request", NULL, spm__approval_request_validate, NULL },
 
