@@ -16,11 +16,9 @@ static inline void as(int64_t user)
 	cr_assert_eq(spm_db_set_actor(db, user), SPM_OK);
 }
 
-static inline void org_setup(void)
+/* Fills db (opened by the caller) with the org, two customers and a pipeline. */
+static inline void org_populate(void)
 {
-	temp_db_path(path, sizeof(path));
-	test_clock_now = T0;
-	db = open_db(path);
 	as(0);
 	ADD("role", "name", "admin", "scope", "3", "actions", "*");
 	ADD("role", "name", "rep", "scope", "1");
@@ -38,6 +36,14 @@ static inline void org_setup(void)
 	ADD("pipeline", "name", "Sales");
 	ADD("customer", "name", "Acme", "owner_id", "2");
 	ADD("customer", "name", "Bolt", "owner_id", "3");
+}
+
+static inline void org_setup(void)
+{
+	temp_db_path(path, sizeof(path));
+	test_clock_now = T0;
+	db = open_db(path);
+	org_populate();
 }
 
 static inline void org_teardown(void)

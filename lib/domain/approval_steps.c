@@ -153,13 +153,16 @@ static int append(struct resolve *r, const char *text)
 	return SPM_OK;
 }
 
-static int active_user(spm_db *db, int64_t id)
+static int check_active(spm_db *db, int64_t id, int number)
 {
 	spm_record *u = NULL;
-	int ok = spm__collab_get(&u, db, "user", id) == SPM_OK && spm__fld_num(u, "active");
+	int rc = spm__collab_get(&u, db, "user", id);
 
+	if (rc == SPM_ENOTFOUND || (rc == SPM_OK && !spm__fld_num(u, "active")))
+		rc = spm__error_set(SPM_EINVAL, "approval step %d: user %" PRId64 " is not an "
+				    "active user", number, id);
 	spm_record_free(u);
-	return ok;
+	return rc;
 }
 
 /* The active users of a role (by id, or by name when name is set). */
@@ -199,7 +202,11 @@ static int resolve_step(const struct step *in, int number, void *ctx)
 	int rc = SPM_OK;
 
 	if (st.who == WHO_MANAGER) {
-		st.ids[0] = r->owner ? spm__collab_manager_of(r->t->db, r->owner, r->t->at) : 0;
+		st.ids[0] = 0;
+		if (r->owner)
+			rc = spm__collab_manager_of(&st.ids[0], r->t->db, r->owner, r->t->at);
+		if (rc != SPM_OK)
+			return rc;
 		st.n = st.ids[0] != 0;
 		if (st.n == 0)
 			return spm__error_set(SPM_EINVAL, "approval step %d (manager): the record's "
@@ -208,9 +215,7 @@ static int resolve_step(const struct step *in, int number, void *ctx)
 		rc = role_users(&st, r->t->db, number);
 	}
 	for (size_t i = 0; rc == SPM_OK && st.who == WHO_USERS && i < st.n; i++)
-		if (!active_user(r->t->db, st.ids[i]))
-			rc = spm__error_set(SPM_EINVAL, "approval step %d: user %" PRId64
-					    " is not an active user", number, st.ids[i]);
+		rc = check_active(r->t->db, st.ids[i], number);
 	if (rc == SPM_OK && st.n == 0)
 		rc = spm__error_set(SPM_EINVAL, "approval step %d: the role has no active user",
 				    number);

@@ -68,8 +68,8 @@ int spm__collab_owner(int64_t *out, spm_db *db, const spm_record *rec);
 /* Checks that a linked record (kind, id) exists: kind must be a user kind. */
 int spm__collab_check_link(spm_db *db, const char *what, const char *kind, int64_t id);
 /* The manager of user's team on the day of now, climbing to the parent team
- * while the manager is the user; 0 when none. */
-int64_t spm__collab_manager_of(spm_db *db, int64_t user, spm_time now);
+ * while the manager is the user; *out 0 when none. */
+int spm__collab_manager_of(int64_t *out, spm_db *db, int64_t user, spm_time now);
 /* Puts a money value by field name. */
 int spm__collab_put_money(spm_record *rec, const char *field, int64_t minor, const char *cur);
 /* The currency of a money field (borrowed), or NULL. */

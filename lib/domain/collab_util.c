@@ -66,27 +66,33 @@ int spm__collab_check_link(spm_db *db, const char *what, const char *kind, int64
 	return rc;
 }
 
-int64_t spm__collab_manager_of(spm_db *db, int64_t user, spm_time now)
+int spm__collab_manager_of(int64_t *out, spm_db *db, int64_t user, spm_time now)
 {
 	spm_record *team = NULL;
 	spm_date today;
-	int64_t team_id, manager = 0;
+	int64_t team_id;
+	int rc = spm_date_from_time(&today, now);
 
-	if (spm_date_from_time(&today, now) != SPM_OK ||
-	    spm_org_team_of(&team_id, db, user, today) != SPM_OK)
-		return 0;
-	for (int depth = 0; depth < 64 && team_id; depth++) {
-		if (spm__collab_get(&team, db, "team", team_id) != SPM_OK)
+	*out = 0;
+	if (rc == SPM_OK)
+		rc = spm_org_team_of(&team_id, db, user, today);
+	if (rc == SPM_ENOTFOUND)
+		return SPM_OK;  /* in no team: no manager */
+	for (int depth = 0; rc == SPM_OK && depth < 64 && team_id; depth++) {
+		rc = spm__collab_get(&team, db, "team", team_id);
+		if (rc == SPM_ENOTFOUND)
+			return SPM_OK;
+		if (rc != SPM_OK)
 			break;
-		manager = spm__fld_num(team, "manager_id");
+		*out = spm__fld_num(team, "manager_id");
 		team_id = spm__fld_num(team, "parent_id");
 		spm_record_free(team);
 		team = NULL;
-		if (manager && manager != user)
-			return manager;
-		manager = 0;
+		if (*out && *out != user)
+			return SPM_OK;
+		*out = 0;
 	}
-	return manager;
+	return rc;
 }
 
 int spm__collab_put_money(spm_record *rec, const char *field, int64_t minor, const char *cur)

@@ -124,10 +124,13 @@ static int create(struct spm__txn *t, spm_record *after)
 	else if (!spm__fld_is(spm__fld_text(c, "status"), "active"))
 		rc = spm__error_set(SPM_EINVAL, "contract %" PRId64 " is %s and takes no payments",
 				    c->id, spm__fld_text(c, "status"));
-	if (rc == SPM_OK && spm__collab_get(&opp, t->db, "opportunity",
-					    spm__fld_num(c, "opportunity_id")) == SPM_OK &&
-	    spm__fld_has(opp, "owner_id"))
-		owner = spm__fld_num(opp, "owner_id");  /* the deal's owner now, for attribution */
+	if (rc == SPM_OK) {
+		rc = spm__collab_get(&opp, t->db, "opportunity", spm__fld_num(c, "opportunity_id"));
+		if (rc == SPM_OK && spm__fld_has(opp, "owner_id"))
+			owner = spm__fld_num(opp, "owner_id");  /* the deal's owner now */
+		if (rc == SPM_ENOTFOUND)
+			rc = SPM_OK;
+	}
 	if (rc == SPM_OK)
 		rc = allocate(t, c, after);
 	if (rc == SPM_OK && spm__fld_has(c, "customer_id"))
@@ -283,8 +286,10 @@ int spm__installment_overdue_run(spm_db *db, spm_time now)
 		if (spm__fld_num(in, "overdue_raised") ||
 		    spm__fld_num(in, "paid") >= spm__fld_num(in, "amount"))
 			continue;
-		spm__collab_get(&c, db, "contract", spm__fld_num(in, "contract_id"));
-		if (c == NULL || spm__fld_is(spm__fld_text(c, "status"), "active"))
+		rc = spm__collab_get(&c, db, "contract", spm__fld_num(in, "contract_id"));
+		if (rc == SPM_ENOTFOUND)
+			rc = SPM_OK;
+		if (rc == SPM_OK && (c == NULL || spm__fld_is(spm__fld_text(c, "status"), "active")))
 			rc = overdue(&t, in, c);
 		spm_record_free(c);
 	}
