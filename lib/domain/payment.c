@@ -266,16 +266,17 @@ int spm__installment_overdue_run(spm_db *db, spm_time now)
 {
 	spm_kind *k = spm__kind_find(db, "installment", 0);
 	spm_date today;
-	spm_scan_cond cond = { 0, SPM_CMP_LT, 0, NULL };
-	spm_scan scan = { SPM_SCAN_VERSION, &cond, 1, 0, 0, 0, 0 };
+	spm_scan_cond conds[2] = { { 0, SPM_CMP_LT, 0, NULL }, { 0, SPM_CMP_NE, 0, "paid" } };
+	spm_scan scan = { SPM_SCAN_VERSION, conds, 2, 0, 0, 0, 0 };
 	struct spm__page page = { NULL, 0, 0 };
 	struct spm__txn t;
 	int rc;
 
 	if (k == NULL || spm_date_from_time(&today, now) != SPM_OK)
 		return SPM_OK;
-	cond.field = (size_t)spm__core_index(k, "due_on");
-	cond.ivalue = today;
+	conds[0].field = (size_t)spm__core_index(k, "due_on");
+	conds[0].ivalue = today;
+	conds[1].field = (size_t)spm__core_index(k, "status");
 	rc = spm__txn_begin(&t, db);
 	if (rc != SPM_OK)
 		return rc;

@@ -80,15 +80,16 @@ static int overdue(struct spm__txn *t, spm_record *task)
 int spm__task_overdue_run(spm_db *db, spm_time now)
 {
 	spm_kind *k = spm__kind_find(db, "task", 0);
-	spm_scan_cond cond = { 0, SPM_CMP_LT, now, NULL };
-	spm_scan scan = { SPM_SCAN_VERSION, &cond, 1, 0, 0, 0, 0 };
+	spm_scan_cond conds[2] = { { 0, SPM_CMP_LT, now, NULL }, { 0, SPM_CMP_EQ, 0, "open" } };
+	spm_scan scan = { SPM_SCAN_VERSION, conds, 2, 0, 0, 0, 0 };
 	struct spm__page page = { NULL, 0, 0 };
 	struct spm__txn t;
 	int rc;
 
 	if (k == NULL)
 		return SPM_OK;
-	cond.field = (size_t)spm__core_index(k, "due_at");
+	conds[0].field = (size_t)spm__core_index(k, "due_at");
+	conds[1].field = (size_t)spm__core_index(k, "status");
 	rc = spm__txn_begin(&t, db);
 	if (rc != SPM_OK)
 		return rc;
