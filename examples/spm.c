@@ -683,6 +683,11 @@ static const struct cli_command commands[] = {
 	{ "opportunity", cli_help_opportunity, cli_cmd_opportunity },
 	{ "opps", cli_help_import_opps, cli_cmd_import_opps },
 	{ "customers", cli_help_customers, cli_cmd_customers },
+	{ "quote", cli_help_quote, cli_cmd_quote },
+	{ "contract", cli_help_contract, cli_cmd_contract },
+	{ "task", cli_help_task, cli_cmd_task },
+	{ "comment", cli_help_comment, cli_cmd_comment },
+	{ "approval", cli_help_approval, cli_cmd_approval },
 };
 
 static void print_help(void)

@@ -45,5 +45,13 @@ int cli_cmd_import_opps(struct ctx *c, int argc, char **argv);
 /* Each area's command (spm_<area>.c). */
 extern const char cli_help_customers[];
 int cli_cmd_customers(struct ctx *c, int argc, char **argv);
+/* The areas' commands (spm_<area>.c). */
+extern const char cli_help_quote[], cli_help_contract[], cli_help_task[], cli_help_comment[],
+	cli_help_approval[];
+int cli_cmd_quote(struct ctx *c, int argc, char **argv);
+int cli_cmd_contract(struct ctx *c, int argc, char **argv);
+int cli_cmd_task(struct ctx *c, int argc, char **argv);
+int cli_cmd_comment(struct ctx *c, int argc, char **argv);
+int cli_cmd_approval(struct ctx *c, int argc, char **argv);
 
 #endif

@@ -147,8 +147,10 @@ Test(fields, listing_shows_core_then_custom_fields)
 	/* customer 16, contact 6, role 5, user 8, team 5, membership 6, lead 27, activity 12,
 	 * pool_policy 7, assignment_rule 12, dedupe_policy 5, grading_rule 5, reclaim_rule 9,
 	 * pipeline 7, stage 12, opportunity 17, line_item 8, stage_history 10,
-	 * ownership_change 8 */
-	cr_assert_eq(l.n, 185);
+	 * ownership_change 8, quote 16, quote_line 8, contract 12, installment 9, payment 13,
+	 * credit_note 9, complaint 10, task 12, comment 7, approval_flow 9,
+	 * approval_request 16, approval_vote 8 */
+	cr_assert_eq(l.n, 314);
 	cr_assert_str_eq(l.names[0], "customer.name");
 	cr_assert_str_eq(l.names[16], "contact.customer_id");
 	cr_assert_str_eq(l.names[22], "role.name");
@@ -168,7 +170,19 @@ Test(fields, listing_shows_core_then_custom_fields)
 	cr_assert_str_eq(l.names[159], "line_item.opportunity_id");
 	cr_assert_str_eq(l.names[167], "stage_history.opportunity_id");
 	cr_assert_str_eq(l.names[177], "ownership_change.kind");
-	cr_assert_str_eq(l.names[184], "ownership_change.reason");
+	cr_assert_str_eq(l.names[185], "quote.opportunity_id");
+	cr_assert_str_eq(l.names[201], "quote_line.quote_id");
+	cr_assert_str_eq(l.names[209], "contract.opportunity_id");
+	cr_assert_str_eq(l.names[221], "installment.contract_id");
+	cr_assert_str_eq(l.names[230], "payment.contract_id");
+	cr_assert_str_eq(l.names[243], "credit_note.customer_id");
+	cr_assert_str_eq(l.names[252], "complaint.customer_id");
+	cr_assert_str_eq(l.names[262], "task.title");
+	cr_assert_str_eq(l.names[274], "comment.record_kind");
+	cr_assert_str_eq(l.names[281], "approval_flow.name");
+	cr_assert_str_eq(l.names[290], "approval_request.flow_id");
+	cr_assert_str_eq(l.names[306], "approval_vote.request_id");
+	cr_assert_str_eq(l.names[313], "approval_vote.updated_at");
 	cr_assert_eq(spm_field_foreach(db, "nope", collect, &l), SPM_ENOTFOUND);
 }
 
@@ -321,10 +335,12 @@ static int kinds_cb(const char *kind, void *payload)
 
 Test(fields, kinds_exclude_system_kinds)
 {
-	char buf[1024] = "";
+	char buf[2048] = "";
 
 	cr_assert_eq(spm_kind_foreach(db, kinds_cb, buf), SPM_OK);
-	cr_assert_str_eq(buf, "customer,contact,role,user,team,membership,lead,activity,"
-			 "pool_policy,assignment_rule,dedupe_policy,grading_rule,reclaim_rule,"
-			 "pipeline,stage,opportunity,line_item,stage_history,ownership_change,");
+	cr_assert_str_eq(buf, "customer,contact,role,user,team,membership,lead,activity,pool_policy,"
+			 "assignment_rule,dedupe_policy,grading_rule,reclaim_rule,pipeline,"
+			 "stage,opportunity,line_item,stage_history,ownership_change,quote,"
+			 "quote_line,contract,installment,payment,credit_note,complaint,task,"
+			 "comment,approval_flow,approval_request,approval_vote,");
 }

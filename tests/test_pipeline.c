@@ -1080,3 +1080,52 @@ Test(pipeline, the_system_imports_deals_and_history_as_csv)
 	as(0);
 	cr_assert_eq(count_records(db, "stage_history"), 2);
 }
+
+/* Approval flows guard overrides and reopening (docs/collaboration.md): the
+ * move files a request and waits; once approved, the same move goes on. */
+Test(pipeline, overrides_and_reopening_wait_for_an_approval)
+{
+	int64_t id = new_deal("Big");
+
+	as(0);
+	ADD("approval_flow", "name", "overrides", "action", "stage_override", "kind", "opportunity",
+	    "steps", "user:1");
+	ADD("approval_flow", "name", "reopening", "action", "reopen", "kind", "opportunity",
+	    "steps", "user:1");
+	as(u_mgr);
+	cr_assert_eq(move(id, PROPOSE, "the buyer is in a hurry"), SPM_EAPPROVAL);
+	cr_assert_str_eq(spm_error_message(),
+			 "stage_override on opportunity 1 needs approval: request 1 is pending");
+	cr_assert_str_eq(deal(id, "stage_id"), "1");
+	cr_assert_str_eq(field("approval_request", 1, "detail"), "stage:2");
+	cr_assert_str_eq(field("approval_request", 1, "status"), "pending");
+	cr_assert_eq(move(id, PROPOSE, "the buyer is in a hurry"), SPM_EAPPROVAL);
+	cr_assert_eq(count_records(db, "approval_request"), 1, "asking again files no second one");
+	cr_assert_eq(count_records(db, "stage_history"), 0);
+	as(u_admin);
+	cr_assert_eq(spm_approval_approve(db, 1, "fine"), SPM_OK, "%s", spm_error_message());
+	as(u_mgr);
+	cr_assert_eq(move(id, PROPOSE, "the buyer is in a hurry"), SPM_OK, "%s",
+		     spm_error_message());
+	cr_assert_str_eq(deal(id, "stage_id"), "2");
+	cr_assert_eq(count_records(db, "stage_history"), 1);
+
+	/* reopening a lost deal: rejected, asked again, approved */
+	set_text(id, "lost_reason", "price");
+	as(u_a);
+	cr_assert_eq(move(id, LOST, NULL), SPM_OK, "%s", spm_error_message());
+	cr_assert_eq(move(id, QUALIFY, NULL), SPM_EAPPROVAL);
+	cr_assert_str_eq(spm_error_message(),
+			 "reopen on opportunity 1 needs approval: request 2 is pending");
+	as(u_admin);
+	cr_assert_eq(spm_approval_reject(db, 2, "no"), SPM_OK, "%s", spm_error_message());
+	as(u_a);
+	cr_assert_eq(move(id, QUALIFY, NULL), SPM_EAPPROVAL);
+	cr_assert_str_eq(field("approval_request", 3, "status"), "pending");
+	cr_assert_str_eq(deal(id, "status"), "lost");
+	as(u_admin);
+	cr_assert_eq(spm_approval_approve(db, 3, NULL), SPM_OK, "%s", spm_error_message());
+	as(u_a);
+	cr_assert_eq(move(id, QUALIFY, NULL), SPM_OK, "%s", spm_error_message());
+	cr_assert_str_eq(deal(id, "status"), "open");
+}

@@ -2058,6 +2058,7 @@ static const struct { const char *name; int code; } codes[] = {
 	{ "EOVERFLOW", SPM_EOVERFLOW }, { "ERANGE", SPM_ERANGE },
 	{ "ECURRENCY", SPM_ECURRENCY }, { "EUSER", SPM_EUSER }, { "ECORRUPT", SPM_ECORRUPT },
 	{ "ELIMIT", SPM_ELIMIT }, { "EGATE", SPM_EGATE },
+	{ "ELIMIT", SPM_ELIMIT }, { "EAPPROVAL", SPM_EAPPROVAL },
 	{ "ITEROVER", SPM_ITEROVER },
 };
 
@@ -2082,6 +2083,7 @@ int luaopen_spm(lua_State *L)
 	lspm_open_import_opps(L);
 	lspm_open_customers(L);
 	lspm_open_csv(L);
+	lspm_open_collab(L);
 
 	luaL_newlib(L, module_functions);
 	for (size_t i = 0; i < sizeof(codes) / sizeof(codes[0]); i++) {

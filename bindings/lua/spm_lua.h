@@ -82,5 +82,7 @@ void lspm_open_pipeline(lua_State *L);
 void lspm_open_import_opps(lua_State *L);
 void lspm_open_customers(lua_State *L);
 void lspm_open_csv(lua_State *L);
+/* Each area's methods (spm_lua_<area>.c). */
+void lspm_open_collab(lua_State *L);
 
 #endif

@@ -32,6 +32,7 @@ typedef enum spm_status {
 	SPM_ECORRUPT = -15,    /**< stored data does not pass validation */
 	SPM_ELIMIT = -16,      /**< a configured limit refuses it (capacity, daily limit, cooldown, lock) */
 	SPM_EGATE = -17,       /**< exit criteria of the stage being left are not met */
+	SPM_EAPPROVAL = -18,   /**< the action needs an approval first; an approval request was created or is pending */
 	SPM_ITEROVER = -31     /**< iteration is over (not an error) */
 } spm_status;
 

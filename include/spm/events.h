@@ -35,7 +35,18 @@ typedef enum spm_event_type {
 	SPM_EVENT_GATE_OVERRIDDEN = 16, /**< a deal moved although criteria were unmet; payload: stage, reason, unmet names */
 	SPM_EVENT_OPPORTUNITY_WON = 17, /**< a deal entered a won stage; payload: stage, amount */
 	SPM_EVENT_OPPORTUNITY_LOST = 18, /**< a deal entered a lost stage; payload: stage, lost_reason */
-	SPM_EVENT_OPPORTUNITY_REOPENED = 19 /**< a won or lost deal moved back to an open stage; payload: from, to */
+	SPM_EVENT_OPPORTUNITY_REOPENED = 19, /**< a won or lost deal moved back to an open stage; payload: from, to */
+	SPM_EVENT_TASK_OVERDUE = 20,  /**< an open task passed its due time (once per due time); payload: assignee_id, due_at, record_kind, record_id */
+	SPM_EVENT_MENTION = 21,       /**< a comment mentions a user (one event per user); payload: user, author_id, record_kind, record_id */
+	SPM_EVENT_APPROVAL_SUBMITTED = 22, /**< an approval request was submitted (kind approval_request); payload: action, record_kind, record_id, approvers of step 0 */
+	SPM_EVENT_APPROVAL_APPROVED = 23, /**< the last step approved the request; payload: action, record_kind, record_id, by */
+	SPM_EVENT_APPROVAL_REJECTED = 24, /**< an approver rejected the request; payload: action, record_kind, record_id, by, comment */
+	SPM_EVENT_INSTALLMENT_OVERDUE = 25, /**< an installment is past due and not fully paid (once per installment); payload: contract_id, due_on, outstanding, currency, owner_id */
+	SPM_EVENT_PAYMENT_RECEIVED = 26, /**< a payment was recorded (kind payment); payload: contract_id, owner_id, amount, credit, currency */
+	SPM_EVENT_APPROVAL_STEP = 27, /**< an approver approved a step that goes on (or a step was completed); payload: action, step, by, done, next approvers */
+	SPM_EVENT_REFUND_RECORDED = 28, /**< a credit note was recorded; payload: customer_id, opportunity_id, owner_id, amount, currency */
+	SPM_EVENT_COMPLAINT_RECORDED = 29, /**< a complaint was recorded; payload: customer_id, opportunity_id, owner_id, category, severity */
+	SPM_EVENT_APPROVAL_CANCELLED = 30 /**< a pending request was withdrawn or superseded by a newer state; payload: action, record_kind, record_id, why */
 } spm_event_type;
 
 /** @brief The mask bit of one event type, for spm_listener_add(). */

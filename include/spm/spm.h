@@ -28,5 +28,6 @@
 #include "csv.h"
 #include "customer.h"
 #include "pipeline.h"
+#include "collab.h"
 
 #endif

@@ -32,6 +32,7 @@ const char *spm_result_name(int code)
 	case SPM_ECORRUPT: return "SPM_ECORRUPT";
 	case SPM_ELIMIT: return "SPM_ELIMIT";
 	case SPM_EGATE: return "SPM_EGATE";
+	case SPM_EAPPROVAL: return "SPM_EAPPROVAL";
 	case SPM_ITEROVER: return "SPM_ITEROVER";
 	default: return "SPM_UNKNOWN";
 	}

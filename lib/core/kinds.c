@@ -236,6 +236,7 @@ static const struct spm__core_field reclaim_note_fields[] = {
  * and a macro with its table entries (appended below, in this order). */
 #include "core/kinds_pipeline.h"
 #include "core/kinds_leads.h"
+#include "core/kinds_collab.h"
 
 #define SYS(name, f) { name, 1, SPM_KIND_SYSTEM, f, N(f), NULL, NULL, NULL, NULL, NULL, NULL }
 
@@ -277,6 +278,7 @@ const struct spm__kind_def spm__kind_defs[] = {
 	  SPM_ACTION_POOL, spm__reclaim_rule_validate, NULL },
 	SPM__KINDS_PIPELINE
 	SPM__KINDS_LEADS
+	SPM__KINDS_COLLAB
 };
 
 const size_t spm__kind_def_count = N(spm__kind_defs);

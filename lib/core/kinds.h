@@ -49,6 +49,12 @@ struct spm__kind_def {
 	spm__validate_fn after_write;
 };
 
+/* parent_kind of a kind whose records link to a record of any kind: the
+ * linked kind's name is in the text field SPM__LINK_KIND, its id in
+ * parent_field (tasks, comments). */
+#define SPM__ANY_KIND "*"
+#define SPM__LINK_KIND "record_kind"
+
 extern const struct spm__kind_def spm__kind_defs[];
 extern const size_t spm__kind_def_count;
 

@@ -107,16 +107,28 @@ struct spm__stage_move {
 	int reopening;                      /* leaving a won or lost stage */
 };
 
+/* The approval a move waits for (spm__stage_move_guard): the guarded
+ * action ("stage_override" or "reopen") and the pending request. */
+struct spm__move_approval {
+	const char *action;
+	int64_t pending;
+};
+
 /* Moves a deal inside an open write transaction (the approvals code may
- * call it to carry out an approved move). */
+ * call it to carry out an approved move). On SPM_EAPPROVAL nothing of the
+ * move was written, but t may hold a new approval request (approval may be
+ * NULL when the caller never commits one: then that request is dropped). */
 int spm__opportunity_move_txn(struct spm__txn *t, struct spm_gate_report **unmet, int64_t deal,
-			      int64_t to_stage, const char *override_reason);
+			      int64_t to_stage, const char *override_reason,
+			      struct spm__move_approval *approval);
 
 /* The guard of gate overrides and reopening (stage_move_guard.c), called
  * inside the move's transaction before anything is written, when the move
  * overrides unmet criteria or reopens a closed deal. Returns SPM_OK to let
- * the move go on, else the error the move fails with. The approvals area
- * hooks in here (e.g. "needs an approved request"). */
-int spm__stage_move_guard(struct spm__txn *t, const struct spm__stage_move *m);
+ * the move go on, SPM_EAPPROVAL with *approval filled when an approval is
+ * pending (a new request may have been written into t), else the error the
+ * move fails with. */
+int spm__stage_move_guard(struct spm__txn *t, const struct spm__stage_move *m,
+			  struct spm__move_approval *approval);
 
 #endif

@@ -27,14 +27,18 @@ static int get_kind(spm_record **out, spm_db *db, const char *kind, int64_t id)
 	return db->ops->get(db->store, out, spm__kind_find(db, kind, 0), id);
 }
 
-/* The kind a child record hangs off: fixed by its kind, or, when the kind
- * names none (ownership_change), the record's own "kind" field. */
+/* The kind a child record hangs off: fixed by its kind; or named by the
+ * record itself — its "kind" field when the kind names none
+ * (ownership_change), its record_kind field when the kind names any (tasks,
+ * comments). */
 static const char *parent_kind(spm_db *db, const spm_record *rec)
 {
 	const char *name = rec->kind->def->parent_kind;
 
 	if (name == NULL)
 		name = field_text(rec, "kind");
+	else if (strcmp(name, SPM__ANY_KIND) == 0)
+		name = field_text(rec, SPM__LINK_KIND);
 	return name && spm__kind_find(db, name, 0) ? name : NULL;
 }
 
@@ -250,6 +254,36 @@ int spm__scope_may_own(const struct spm__scope *s, int64_t owner)
 	return owner == s->actor;
 }
 
+/* A record linked to a record of any kind (tasks, comments): seen through
+ * the linked record; with no link, through its owner field. */
+static int sees_linked(int *out, const struct spm__scope *s, spm_db *db, const spm_record *rec)
+{
+	const struct spm__kind_def *def = rec->kind->def;
+	const char *kind = field_text(rec, SPM__LINK_KIND);
+	spm_kind *k = kind ? spm__kind_find(db, kind, 0) : NULL;
+	spm_record *linked = NULL;
+	int has, rc;
+	int64_t id = field_int(rec, def->parent_field, &has);
+
+	*out = 1;
+	if (kind == NULL && def->owner_field) {
+		id = field_int(rec, def->owner_field, &has);
+		*out = !has || spm__scope_may_own(s, id);
+		return SPM_OK;
+	}
+	if (kind == NULL)
+		return SPM_OK;
+	rc = k && has ? db->ops->get(db->store, &linked, k, id) : SPM_ENOTFOUND;
+	if (rc == SPM_ENOTFOUND) {
+		*out = 0;
+		return SPM_OK;
+	}
+	if (rc == SPM_OK)
+		rc = spm__scope_sees(out, s, db, linked);
+	spm_record_free(linked);
+	return rc;
+}
+
 int spm__scope_sees(int *out, const struct spm__scope *s, spm_db *db, const spm_record *rec)
 {
 	const struct spm__kind_def *def = rec->kind->def;
@@ -261,6 +295,8 @@ int spm__scope_sees(int *out, const struct spm__scope *s, spm_db *db, const spm_
 	*out = 1;
 	if (s->mode == SPM_SCOPE_ALL || def == NULL)
 		return SPM_OK;
+	if (def->parent_kind && strcmp(def->parent_kind, SPM__ANY_KIND) == 0)
+		return sees_linked(out, s, db, rec);
 	if (def->owner_field) {
 		id = field_int(rec, def->owner_field, &has);
 		*out = !has || spm__scope_may_own(s, id);
@@ -316,11 +352,13 @@ int spm__scope_check_write(struct spm__txn *t, const spm_record *before, const s
 					      (long long)owner);
 	}
 	if (def->parent_field) {
+		const char *parent = parent_kind(t->db, after);
+
 		rc = spm__scope_sees(&seen, s, t->db, after);
 		if (rc == SPM_OK && !seen)
 			return spm__error_set(SPM_ENOTFOUND, "%s.%s: %s %lld does not exist",
 					      rec->kind->name, def->parent_field,
-					      def->parent_kind ? def->parent_kind : "record",
+					      parent ? parent : "record",
 					      (long long)field_int(after, def->parent_field, &has));
 	}
 	return rc;

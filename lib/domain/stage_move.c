@@ -2,6 +2,7 @@
  * back, reopen), the gates of the stages left behind, overrides, the
  * history row, won/lost/reopened and their events. One transaction. */
 #include "domain/pipeline.h"
+#include "domain/collab.h"
 #include "domain/org.h"
 #include "domain/record_fields.h"
 #include "core/kinds.h"
@@ -243,8 +244,10 @@ static int check_reason(const char *reason)
 }
 
 int spm__opportunity_move_txn(struct spm__txn *t, struct spm_gate_report **unmet, int64_t deal,
-			      int64_t to_stage, const char *override_reason)
+			      int64_t to_stage, const char *override_reason,
+			      struct spm__move_approval *approval)
 {
+	struct spm__move_approval ignored = { NULL, 0 };
 	struct move m;
 	spm_record *stored = NULL;
 	unsigned int flags = t->domain_flags;
@@ -268,7 +271,7 @@ int spm__opportunity_move_txn(struct spm__txn *t, struct spm_gate_report **unmet
 	if (rc == SPM_OK && (*unmet || reopening)) {
 		struct spm__stage_move sm = { m.deal, m.from, m.to, *unmet,
 					      *unmet ? override_reason : NULL, reopening };
-		rc = spm__stage_move_guard(t, &sm);
+		rc = spm__stage_move_guard(t, &sm, approval ? approval : &ignored);
 	}
 	if (rc == SPM_OK && strcmp(spm__stage_outcome(m.to), "lost") == 0 &&
 	    !spm__fld_has(m.deal, "lost_reason"))
@@ -297,6 +300,7 @@ int spm_opportunity_move(spm_gate_report **out_unmet, spm_db *db, int64_t opport
 			 int64_t to_stage, const char *override_reason)
 {
 	struct spm_gate_report *unmet = NULL;
+	struct spm__move_approval approval = { NULL, 0 };
 	struct spm__txn t;
 	int rc;
 
@@ -306,11 +310,21 @@ int spm_opportunity_move(spm_gate_report **out_unmet, spm_db *db, int64_t opport
 	rc = spm__txn_begin(&t, db);
 	if (rc != SPM_OK)
 		return rc;
-	rc = spm__opportunity_move_txn(&t, &unmet, opportunity, to_stage, override_reason);
-	if (rc == SPM_OK)
+	rc = spm__opportunity_move_txn(&t, &unmet, opportunity, to_stage, override_reason,
+				       &approval);
+	if (rc == SPM_OK) {
 		rc = spm__txn_commit(&t);
-	else
+	} else if (rc == SPM_EAPPROVAL && approval.action) {
+		/* keep the new request; the move waits for its approval */
+		spm_record *deal = NULL;
+
+		rc = spm__collab_get(&deal, db, "opportunity", opportunity);
+		rc = rc == SPM_OK ? spm__approval_finish(&t, approval.action, deal, approval.pending)
+				  : (spm__txn_abort(&t), rc);
+		spm_record_free(deal);
+	} else {
 		spm__txn_abort(&t);
+	}
 	if (unmet && out_unmet && (rc == SPM_OK || rc == SPM_EGATE))
 		*out_unmet = unmet;
 	else

@@ -88,8 +88,18 @@ static const char *const type_names[] = {
 	"opportunity.reopened"
 };
 
+/* The collaboration area's types (20..). */
+static const char *const collab_names[] = {
+	"task.overdue", "mention", "approval.submitted", "approval.approved", "approval.rejected",
+	"installment.overdue", "payment.received", "approval.step", "refund.recorded",
+	"complaint.recorded", "approval.cancelled"
+};
+
 const char *spm_event_type_name(int type)
 {
+	if (type >= SPM_EVENT_TASK_OVERDUE &&
+	    type < SPM_EVENT_TASK_OVERDUE + (int)(sizeof(collab_names) / sizeof(collab_names[0])))
+		return collab_names[type - SPM_EVENT_TASK_OVERDUE];
 	if (type < 1 || type >= (int)(sizeof(type_names) / sizeof(type_names[0])))
 		return NULL;
 	return type_names[type];

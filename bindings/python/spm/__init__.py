@@ -38,7 +38,7 @@ __all__ = [
     "Money", "Field", "AuditEntry", "Event", "STOP",
     "SpmError", "Invalid", "NoMemory", "NotFound", "Exists", "StorageError", "Busy",
     "Permission", "Conflict", "VersionError", "Overflow", "RangeError",
-    "CurrencyError", "UserStop", "Corrupt", "Limit", "Closed",
+    "CurrencyError", "UserStop", "Corrupt", "Limit", "Closed", "ApprovalNeeded",
     "version", "version_string", "schema_version_supported",
     "money_parse", "money_format", "money_split", "date_parse", "date_format",
 ]
@@ -134,6 +134,12 @@ class Limit(SpmError):
     """SPM_ELIMIT: a configured limit refuses it (capacity, daily limit, cooldown, lock)."""
 
 
+class ApprovalNeeded(SpmError):
+    """SPM_EAPPROVAL: the action needs an approval first; a request was
+    created or is pending (.request is its id when the call tells it)."""
+    request = 0
+
+
 class Closed(Invalid):
     """The handle (or its Database) is closed."""
 
@@ -147,6 +153,7 @@ _CLASSES = {
     _c.EPERM: Permission, _c.ECONFLICT: Conflict, _c.EVERSION: VersionError,
     _c.EOVERFLOW: Overflow, _c.ERANGE: RangeError, _c.ECURRENCY: CurrencyError,
     _c.EUSER: UserStop, _c.ECORRUPT: Corrupt, _c.ELIMIT: Limit,
+    _c.EAPPROVAL: ApprovalNeeded,
 }
 
 
@@ -1159,3 +1166,4 @@ from . import import_opps  # noqa: E402,F401 - an area module, after the core
 # Each area's module (imported last: they build on the names above).
 from . import customers  # noqa: E402,F401
 from . import csv  # noqa: E402,F401
+from . import collab  # noqa: E402,F401 - quotes, contracts, comments, approvals
