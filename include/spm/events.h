@@ -30,7 +30,10 @@ typedef enum spm_event_type {
 	SPM_EVENT_RECLAIMED = 11,     /**< a reclaim rule sent a lead or customer back to the pool; payload: rule, previous owner, days */
 	SPM_EVENT_LEAD_CONVERTED = 12, /**< a lead became a customer (and contact); payload: customer_id, contact_id */
 	SPM_EVENT_RECORD_MERGED = 13, /**< a record was merged into this one (spm_record_merge); payload: from */
-	SPM_EVENT_LEAD_ASSIGNED = 14  /**< an assignment rule gave a pool lead to a user; payload: user, rule, reason */
+	SPM_EVENT_LEAD_ASSIGNED = 14, /**< an assignment rule gave a pool lead to a user; payload: user, rule, reason */
+	SPM_EVENT_TARGET_WARNING = 32, /**< a target alert started to hold for a target (kind "target"); payload: alert, check, the progress figures */
+	SPM_EVENT_TARGET_RECOVERED = 33, /**< a target alert that held no longer does; payload: alert, check, the progress figures */
+	SPM_EVENT_TARGET_DECOMPOSED = 34 /**< a target was decomposed into children; payload: method, axis, children, imbalance */
 } spm_event_type;
 
 /** @brief The mask bit of one event type, for spm_listener_add(). */

@@ -100,6 +100,7 @@ static const struct spm__core_field user_fields[] = {
 	{ "leave_to", SPM_FIELD_DATE, 0, 3, 0 },
 	{ "created_at", SPM_FIELD_TIME, RO, 3, 0 },
 	{ "updated_at", SPM_FIELD_TIME, RO, 3, 0 },
+	{ "hired_on", SPM_FIELD_DATE, 0, 4, 0 },
 };
 
 static const struct spm__core_field team_fields[] = {
@@ -232,6 +233,7 @@ static const struct spm__core_field reclaim_note_fields[] = {
 /* Version 4 and later: one header per area, each defining its field arrays
  * and a macro with its table entries (appended below, in this order). */
 #include "core/kinds_pipeline.h"
+#include "core/kinds_targets.h"
 
 #define SYS(name, f) { name, 1, SPM_KIND_SYSTEM, f, N(f), NULL, NULL, NULL, NULL, NULL, NULL }
 
@@ -272,6 +274,7 @@ const struct spm__kind_def spm__kind_defs[] = {
 	{ "reclaim_rule", 3, 0, reclaim_rule_fields, N(reclaim_rule_fields), NULL, NULL, NULL,
 	  SPM_ACTION_POOL, spm__reclaim_rule_validate, NULL },
 	SPM__KINDS_PIPELINE
+	SPM__KINDS_TARGETS
 };
 
 const size_t spm__kind_def_count = N(spm__kind_defs);

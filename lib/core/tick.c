@@ -1,5 +1,6 @@
 #include "core/tick.h"
 #include "domain/lead.h"
+#include "domain/target.h"
 
 typedef int (*tick_job)(spm_db *db, spm_time now);
 
@@ -8,6 +9,7 @@ static const tick_job jobs[] = {
 	spm__idem_expire,
 	spm__follow_up_remind,
 	spm__reclaim_run,
+	spm__target_warn_run,
 };
 
 int spm__tick_run(spm_db *db, spm_time now)

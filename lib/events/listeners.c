@@ -83,7 +83,10 @@ void spm__listeners_free(spm_db *db)
 
 static const char *const type_names[] = {
 	NULL, "record.created", "record.updated", "record.deleted", "field.added",
-	"field.dropped", "lead.claimed", "lead.released", "follow_up.due", "handover", "reclaim.warning", "reclaimed", "lead.converted", "record.merged", "lead.assigned"
+	"field.dropped", "lead.claimed", "lead.released", "follow_up.due", "handover", "reclaim.warning", "reclaimed", "lead.converted", "record.merged", "lead.assigned",
+	[SPM_EVENT_TARGET_WARNING] = "target.warning",
+	[SPM_EVENT_TARGET_RECOVERED] = "target.recovered",
+	[SPM_EVENT_TARGET_DECOMPOSED] = "target.decomposed",
 };
 
 const char *spm_event_type_name(int type)
