@@ -1151,3 +1151,5 @@ class Consumer:
         if isinstance(seq, Event):
             seq = seq.seq
         self._db._finish(_lib.spm_consumer_ack(self._db._p, self._nb, _int64(seq, "seq")))
+
+from . import targets  # noqa: E402,F401  (spm.targets)
