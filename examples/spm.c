@@ -679,6 +679,7 @@ static const struct cli_command commands[] = {
 	{ "export", help_export, cmd_export },
 	{ "audit", help_audit, cmd_audit },
 	{ "events", help_events, cmd_events },
+	{ "target", cli_help_target, cli_cmd_target },
 };
 
 static void print_help(void)

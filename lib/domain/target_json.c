@@ -369,10 +369,15 @@ int spm_target_progress_csv(spm_db *db, int64_t target, spm_date as_of,
 		"expected", "pace", "projection", "gap", "pipeline", "coverage", "currency" };
 	struct csv_out o;
 	spm__csv_field cells[16];
+	spm_record *rec = NULL;
 	int rc;
 
 	SPM__CHECK_ARG(db);
 	SPM__CHECK_ARG(write);
+	rc = spm__target_read(&rec, db, target);  /* a missing target writes nothing */
+	spm_record_free(rec);
+	if (rc != SPM_OK)
+		return rc;
 	spm__csv_writer_init(&o.w, 0, write, payload);
 	for (size_t i = 0; i < 16; i++)
 		cells[i] = (spm__csv_field){ head[i], strlen(head[i]), 0 };
