@@ -174,7 +174,7 @@ typedef struct spm_target_progress {
 	int64_t pace_ppm;        /**< attained / expected (0 when expected is 0) */
 	int64_t projection;      /**< run rate: attained / elapsed share */
 	int64_t gap;             /**< target - attained, 0 once reached */
-	int64_t pipeline;        /**< open pipeline expected to close in the rest of the period, weighted by stage probability (won_amount only) */
+	int64_t pipeline;        /**< open opportunities expected to close in the period, each amount weighted by its stage probability (won_amount only) */
 	int64_t coverage_ppm;    /**< pipeline / gap; SPM_PPM when there is no gap */
 	char currency[4];        /**< money metrics: the currency; else "" */
 } spm_target_progress;
