@@ -772,3 +772,19 @@ Test(target, progress_csv)
 		"user,1,1,2026-03-01,2026-03-31,3100.00,1100.00,0.354839,0.645161,2000.00,0.55,"
 		"1705.00,2000.00,600.00,0.3,CNY\r\n");
 }
+
+Test(target, progress_only_for_owners_the_actor_sees)
+{
+	int64_t team = target("new_leads", "team", 1, "month", "2026-03-01", "10", NULL);
+	int64_t other = target("new_leads", "user", 1, "month", "2026-03-01", "10", NULL);
+	int64_t own = target("new_leads", "user", 5, "month", "2026-03-01", "10", NULL);
+	spm_target_progress p = { .version = SPM_TARGET_PROGRESS_VERSION };
+
+	ADD("role", "name", "rep", "scope", "1");
+	ADD("user", "name", "Eve", "role_id", "2", "active", "true");
+	cr_assert_eq(spm_db_set_actor(db, 5), SPM_OK);
+	cr_assert_eq(spm_target_progress_get(&p, db, own, D("2026-03-10")), SPM_OK);
+	cr_assert_eq(spm_target_progress_get(&p, db, other, D("2026-03-10")), SPM_ENOTFOUND);
+	cr_assert_eq(spm_target_progress_get(&p, db, team, D("2026-03-10")), SPM_ENOTFOUND);
+	cr_assert(strstr(spm_error_message(), "does not exist"), "%s", spm_error_message());
+}

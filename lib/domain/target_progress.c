@@ -6,6 +6,7 @@
  * weighted pipeline and coverage. */
 #include "domain/target.h"
 #include "domain/record_fields.h"
+#include "domain/org.h"
 #include "analytics/decompose.h"
 #include "core/kinds.h"
 #include "core/txn.h"
@@ -414,6 +415,23 @@ static void prog_free(struct prog *p)
 	spm__free(p->db, p->users);
 }
 
+/* Progress shows figures of other people's records: the actor must see
+ * every owner of the node (a rep their own, a manager their subtree), else
+ * the target looks missing. */
+static int check_scope(struct prog *p)
+{
+	struct spm__scope s;
+	int rc = spm__scope_load(&s, p->db), ok = 1;
+
+	for (size_t i = 0; rc == SPM_OK && i < p->nusers; i++)
+		ok &= spm__scope_may_own(&s, p->users[i].ref);
+	if (rc == SPM_OK && s.mode != SPM_SCOPE_ALL && !ok)
+		rc = spm__error_set(SPM_ENOTFOUND, "target %lld does not exist",
+				    (long long)p->root->id);
+	spm__scope_free(p->db, &s);
+	return rc;
+}
+
 static int prog_run(struct prog *p, spm_db *db, const spm_record *root, spm_date as_of)
 {
 	spm_date to;
@@ -437,6 +455,8 @@ static int prog_run(struct prog *p, spm_db *db, const spm_record *root, spm_date
 				    (long long)root->id, (long long)p->root_ref);
 	if (rc == SPM_OK)
 		rc = build_nodes(p);
+	if (rc == SPM_OK)
+		rc = check_scope(p);
 	if (rc == SPM_OK)
 		rc = load_targets(p);
 	to = as_of < p->per.end ? as_of : p->per.end;
