@@ -788,3 +788,46 @@ Test(target, progress_only_for_owners_the_actor_sees)
 	cr_assert_eq(spm_target_progress_get(&p, db, team, D("2026-03-10")), SPM_ENOTFOUND);
 	cr_assert(strstr(spm_error_message(), "does not exist"), "%s", spm_error_message());
 }
+
+Test(target, last_period_share_over_the_org)
+{
+	int64_t id = target("won_amount", "team", 1, "month", "2026-03-01", "1000", "CNY");
+	spm_target_plan plan = SPM_TARGET_PLAN_INIT;
+	struct parts ps;
+
+	ADD("pipeline", "name", "P");
+	won(1, "2026-02-10T10:00:00Z", "3.00 CNY");
+	won(3, "2026-02-20T10:00:00Z", "1.00 CNY");  /* Cy, in S */
+	won(4, "2026-02-05T10:00:00Z", "1.00 CNY");  /* Di, then in R */
+	won(1, "2026-01-10T10:00:00Z", "9.00 CNY");  /* not the previous period */
+	plan.method = SPM_TARGET_LAST_PERIOD;
+	ps = decompose(id, &plan, SPM_OK);
+	cr_assert_eq(ps.n, 4);
+	cr_assert(ps.weight[0] == 100 && ps.weight[1] == 300 && ps.weight[2] == 0 &&
+		  ps.weight[3] == 100);
+	cr_assert(ps.value[0] == 200 && ps.value[1] == 600 && ps.value[2] == 0 &&
+		  ps.value[3] == 200);
+}
+
+Test(target, last_year_actuals_over_time)
+{
+	int64_t id = target("won_amount", "user", 1, "year", "2026-01-01", "1200", "CNY");
+	spm_target_plan plan = SPM_TARGET_PLAN_INIT;
+	struct parts ps;
+
+	ADD("pipeline", "name", "P");
+	won(1, "2025-02-10T10:00:00Z", "1.00 CNY");
+	won(1, "2025-08-10T10:00:00Z", "3.00 CNY");
+	won(1, "2025-12-31T10:00:00Z", "2.00 CNY");
+	won(2, "2025-05-10T10:00:00Z", "7.00 CNY");  /* someone else */
+	plan.method = SPM_TARGET_LAST_YEAR;
+	plan.child_period = SPM_PERIOD_QUARTER;
+	ps = decompose(id, &plan, SPM_OK);
+	cr_assert(ps.value[0] == 200 && ps.value[1] == 0 && ps.value[2] == 600 &&
+		  ps.value[3] == 400);
+	cr_assert_eq(spm_record_delete(db, "opportunity", 1), SPM_OK);
+	cr_assert_eq(spm_record_delete(db, "opportunity", 2), SPM_OK);
+	cr_assert_eq(spm_record_delete(db, "opportunity", 3), SPM_OK);
+	decompose(id, &plan, SPM_EINVAL);  /* no history: every weight zero */
+	cr_assert(strstr(spm_error_message(), "every weight is zero"), "%s", spm_error_message());
+}
