@@ -153,6 +153,19 @@ Test(target, split_weights_are_relative_and_need_not_sum_to_one)
 	cr_assert_eq(spm_target_split(NULL, 10, w, 3), SPM_EINVAL);
 }
 
+Test(target, split_many_parts)
+{
+	int64_t w[100], out[100], sum = 0;
+
+	for (int i = 0; i < 100; i++)
+		w[i] = 1;
+	cr_assert_eq(spm_target_split(out, 1001, w, 100), SPM_OK);
+	for (int i = 0; i < 100; i++)
+		sum += out[i];
+	cr_assert_eq(sum, 1001);
+	cr_assert(out[0] == 11 && out[1] == 10 && out[99] == 10);
+}
+
 Test(target, split_overflowing_weights_refused)
 {
 	int64_t w[2] = { INT64_MAX, 1 }, out[2];
