@@ -112,45 +112,59 @@ static int months_since(spm_date hired, spm_date day)
 	return (y2 - y1) * 12 + (m2 - m1) - (d2 < d1 ? 1 : 0);
 }
 
-/* A user's weight in a team over the period: its days there, each scaled
- * by the ramp of its month since hire (parts per million). */
-static int64_t member_weight(const struct dec *d, int64_t user, int64_t team_root, int subtree)
+/* One membership's weight over the period: its days in it, each scaled by
+ * the ramp of the member's month since hire (parts per million). */
+static int64_t membership_weight(const struct dec *d, const struct spm__tmember *m)
 {
-	const struct spm__org_snap *s = &d->org;
-	spm_date hired = spm__org_snap_hired(s, user);
+	spm_date a = m->from > d->per.start ? m->from : d->per.start;
+	spm_date b = m->to == SPM_DATE_NONE || m->to > d->per.end ? d->per.end : m->to;
+	spm_date hired;
 	int64_t w = 0;
 
-	for (size_t i = 0; i < s->nmem; i++) {
-		const struct spm__tmember *m = &s->mem[i];
-		spm_date a = m->from > d->per.start ? m->from : d->per.start;
-		spm_date b = m->to == SPM_DATE_NONE || m->to > d->per.end ? d->per.end : m->to;
+	if (a > b)
+		return 0;
+	hired = d->plan->nramp ? spm__org_snap_hired(&d->org, m->user) : SPM_DATE_NONE;
+	if (hired == SPM_DATE_NONE)
+		return ((int64_t)b - a + 1) * SPM_PPM;
+	for (spm_date day = a; day <= b; day++) {
+		int k = months_since(hired, day);
 
-		if (m->user != user || a > b ||
-		    !(subtree ? spm__org_snap_under(s, m->team, team_root) : m->team == team_root))
-			continue;
-		if (d->plan->nramp == 0 || hired == SPM_DATE_NONE) {
-			w += ((int64_t)b - a + 1) * SPM_PPM;
-			continue;
-		}
-		for (spm_date day = a; day <= b; day++) {
-			int k = months_since(hired, day);
-
-			w += k >= 0 && (size_t)k < d->plan->nramp ? d->plan->ramp_ppm[k] : SPM_PPM;
-		}
+		w += k >= 0 && (size_t)k < d->plan->nramp ? d->plan->ramp_ppm[k] : SPM_PPM;
 	}
 	return w;
 }
 
+/* A member's weight in one team: its memberships there (found by binary
+ * search: memberships are sorted by user). */
+static int64_t member_weight(const struct dec *d, int64_t user, int64_t team)
+{
+	const struct spm__org_snap *s = &d->org;
+	size_t lo = 0, hi = s->nmem;
+	int64_t w = 0;
+
+	while (lo < hi) {
+		size_t mid = lo + (hi - lo) / 2;
+
+		if (s->mem[mid].user < user)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	for (size_t i = lo; i < s->nmem && s->mem[i].user == user; i++)
+		if (s->mem[i].team == team)
+			w += membership_weight(d, &s->mem[i]);
+	return w;
+}
+
+/* Member-days of a subtree: every membership of a team under it. */
 static int64_t subtree_weight(const struct dec *d, int64_t team)
 {
 	const struct spm__org_snap *s = &d->org;
-	int64_t w = 0, last = 0;
+	int64_t w = 0;
 
 	for (size_t i = 0; i < s->nmem; i++)
-		if (s->mem[i].user != last && spm__org_snap_under(s, s->mem[i].team, team)) {
-			last = s->mem[i].user;
-			w += member_weight(d, last, team, 1);
-		}
+		if (spm__org_snap_under(s, s->mem[i].team, team))
+			w += membership_weight(d, &s->mem[i]);
 	return w;
 }
 
@@ -249,12 +263,12 @@ static int weigh(struct dec *d)
 		case SPM_TARGET_EQUAL_MEMBERS:
 			c->weight = strcmp(c->owner_kind, "team") == 0
 					    ? ((int64_t)d->per.end - d->per.start + 1) * SPM_PPM
-					    : member_weight(d, c->owner_ref, d->ref, 0);
+					    : member_weight(d, c->owner_ref, d->ref);
 			break;
 		default: /* SPM_TARGET_HEADCOUNT */
 			c->weight = strcmp(c->owner_kind, "team") == 0
 					    ? subtree_weight(d, c->owner_ref)
-					    : member_weight(d, c->owner_ref, d->ref, 0);
+					    : member_weight(d, c->owner_ref, d->ref);
 			break;
 		}
 	}

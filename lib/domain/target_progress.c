@@ -239,15 +239,27 @@ static int member_shares(struct prog *p)
 		size_t n = 0;
 		int64_t in = 0;
 
+		size_t lo = 0, hi = s->nmem;
+
 		if (p->users[u].value == 0)
 			continue;
-		for (size_t i = 0; i < s->nmem && n < 63; i++) {
+		while (lo < hi) {  /* the user's first membership: they are sorted by user */
+			size_t mid = lo + (hi - lo) / 2;
+
+			if (s->mem[mid].user < p->users[u].ref)
+				lo = mid + 1;
+			else
+				hi = mid;
+		}
+		for (size_t i = lo; i < s->nmem && n < 63; i++) {
 			const struct spm__tmember *mb = &s->mem[i];
 			spm_date a = mb->from > p->per.start ? mb->from : p->per.start;
 			spm_date b = mb->to == SPM_DATE_NONE || mb->to > p->per.end ? p->per.end : mb->to;
 			long k;
 
-			if (mb->user != p->users[u].ref || a > b)
+			if (mb->user != p->users[u].ref)
+				break;
+			if (a > b)
 				continue;
 			k = spm__org_snap_team(s, mb->team);
 			if (k < 0 || !p->teams[k].in_tree)
