@@ -688,6 +688,7 @@ static const struct cli_command commands[] = {
 	{ "task", cli_help_task, cli_cmd_task },
 	{ "comment", cli_help_comment, cli_cmd_comment },
 	{ "approval", cli_help_approval, cli_cmd_approval },
+	{ "target", cli_help_target, cli_cmd_target },
 };
 
 static void print_help(void)

@@ -53,5 +53,8 @@ int cli_cmd_contract(struct ctx *c, int argc, char **argv);
 int cli_cmd_task(struct ctx *c, int argc, char **argv);
 int cli_cmd_comment(struct ctx *c, int argc, char **argv);
 int cli_cmd_approval(struct ctx *c, int argc, char **argv);
+/* Each area's command (spm_<area>.c). */
+extern const char cli_help_target[];
+int cli_cmd_target(struct ctx *c, int argc, char **argv);
 
 #endif

@@ -144,45 +144,50 @@ Test(fields, listing_shows_core_then_custom_fields)
 	cr_assert_eq(l.nchoices, 3);
 	memset(&l, 0, sizeof(l));
 	cr_assert_eq(spm_field_foreach(db, NULL, collect, &l), SPM_OK);
-	/* customer 16, contact 6, role 5, user 8, team 5, membership 6, lead 27, activity 12,
+	/* customer 16, contact 6, role 5, user 9, team 5, membership 6, lead 27, activity 12,
 	 * pool_policy 7, assignment_rule 12, dedupe_policy 5, grading_rule 5, reclaim_rule 9,
 	 * pipeline 7, stage 12, opportunity 17, line_item 8, stage_history 10,
 	 * ownership_change 8, quote 16, quote_line 8, contract 12, installment 9, payment 13,
 	 * credit_note 9, complaint 10, task 12, comment 7, approval_flow 9,
-	 * approval_request 16, approval_vote 8 */
-	cr_assert_eq(l.n, 314);
+	 * approval_request 16, approval_vote 8, target 19, target_metric 8, holiday 5,
+	 * target_alert 8 */
+	cr_assert_eq(l.n, 355);
 	cr_assert_str_eq(l.names[0], "customer.name");
 	cr_assert_str_eq(l.names[16], "contact.customer_id");
 	cr_assert_str_eq(l.names[22], "role.name");
 	cr_assert_str_eq(l.names[27], "user.name");
-	cr_assert_str_eq(l.names[35], "team.name");
-	cr_assert_str_eq(l.names[40], "membership.user_id");
-	cr_assert_str_eq(l.names[46], "lead.company");
-	cr_assert_str_eq(l.names[73], "activity.type");
-	cr_assert_str_eq(l.names[85], "pool_policy.max_open");
-	cr_assert_str_eq(l.names[92], "assignment_rule.position");
-	cr_assert_str_eq(l.names[104], "dedupe_policy.target");
-	cr_assert_str_eq(l.names[109], "grading_rule.position");
-	cr_assert_str_eq(l.names[114], "reclaim_rule.name");
-	cr_assert_str_eq(l.names[123], "pipeline.name");
-	cr_assert_str_eq(l.names[130], "stage.pipeline_id");
-	cr_assert_str_eq(l.names[142], "opportunity.name");
-	cr_assert_str_eq(l.names[159], "line_item.opportunity_id");
-	cr_assert_str_eq(l.names[167], "stage_history.opportunity_id");
-	cr_assert_str_eq(l.names[177], "ownership_change.kind");
-	cr_assert_str_eq(l.names[185], "quote.opportunity_id");
-	cr_assert_str_eq(l.names[201], "quote_line.quote_id");
-	cr_assert_str_eq(l.names[209], "contract.opportunity_id");
-	cr_assert_str_eq(l.names[221], "installment.contract_id");
-	cr_assert_str_eq(l.names[230], "payment.contract_id");
-	cr_assert_str_eq(l.names[243], "credit_note.customer_id");
-	cr_assert_str_eq(l.names[252], "complaint.customer_id");
-	cr_assert_str_eq(l.names[262], "task.title");
-	cr_assert_str_eq(l.names[274], "comment.record_kind");
-	cr_assert_str_eq(l.names[281], "approval_flow.name");
-	cr_assert_str_eq(l.names[290], "approval_request.flow_id");
-	cr_assert_str_eq(l.names[306], "approval_vote.request_id");
-	cr_assert_str_eq(l.names[313], "approval_vote.updated_at");
+	cr_assert_str_eq(l.names[36], "team.name");
+	cr_assert_str_eq(l.names[41], "membership.user_id");
+	cr_assert_str_eq(l.names[47], "lead.company");
+	cr_assert_str_eq(l.names[74], "activity.type");
+	cr_assert_str_eq(l.names[86], "pool_policy.max_open");
+	cr_assert_str_eq(l.names[93], "assignment_rule.position");
+	cr_assert_str_eq(l.names[105], "dedupe_policy.target");
+	cr_assert_str_eq(l.names[110], "grading_rule.position");
+	cr_assert_str_eq(l.names[115], "reclaim_rule.name");
+	cr_assert_str_eq(l.names[124], "pipeline.name");
+	cr_assert_str_eq(l.names[131], "stage.pipeline_id");
+	cr_assert_str_eq(l.names[143], "opportunity.name");
+	cr_assert_str_eq(l.names[160], "line_item.opportunity_id");
+	cr_assert_str_eq(l.names[168], "stage_history.opportunity_id");
+	cr_assert_str_eq(l.names[178], "ownership_change.kind");
+	cr_assert_str_eq(l.names[186], "quote.opportunity_id");
+	cr_assert_str_eq(l.names[202], "quote_line.quote_id");
+	cr_assert_str_eq(l.names[210], "contract.opportunity_id");
+	cr_assert_str_eq(l.names[222], "installment.contract_id");
+	cr_assert_str_eq(l.names[231], "payment.contract_id");
+	cr_assert_str_eq(l.names[244], "credit_note.customer_id");
+	cr_assert_str_eq(l.names[253], "complaint.customer_id");
+	cr_assert_str_eq(l.names[263], "task.title");
+	cr_assert_str_eq(l.names[275], "comment.record_kind");
+	cr_assert_str_eq(l.names[282], "approval_flow.name");
+	cr_assert_str_eq(l.names[291], "approval_request.flow_id");
+	cr_assert_str_eq(l.names[307], "approval_vote.request_id");
+	cr_assert_str_eq(l.names[315], "target.name");
+	cr_assert_str_eq(l.names[334], "target_metric.name");
+	cr_assert_str_eq(l.names[342], "holiday.date");
+	cr_assert_str_eq(l.names[347], "target_alert.name");
+	cr_assert_str_eq(l.names[354], "target_alert.updated_at");
 	cr_assert_eq(spm_field_foreach(db, "nope", collect, &l), SPM_ENOTFOUND);
 }
 
@@ -342,5 +347,6 @@ Test(fields, kinds_exclude_system_kinds)
 			 "assignment_rule,dedupe_policy,grading_rule,reclaim_rule,pipeline,"
 			 "stage,opportunity,line_item,stage_history,ownership_change,quote,"
 			 "quote_line,contract,installment,payment,credit_note,complaint,task,"
-			 "comment,approval_flow,approval_request,approval_vote,");
+			 "comment,approval_flow,approval_request,approval_vote,target,"
+			 "target_metric,holiday,target_alert,");
 }

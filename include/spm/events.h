@@ -46,7 +46,10 @@ typedef enum spm_event_type {
 	SPM_EVENT_APPROVAL_STEP = 27, /**< an approver approved a step that goes on (or a step was completed); payload: action, step, by, done, next approvers */
 	SPM_EVENT_REFUND_RECORDED = 28, /**< a credit note was recorded; payload: customer_id, opportunity_id, owner_id, amount, currency */
 	SPM_EVENT_COMPLAINT_RECORDED = 29, /**< a complaint was recorded; payload: customer_id, opportunity_id, owner_id, category, severity */
-	SPM_EVENT_APPROVAL_CANCELLED = 30 /**< a pending request was withdrawn or superseded by a newer state; payload: action, record_kind, record_id, why */
+	SPM_EVENT_APPROVAL_CANCELLED = 30, /**< a pending request was withdrawn or superseded by a newer state; payload: action, record_kind, record_id, why */
+	SPM_EVENT_TARGET_WARNING = 32, /**< a target alert started to hold for a target (kind "target"); payload: alert, check, the progress figures */
+	SPM_EVENT_TARGET_RECOVERED = 33, /**< a target alert that held no longer does; payload: alert, check, the progress figures */
+	SPM_EVENT_TARGET_DECOMPOSED = 34 /**< a target was decomposed into children; payload: method, axis, children, imbalance */
 } spm_event_type;
 
 /** @brief The mask bit of one event type, for spm_listener_add(). */

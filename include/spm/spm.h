@@ -29,5 +29,6 @@
 #include "customer.h"
 #include "pipeline.h"
 #include "collab.h"
+#include "target.h"
 
 #endif

@@ -102,6 +102,7 @@ static const struct spm__core_field user_fields[] = {
 	{ "leave_to", SPM_FIELD_DATE, 0, 3, 0 },
 	{ "created_at", SPM_FIELD_TIME, RO, 3, 0 },
 	{ "updated_at", SPM_FIELD_TIME, RO, 3, 0 },
+	{ "hired_on", SPM_FIELD_DATE, 0, 4, 0 },
 };
 
 static const struct spm__core_field team_fields[] = {
@@ -237,6 +238,7 @@ static const struct spm__core_field reclaim_note_fields[] = {
 #include "core/kinds_pipeline.h"
 #include "core/kinds_leads.h"
 #include "core/kinds_collab.h"
+#include "core/kinds_targets.h"
 
 #define SYS(name, f) { name, 1, SPM_KIND_SYSTEM, f, N(f), NULL, NULL, NULL, NULL, NULL, NULL }
 
@@ -279,6 +281,7 @@ const struct spm__kind_def spm__kind_defs[] = {
 	SPM__KINDS_PIPELINE
 	SPM__KINDS_LEADS
 	SPM__KINDS_COLLAB
+	SPM__KINDS_TARGETS
 };
 
 const size_t spm__kind_def_count = N(spm__kind_defs);

@@ -1,6 +1,7 @@
 #include "core/tick.h"
 #include "domain/lead.h"
 #include "domain/collab.h"
+#include "domain/target.h"
 
 typedef int (*tick_job)(spm_db *db, spm_time now);
 
@@ -11,6 +12,7 @@ static const tick_job jobs[] = {
 	spm__reclaim_run,
 	spm__installment_overdue_run,
 	spm__task_overdue_run,
+	spm__target_warn_run,
 };
 
 int spm__tick_run(spm_db *db, spm_time now)

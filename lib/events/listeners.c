@@ -81,25 +81,45 @@ void spm__listeners_free(spm_db *db)
 	db->nlisteners = db->listeners_cap = 0;
 }
 
+/* Names by type; gaps (unused numbers) are NULL. */
 static const char *const type_names[] = {
-	NULL, "record.created", "record.updated", "record.deleted", "field.added",
-	"field.dropped", "lead.claimed", "lead.released", "follow_up.due", "handover", "reclaim.warning", "reclaimed", "lead.converted", "record.merged", "lead.assigned",
-	"stage.changed", "gate.overridden", "opportunity.won", "opportunity.lost",
-	"opportunity.reopened"
-};
-
-/* The collaboration area's types (20..). */
-static const char *const collab_names[] = {
-	"task.overdue", "mention", "approval.submitted", "approval.approved", "approval.rejected",
-	"installment.overdue", "payment.received", "approval.step", "refund.recorded",
-	"complaint.recorded", "approval.cancelled"
+	[SPM_EVENT_RECORD_CREATED] = "record.created",
+	[SPM_EVENT_RECORD_UPDATED] = "record.updated",
+	[SPM_EVENT_RECORD_DELETED] = "record.deleted",
+	[SPM_EVENT_FIELD_ADDED] = "field.added",
+	[SPM_EVENT_FIELD_DROPPED] = "field.dropped",
+	[SPM_EVENT_LEAD_CLAIMED] = "lead.claimed",
+	[SPM_EVENT_LEAD_RELEASED] = "lead.released",
+	[SPM_EVENT_FOLLOW_UP_DUE] = "follow_up.due",
+	[SPM_EVENT_HANDOVER] = "handover",
+	[SPM_EVENT_RECLAIM_WARNING] = "reclaim.warning",
+	[SPM_EVENT_RECLAIMED] = "reclaimed",
+	[SPM_EVENT_LEAD_CONVERTED] = "lead.converted",
+	[SPM_EVENT_RECORD_MERGED] = "record.merged",
+	[SPM_EVENT_LEAD_ASSIGNED] = "lead.assigned",
+	[SPM_EVENT_STAGE_CHANGED] = "stage.changed",
+	[SPM_EVENT_GATE_OVERRIDDEN] = "gate.overridden",
+	[SPM_EVENT_OPPORTUNITY_WON] = "opportunity.won",
+	[SPM_EVENT_OPPORTUNITY_LOST] = "opportunity.lost",
+	[SPM_EVENT_OPPORTUNITY_REOPENED] = "opportunity.reopened",
+	[SPM_EVENT_TASK_OVERDUE] = "task.overdue",
+	[SPM_EVENT_MENTION] = "mention",
+	[SPM_EVENT_APPROVAL_SUBMITTED] = "approval.submitted",
+	[SPM_EVENT_APPROVAL_APPROVED] = "approval.approved",
+	[SPM_EVENT_APPROVAL_REJECTED] = "approval.rejected",
+	[SPM_EVENT_INSTALLMENT_OVERDUE] = "installment.overdue",
+	[SPM_EVENT_PAYMENT_RECEIVED] = "payment.received",
+	[SPM_EVENT_APPROVAL_STEP] = "approval.step",
+	[SPM_EVENT_REFUND_RECORDED] = "refund.recorded",
+	[SPM_EVENT_COMPLAINT_RECORDED] = "complaint.recorded",
+	[SPM_EVENT_APPROVAL_CANCELLED] = "approval.cancelled",
+	[SPM_EVENT_TARGET_WARNING] = "target.warning",
+	[SPM_EVENT_TARGET_RECOVERED] = "target.recovered",
+	[SPM_EVENT_TARGET_DECOMPOSED] = "target.decomposed",
 };
 
 const char *spm_event_type_name(int type)
 {
-	if (type >= SPM_EVENT_TASK_OVERDUE &&
-	    type < SPM_EVENT_TASK_OVERDUE + (int)(sizeof(collab_names) / sizeof(collab_names[0])))
-		return collab_names[type - SPM_EVENT_TASK_OVERDUE];
 	if (type < 1 || type >= (int)(sizeof(type_names) / sizeof(type_names[0])))
 		return NULL;
 	return type_names[type];

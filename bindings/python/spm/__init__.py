@@ -1167,3 +1167,4 @@ from . import import_opps  # noqa: E402,F401 - an area module, after the core
 from . import customers  # noqa: E402,F401
 from . import csv  # noqa: E402,F401
 from . import collab  # noqa: E402,F401 - quotes, contracts, comments, approvals
+from . import targets  # noqa: E402,F401  (spm.targets)
