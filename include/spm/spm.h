@@ -27,5 +27,6 @@
 #include "lead.h"
 #include "csv.h"
 #include "customer.h"
+#include "report.h"
 
 #endif

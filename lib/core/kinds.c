@@ -232,6 +232,7 @@ static const struct spm__core_field reclaim_note_fields[] = {
 /* Version 4 and later: one header per area, each defining its field arrays
  * and a macro with its table entries (appended below, in this order). */
 #include "core/kinds_pipeline.h"
+#include "core/kinds_analytics.h"
 
 #define SYS(name, f) { name, 1, SPM_KIND_SYSTEM, f, N(f), NULL, NULL, NULL, NULL, NULL, NULL }
 
@@ -272,6 +273,7 @@ const struct spm__kind_def spm__kind_defs[] = {
 	{ "reclaim_rule", 3, 0, reclaim_rule_fields, N(reclaim_rule_fields), NULL, NULL, NULL,
 	  SPM_ACTION_POOL, spm__reclaim_rule_validate, NULL },
 	SPM__KINDS_PIPELINE
+	SPM__KINDS_ANALYTICS
 };
 
 const size_t spm__kind_def_count = N(spm__kind_defs);
