@@ -533,7 +533,7 @@ int spm__arun_period(uint32_t *out, struct spm__arun *r, int has, spm_date day)
 	if (code == 0) {
 		if (r->np == 0)
 			r->np = 1;
-		if (r->np == r->pcap) {
+		if (r->np >= r->pcap) {
 			uint32_t cap = r->pcap ? r->pcap * 2 : 16;
 			spm_date *p = spm__realloc(r->db, r->pstart, cap * sizeof(*p));
 			if (p == NULL)

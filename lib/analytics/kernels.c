@@ -77,7 +77,19 @@ static int win_rate(struct spm__arun *r)
 	for (size_t i = 0; i < r->nrec && rc == SPM_OK; i++) {
 		int st = status_of(c, i);
 		uint32_t p;
-		if (!opp_ok(r, i) || (st != SPM__OS_WON && st != SPM__OS_LOST))
+		if (!opp_ok(r, i))
+			continue;
+		if (st == SPM__OS_OPEN && r->q->query == SPM__Q_WIN_RATE && !r->q->period &&
+		    !r->q->has_from && !r->q->has_to) {
+			/* with no window, a group of open deals only shows, empty */
+			SPM__FOR_GROUPS(&r->g, i, g) {
+				struct spm__arow *a;
+				if ((rc = spm__arun_row(&a, r, g, 0, -1)) != SPM_OK)
+					break;
+			}
+			continue;
+		}
+		if (st != SPM__OS_WON && st != SPM__OS_LOST)
 			continue;
 		if (!opp_window(&p, r, i, SPM__F_CLOSED, &rc))
 			continue;

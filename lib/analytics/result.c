@@ -262,7 +262,13 @@ static int cell_text(char *buf, size_t size, const spm_result *r, size_t row, si
 			return SPM_OK;
 		}
 		*numeric = 0;
-		return spm_money_format(buf, size, c->v, c->cur);
+		{
+			int rc = spm_money_format(buf, size, c->v, c->cur);
+			size_t len = strlen(buf);
+			if (rc == SPM_OK)
+				snprintf(buf + len, size - len, " %s", c->cur);
+			return rc;
+		}
 	case SPM_COLUMN_DATE:
 		*numeric = 0;
 		return spm_date_format(buf, size, (spm_date)c->v);
