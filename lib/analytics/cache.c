@@ -150,6 +150,7 @@ struct load {
 	spm_db *db;
 	struct spm__acache *c;
 	struct spm__table *t;
+	int full;              /* a load from scratch: every row is new */
 	int history_edited;
 };
 
@@ -322,7 +323,7 @@ static int load_history(spm_record *rec, void *payload)
 	struct spm__acache *c = l->c;
 	int rc = SPM_OK;
 
-	if (rec->id <= c->hmax) {
+	if (!l->full && rec->id <= c->hmax) {
 		/* an edit or delete of an old row: the sorted rows are rebuilt */
 		l->history_edited = 1;
 	} else if (!rec->deleted) {
@@ -603,7 +604,7 @@ static int catch_up(spm_db *db, struct spm__acache *c, struct spm__table *t, con
 	spm_kind *k = spm__kind_find(db, kind, 0);
 	spm_scan s = { SPM_SCAN_VERSION, NULL, 0, t->id, t->seq, 0,
 		       SPM_SCAN_BY_SEQ | SPM_SCAN_DELETED };
-	struct load l = { db, c, t, 0 };
+	struct load l = { db, c, t, t->seq == 0 && t->id == 0, 0 };
 	int rc;
 
 	if (k == NULL)
