@@ -429,6 +429,16 @@ int spm__acache_merge_history(spm_db *db, struct spm__acache *c)
 	c->hat = at;
 	c->hn = n;
 	c->dn = 0;
+	if (c->dcap > 4096) {
+		/* the first load went through the tail: give its room back */
+		spm__free(db, c->dopp);
+		spm__free(db, c->dstage);
+		spm__free(db, c->dat);
+		c->dopp = NULL;
+		c->dstage = NULL;
+		c->dat = NULL;
+		c->dcap = 0;
+	}
 	off = NULL;
 	stage = NULL;
 	at = NULL;
