@@ -1151,3 +1151,4 @@ class Consumer:
         if isinstance(seq, Event):
             seq = seq.seq
         self._db._finish(_lib.spm_consumer_ack(self._db._p, self._nb, _int64(seq, "seq")))
+from . import report  # noqa: E402,F401  (analytics: spm.report.run(db, ...))
