@@ -2078,6 +2078,7 @@ int luaopen_spm(lua_State *L)
 	lua_setfield(L, -2, "__len");
 	lua_pop(L, 1);
 	/* Each area's db methods, from its own file (spm_lua.h). */
+	lspm_open_report(L);
 
 	luaL_newlib(L, module_functions);
 	for (size_t i = 0; i < sizeof(codes) / sizeof(codes[0]); i++) {

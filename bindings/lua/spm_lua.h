@@ -76,4 +76,7 @@ int lspm_opt_int(lua_State *L, int i, lua_Integer def, lua_Integer *out);
 /* Adds methods to the db metatable (call from luaopen_spm only). */
 void lspm_add_db_methods(lua_State *L, const luaL_Reg *methods);
 
+/* Each area's methods (one file each). */
+void lspm_open_report(lua_State *L);
+
 #endif
