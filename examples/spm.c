@@ -679,6 +679,7 @@ static const struct cli_command commands[] = {
 	{ "export", help_export, cmd_export },
 	{ "audit", help_audit, cmd_audit },
 	{ "events", help_events, cmd_events },
+	{ "report", cli_help_report, cli_cmd_report },
 };
 
 static void print_help(void)

@@ -34,4 +34,8 @@ int cli_parse_i64(int64_t *out, const char *text);
 /* Opens c->path into c->db (spm_db_open flags); 0 or the exit status. */
 int cli_open_db(struct ctx *c, unsigned int flags);
 
+/* Each area's command (one file each). */
+extern const char cli_help_report[];
+int cli_cmd_report(struct ctx *c, int argc, char **argv);
+
 #endif
