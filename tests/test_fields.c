@@ -146,13 +146,14 @@ Test(fields, listing_shows_core_then_custom_fields)
 	/* customer 15, contact 6, role 5, user 8, team 5, membership 6, lead 27,
 	 * activity 11, pool_policy 7, assignment_rule 12, dedupe_policy 5,
 	 * grading_rule 5, reclaim_rule 9, pipeline 7, stage 11, opportunity 17,
-	 * line_item 8, stage_history 10 */
-	cr_assert_eq(l.n, 174);
+	 * line_item 8, stage_history 10, report 5 */
+	cr_assert_eq(l.n, 179);
 	cr_assert_str_eq(l.names[15], "contact.customer_id");
 	cr_assert_str_eq(l.names[89], "pool_policy.updated_at");
 	cr_assert_str_eq(l.names[120], "reclaim_rule.updated_at");
 	cr_assert_str_eq(l.names[121], "pipeline.name");
 	cr_assert_str_eq(l.names[173], "stage_history.updated_at");
+	cr_assert_str_eq(l.names[174], "report.name");
 	cr_assert_eq(spm_field_foreach(db, "nope", collect, &l), SPM_ENOTFOUND);
 }
 
@@ -310,5 +311,5 @@ Test(fields, kinds_exclude_system_kinds)
 	cr_assert_eq(spm_kind_foreach(db, kinds_cb, buf), SPM_OK);
 	cr_assert_str_eq(buf, "customer,contact,role,user,team,membership,lead,activity,"
 			 "pool_policy,assignment_rule,dedupe_policy,grading_rule,reclaim_rule,"
-			 "pipeline,stage,opportunity,line_item,stage_history,");
+			 "pipeline,stage,opportunity,line_item,stage_history,report,");
 }
