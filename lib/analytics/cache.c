@@ -348,6 +348,8 @@ static int load_history(spm_record *rec, void *payload)
 }
 
 /* Sort key of a history row within its opportunity: time, then arrival. */
+static int merge(spm_db *db, struct spm__acache *c, size_t n, size_t ncap);
+
 struct hrow {
 	uint32_t at;
 	uint32_t n;
@@ -366,6 +368,14 @@ static int cmp_hrow(const void *a, const void *b)
 int spm__acache_merge_history(spm_db *db, struct spm__acache *c)
 {
 	size_t n = c->hn + c->dn, ncap = c->ocap;
+
+	if (c->hoff && c->dn == 0)
+		return SPM_OK;
+	return merge(db, c, n, ncap);
+}
+
+static int merge(spm_db *db, struct spm__acache *c, size_t n, size_t ncap)
+{
 	uint32_t *off = spm__calloc(db, ncap + 1, sizeof(*off));
 	uint32_t *fill = spm__calloc(db, ncap + 1, sizeof(*fill));
 	uint16_t *stage = spm__malloc(db, (n ? n : 1) * sizeof(*stage));

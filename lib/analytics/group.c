@@ -556,6 +556,17 @@ static uint64_t row_key(uint32_t g, uint32_t p, int32_t s)
 	return ((uint64_t)g << 32) ^ ((uint64_t)p << 16) ^ (uint64_t)(uint32_t)(s + 1);
 }
 
+/* splitmix64's finaliser: every key bit reaches the low bits used as slot. */
+static size_t slot_of(uint64_t k, size_t slots)
+{
+	k ^= k >> 30;
+	k *= 0xBF58476D1CE4E5B9ull;
+	k ^= k >> 27;
+	k *= 0x94D049BB133111EBull;
+	k ^= k >> 31;
+	return (size_t)k & (slots - 1);
+}
+
 static int rows_rehash(struct spm__arun *r)
 {
 	size_t slots = r->hslots ? r->hslots * 2 : 1024;
@@ -572,7 +583,7 @@ static int rows_rehash(struct spm__arun *r)
 	for (size_t i = 0; i < r->nrows; i++) {
 		const struct spm__arow *a = &r->rows[i];
 		uint64_t k = row_key(a->g, a->p, a->s);
-		size_t h = (size_t)((k * 0x9E3779B97F4A7C15ull) >> 20) & (slots - 1);
+		size_t h = slot_of(k, slots);
 		while (row[h] != UINT32_MAX)
 			h = (h + 1) & (slots - 1);
 		key[h] = k;
@@ -595,7 +606,7 @@ int spm__arun_row(struct spm__arow **out, struct spm__arun *r, uint32_t g, uint3
 	*out = NULL;
 	if ((r->nrows + 1) * 2 > r->hslots && (rc = rows_rehash(r)) != SPM_OK)
 		return rc;
-	for (h = (size_t)((k * 0x9E3779B97F4A7C15ull) >> 20) & (r->hslots - 1);
+	for (h = slot_of(k, r->hslots);
 	     r->hrow[h] != UINT32_MAX; h = (h + 1) & (r->hslots - 1)) {
 		struct spm__arow *a = &r->rows[r->hrow[h]];
 		if (r->hkey[h] == k && a->g == g && a->p == p && a->s == s) {
