@@ -22,12 +22,14 @@ static int grow(spm_db *db, void **arr, size_t size, size_t old, size_t cap)
 	return SPM_OK;
 }
 
+/* Room for ids up to id: an eighth more than needed, so that a million
+ * deals do not pay for a power of two (the memory budget is per deal). */
 static size_t next_cap(size_t cap, int64_t id)
 {
 	size_t c = cap ? cap : 64;
 
 	while ((int64_t)c <= id)
-		c *= 2;
+		c += c / 8;
 	return c;
 }
 
