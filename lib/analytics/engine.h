@@ -65,6 +65,9 @@ struct spm__arun {
 	uint64_t *hkey;
 	uint32_t *hrow;
 	size_t hslots;
+	/* without periods, rows are found by (group, stage) in a direct table */
+	uint32_t *dense;
+	size_t dense_s;        /* stages (or activity types) + 1 per group */
 
 	/* values for medians: (row, list, value) */
 	uint32_t *vrow;

@@ -442,6 +442,16 @@ int spm__arun_init(struct spm__arun *r, spm_db *db, const struct spm__aq *q)
 		}
 	}
 	teams_free(db, &teams);
+	if (rc == SPM_OK && !q->period) {
+		size_t s = (r->c->nstages > r->c->atype_d.n ? r->c->nstages : r->c->atype_d.n) + 1;
+		if ((uint64_t)r->g.n * s <= ((uint64_t)1 << 22)) {
+			r->dense = spm__malloc(db, (size_t)r->g.n * s * sizeof(*r->dense));
+			if (r->dense == NULL)
+				return spm__error_oom();
+			memset(r->dense, 0xFF, (size_t)r->g.n * s * sizeof(*r->dense));
+			r->dense_s = s;
+		}
+	}
 	return rc;
 }
 
@@ -468,6 +478,7 @@ void spm__arun_free(struct spm__arun *r)
 	spm__free(db, r->rows);
 	spm__free(db, r->hkey);
 	spm__free(db, r->hrow);
+	spm__free(db, r->dense);
 	spm__free(db, r->vrow);
 	spm__free(db, r->vlist);
 	spm__free(db, r->vval);
@@ -600,10 +611,17 @@ static int rows_rehash(struct spm__arun *r)
 int spm__arun_row(struct spm__arow **out, struct spm__arun *r, uint32_t g, uint32_t p, int32_t s)
 {
 	uint64_t k = row_key(g, p, s);
-	size_t h;
+	size_t h, d = 0;
 	int rc;
 
 	*out = NULL;
+	if (r->dense) {
+		d = (size_t)g * r->dense_s + (size_t)(s + 1);
+		if (r->dense[d] != UINT32_MAX) {
+			*out = &r->rows[r->dense[d]];
+			return SPM_OK;
+		}
+	}
 	if ((r->nrows + 1) * 2 > r->hslots && (rc = rows_rehash(r)) != SPM_OK)
 		return rc;
 	for (h = slot_of(k, r->hslots);
@@ -628,6 +646,8 @@ int spm__arun_row(struct spm__arow **out, struct spm__arun *r, uint32_t g, uint3
 	r->rows[r->nrows].s = s;
 	r->hkey[h] = k;
 	r->hrow[h] = (uint32_t)r->nrows;
+	if (r->dense)
+		r->dense[d] = (uint32_t)r->nrows;
 	*out = &r->rows[r->nrows++];
 	return SPM_OK;
 }
