@@ -716,6 +716,17 @@ Test(analytics, saved_reports_and_dashboards)
 	cr_assert_eq(spm_report_save(db, "bad", "{\"query\": \"win_rate\", \"period\": 3}"),
 		     SPM_EINVAL);
 	cr_assert_str_eq(spm_error_message(), "report 'bad': $.period: expected a string");
+	/* a second record under a taken name is refused */
+	{
+		spm_record *dup;
+		cr_assert_eq(spm_record_new(&dup, db, "report"), SPM_OK);
+		cr_assert_eq(spm_record_set_text(dup, "name", "wins"), SPM_OK);
+		cr_assert_eq(spm_record_set_text(dup, "definition", "{\"query\": \"cycle\"}"),
+			     SPM_OK);
+		cr_assert_eq(spm_record_save(db, dup), SPM_EEXISTS);
+		cr_assert_str_eq(spm_error_message(), "a report named 'wins' exists already");
+		spm_record_free(dup);
+	}
 	cr_assert_eq(spm_report_foreach(db, count_names, &n), SPM_OK);
 	cr_assert_eq(n, 3);
 

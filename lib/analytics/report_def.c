@@ -446,6 +446,23 @@ int spm__report_validate(struct spm__txn *t, const struct spm_record *before,
 	name = spm_record_value_text(after, (size_t)i, NULL);
 	if (name == NULL || name[0] == '\0')
 		return spm__error_set(SPM_EINVAL, "report.name: required");
+	{
+		/* names are unique: reports are listed and run by name */
+		spm_scan_cond cond = { (size_t)spm__core_index(after->kind, "name"), SPM_CMP_EQ, 0,
+				       name };
+		spm_scan scan = { SPM_SCAN_VERSION, &cond, 1, 0, 0, 2, 0 };
+		struct spm__page page = { NULL, 0, 0 };
+		int taken = 0;
+		rc = spm__scan_page(t->db, &page, after->kind, &scan);
+		for (size_t k = 0; rc == SPM_OK && k < page.n; k++)
+			taken |= page.recs[k]->id != after->id;
+		spm__page_clear(t->db, &page);
+		if (rc != SPM_OK)
+			return rc;
+		if (taken)
+			return spm__error_set(SPM_EEXISTS, "a report named '%.100s' exists already",
+					      name);
+	}
 	i = spm__core_index(after->kind, "definition");
 	json = spm_record_value_text(after, (size_t)i, NULL);
 	if (json == NULL)
