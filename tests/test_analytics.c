@@ -449,6 +449,22 @@ Test(analytics, group_by_source_with_null_and_filters)
 	spm_result_free(r);
 }
 
+Test(analytics, filters_in_the_rule_language)
+{
+	spm_result *r = run("{\"query\": \"win_rate\", \"rule\": \"amount >= 1000.00 CNY\"}");
+
+	cr_assert_eq(num(r, 0, "won"), 2);
+	cr_assert_eq(num(r, 0, "lost"), 0, "the lost deal is 500.00 CNY");
+	spm_result_free(r);
+	r = run("{\"query\": \"pipeline\", \"rule\": \"source = 'web' or source is null\"}");
+	cr_assert_eq(num(r, 0, "open_deals"), 3);
+	spm_result_free(r);
+	r = run("{\"query\": \"pipeline\", \"rule\": \"expected_close < date '2026-04-01' "
+		"and status = 'open'\"}");
+	cr_assert_eq(num(r, 0, "open_deals"), 1, "deal 6 has no close date: null is not met");
+	spm_result_free(r);
+}
+
 Test(analytics, group_by_industry_product_and_custom_field)
 {
 	spm_field_options o = SPM_FIELD_OPTIONS_INIT;
@@ -686,6 +702,10 @@ Test(analytics, bad_definitions_name_the_json_path)
 		   "$.group_by: the activities query has no dimension 'industry'");
 	expect_bad("{\"query\": \"velocity\", \"period\": \"month\"}", SPM_EINVAL,
 		   "$.period: the velocity query has no periods");
+	expect_bad("{\"query\": \"win_rate\", \"rule\": \"amount = 'x'\"}", SPM_EINVAL,
+		   "$.rule: 1:8: cannot compare money with text");
+	expect_bad("{\"query\": \"activities\", \"rule\": \"true\"}", SPM_EINVAL,
+		   "$.rule: only for opportunity queries");
 	expect_bad("{\"query\": \"win_rate\", \"period\": \"fortnight\"}", SPM_EINVAL,
 		   "$.period: unknown period 'fortnight'");
 	expect_bad("{\"query\": \"win_rate\", \"query\": \"cycle\"}", SPM_EINVAL,

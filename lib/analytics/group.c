@@ -2,6 +2,7 @@
  * through, the group codes of each record by dimension (a team row rolls up
  * its whole subtree), period codes on the fiscal calendar, and the row map. */
 #include "analytics/engine.h"
+#include "analytics/rule_filter.h"
 #include "core/registry.h"
 #include "core/txn.h"
 #include "domain/org.h"
@@ -426,6 +427,8 @@ int spm__arun_init(struct spm__arun *r, spm_db *db, const struct spm__aq *q)
 	rc = visible_mask(r);
 	if (rc == SPM_OK)
 		rc = apply_filters(r, &teams);
+	if (rc == SPM_OK && q->rule)
+		rc = spm__arule_apply(r, q->rule);
 	if (rc == SPM_OK)
 		rc = build_dim(&r->g, &teams, r, q->dim, q->custom);
 	/* the team chains outlive load_teams: the run owns them */

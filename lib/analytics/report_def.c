@@ -1,6 +1,7 @@
 /* Parses report and dashboard definitions (JSON, jansson). Every error names
  * the JSON path of the offending value. */
 #include "analytics/report_def.h"
+#include "analytics/rule_filter.h"
 #include "core/registry.h"
 #include "core/txn.h"
 #include "core/kinds.h"
@@ -251,6 +252,16 @@ static int parse_object(struct spm__aq *q, spm_db *db, json_t *root)
 			rc = choice(&q->funnel, v, p, funnels, "funnel definition");
 		} else if (strcmp(key, "filters") == 0) {
 			rc = parse_filters(q, db, v);
+		} else if (strcmp(key, "rule") == 0) {
+			spm__rule *rule = NULL;
+			if (!json_is_string(v))
+				rc = spm__error_set(SPM_EINVAL, "%s: expected a string", p);
+			else if (q->query == SPM__Q_LEAD_CONVERSION || q->query == SPM__Q_ACTIVITIES)
+				rc = spm__error_set(SPM_EINVAL, "%s: only for opportunity queries", p);
+			else if ((rc = spm__arule_compile(&rule, db, json_string_value(v))) == SPM_OK &&
+				 (q->rule = spm__strdup(db, json_string_value(v))) == NULL)
+				rc = spm__error_oom();
+			spm__rule_free(rule);
 		} else if (strcmp(key, "drill") == 0) {
 			if (!json_is_boolean(v))
 				rc = spm__error_set(SPM_EINVAL, "%s: expected true or false", p);
@@ -340,6 +351,7 @@ void spm__aq_free(spm_db *db, struct spm__aq *q)
 	}
 	spm__free(db, q->filters);
 	spm__free(db, q->custom);
+	spm__free(db, q->rule);
 	memset(q, 0, sizeof(*q));
 }
 

@@ -72,6 +72,7 @@ struct spm__aq {
 	int funnel;          /* SPM__FUNNEL_* */
 	struct spm__afilter *filters;
 	size_t nfilters;
+	char *rule;          /* a filter in the rule language, or NULL */
 	int drill;
 	unsigned int year_start_month;
 };
