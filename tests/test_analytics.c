@@ -449,6 +449,44 @@ Test(analytics, group_by_source_with_null_and_filters)
 	spm_result_free(r);
 }
 
+Test(analytics, periods_and_windows_on_a_custom_date_field)
+{
+	spm_field_options o = SPM_FIELD_OPTIONS_INIT;
+	spm_record *rec;
+	spm_result *r;
+	const int64_t ids[2] = { d[1], d[3] };
+	const char *days[2] = { "2026-03-30", "2026-04-02" };
+
+	cr_assert_eq(spm_field_add(db, "opportunity", "signed_on", SPM_FIELD_DATE, &o), SPM_OK);
+	for (int k = 0; k < 2; k++) {
+		spm_date dd;
+		cr_assert_eq(spm_date_parse(&dd, days[k]), SPM_OK);
+		cr_assert_eq(spm_record_get(&rec, db, "opportunity", ids[k]), SPM_OK);
+		cr_assert_eq(spm_record_set_date(rec, "signed_on", dd), SPM_OK);
+		cr_assert_eq(spm_record_save(db, rec), SPM_OK);
+		spm_record_free(rec);
+	}
+	r = run("{\"query\": \"win_rate\", \"period\": \"quarter\", \"period_field\": "
+		"\"signed_on\"}");
+	/* the lost deal has no signing date: the empty period */
+	cr_assert_eq(spm_result_row_count(r), 3);
+	cr_assert_str_eq(text(r, 0, "period"), "(null)");
+	cr_assert_eq(num(r, 0, "lost"), 1);
+	cr_assert_str_eq(text(r, 1, "period"), "2026-Q1");
+	cr_assert_eq(num(r, 1, "won"), 1);
+	cr_assert_str_eq(text(r, 2, "period"), "2026-Q2");
+	spm_result_free(r);
+	r = run("{\"query\": \"win_rate\", \"date_field\": \"signed_on\", \"from\": "
+		"\"2026-04-01\"}");
+	cr_assert_eq(num(r, 0, "won"), 1);
+	cr_assert_eq(num(r, 0, "lost"), 0);
+	spm_result_free(r);
+	cr_assert_eq(spm_field_add(db, "opportunity", "note", SPM_FIELD_TEXT, &o), SPM_OK);
+	cr_assert_eq(spm_report_run(&r, db, "{\"query\": \"win_rate\", \"period\": \"month\", "
+		     "\"period_field\": \"note\"}"), SPM_EINVAL);
+	cr_assert_str_eq(spm_error_message(), "$.period_field: unknown date field 'note'");
+}
+
 Test(analytics, filters_in_the_rule_language)
 {
 	spm_result *r = run("{\"query\": \"win_rate\", \"rule\": \"amount >= 1000.00 CNY\"}");

@@ -218,8 +218,16 @@ static int load_custom_value(struct spm__acache *c, spm_db *db, struct spm__ccol
 	char *text = NULL;
 	uint32_t code = 0;
 	int rc = SPM_OK;
+	int has = !rec->deleted && col->index < rec->nvalues && rec->v[col->index].has;
 
-	if (!rec->deleted && col->index < rec->nvalues && rec->v[col->index].has)
+	if (col->days) {
+		int64_t v = has ? rec->v[col->index].i : 0;
+		if (has && rec->kind->fields[col->index].type == SPM_FIELD_TIME)
+			v = v >= 0 ? v / 86400 : -((-v + 86399) / 86400);
+		((int32_t *)col->code)[rec->id] = has ? (int32_t)v : INT32_MIN;
+		return SPM_OK;
+	}
+	if (has)
 		rc = spm__record_render(&text, rec, col->index);
 	if (rc == SPM_OK)
 		rc = spm__dict_code(&code, db, &col->dict, text, UINT32_MAX - 1);
@@ -694,7 +702,7 @@ int spm__acache_get(struct spm__acache **out, spm_db *db, unsigned int need)
 }
 
 int spm__acache_custom(struct spm__ccol **out, spm_db *db, struct spm__acache *c,
-		       const char *field)
+		       const char *field, int days)
 {
 	spm_kind *k = spm__kind_find(db, "opportunity", 0);
 	struct spm__ccol *p;
@@ -702,7 +710,7 @@ int spm__acache_custom(struct spm__ccol **out, spm_db *db, struct spm__acache *c
 	int rc;
 
 	for (size_t i = 0; i < c->nccols; i++)
-		if (strcmp(c->ccols[i].field, field) == 0) {
+		if (strcmp(c->ccols[i].field, field) == 0 && c->ccols[i].days == days) {
 			*out = &c->ccols[i];
 			return SPM_OK;
 		}
@@ -711,6 +719,9 @@ int spm__acache_custom(struct spm__ccol **out, spm_db *db, struct spm__acache *c
 		return spm__error_set(SPM_ENOTFOUND, "opportunity has no field '%s'", field);
 	if (index < k->ncore)
 		return spm__error_set(SPM_EINVAL, "'%s' is a core field, not a custom one", field);
+	if (days && k->fields[index].type != SPM_FIELD_DATE &&
+	    k->fields[index].type != SPM_FIELD_TIME)
+		return spm__error_set(SPM_EINVAL, "opportunity.%s is not a date or time field", field);
 	p = spm__realloc(db, c->ccols, (c->nccols + 1) * sizeof(*p));
 	if (p == NULL)
 		return spm__error_oom();
@@ -718,6 +729,7 @@ int spm__acache_custom(struct spm__ccol **out, spm_db *db, struct spm__acache *c
 	p = &c->ccols[c->nccols];
 	memset(p, 0, sizeof(*p));
 	p->index = index;
+	p->days = days;
 	p->field = spm__strdup(db, field);
 	p->code = spm__calloc(db, c->ocap ? c->ocap : 1, sizeof(*p->code));
 	if (p->field == NULL || p->code == NULL) {

@@ -40,7 +40,9 @@ struct spm__stage {
 struct spm__ccol {
 	char *field;
 	size_t index;          /* field index in the kind */
-	uint32_t *code;        /* by opportunity id; dictionary codes */
+	int days;              /* a date or time field kept as days, not codes */
+	uint32_t *code;        /* by opportunity id; dictionary codes, or int32 days
+				  (INT32_MIN: none) when days is set */
 	struct spm__dict dict;
 };
 
@@ -134,7 +136,7 @@ struct spm__acache {
 int spm__acache_get(struct spm__acache **out, spm_db *db, unsigned int need);
 /* The column of a custom opportunity field, loading it when new. */
 int spm__acache_custom(struct spm__ccol **out, spm_db *db, struct spm__acache *c,
-		       const char *field);
+		       const char *field, int days);
 /* Frees the handle's cache (spm_db_close). */
 void spm__acache_free(spm_db *db);
 /* Bytes held by the cache's arrays (benchmark figure). */

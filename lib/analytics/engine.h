@@ -48,6 +48,7 @@ struct spm__arun {
 	int base;
 	size_t nrec;           /* base records: ids 0 .. nrec-1 */
 	uint8_t *pass;         /* visible and through the filters */
+	const int32_t *range_days, *period_days;  /* custom date columns (days; INT32_MIN: none) */
 	struct spm__agroups g;
 	uint32_t *team_chain_off, *team_chain; /* by owner code: a team and its parents */
 

@@ -298,7 +298,7 @@ static int build_dim(struct spm__agroups *g, struct teams *teams, struct spm__ar
 		break;
 	case SPM__D_CUSTOM: {
 		struct spm__ccol *col;
-		if ((rc = spm__acache_custom(&col, db, c, custom)) != SPM_OK)
+		if ((rc = spm__acache_custom(&col, db, c, custom, 0)) != SPM_OK)
 			return rc;
 		c = r->c = db->acache;
 		for (size_t i = 0; i < r->nrec; i++)
@@ -431,6 +431,18 @@ int spm__arun_init(struct spm__arun *r, spm_db *db, const struct spm__aq *q)
 		rc = spm__arule_apply(r, q->rule);
 	if (rc == SPM_OK)
 		rc = build_dim(&r->g, &teams, r, q->dim, q->custom);
+	/* custom date columns last, and looked up twice: a new column rescans
+	 * the deals, which may move the arrays of the ones before it */
+	for (int pass = 0; rc == SPM_OK && pass < 2; pass++) {
+		struct spm__ccol *col;
+		if (q->range_custom &&
+		    (rc = spm__acache_custom(&col, db, r->c, q->range_custom, 1)) == SPM_OK)
+			r->range_days = (const int32_t *)col->code;
+		if (rc == SPM_OK && q->period_custom &&
+		    (rc = spm__acache_custom(&col, db, r->c, q->period_custom, 1)) == SPM_OK)
+			r->period_days = (const int32_t *)col->code;
+		r->c = db->acache;
+	}
 	/* the team chains outlive load_teams: the run owns them */
 	r->team_chain_off = teams.chain_off;
 	r->team_chain = teams.chain;

@@ -17,11 +17,18 @@ static int status_of(const struct spm__acache *c, size_t i)
 }
 
 /* The day of an opportunity's date field; 0 when it has none. */
-static int opp_day(spm_date *out, const struct spm__acache *c, size_t i, int field)
+static int opp_day(spm_date *out, const struct spm__arun *r, size_t i, int field)
 {
+	const struct spm__acache *c = r->c;
 	uint8_t st = c->ostate[i];
 
 	switch (field) {
+	case SPM__F_CUSTOM_RANGE:
+	case SPM__F_CUSTOM_PERIOD: {
+		const int32_t *col = field == SPM__F_CUSTOM_RANGE ? r->range_days : r->period_days;
+		*out = col[i];
+		return col[i] != INT32_MIN;
+	}
 	case SPM__F_EXPECTED_CLOSE:
 		*out = c->expect[i];
 		return (st & SPM__OF_EXPECT) != 0;
@@ -59,12 +66,12 @@ static int period_field(const struct spm__aq *q, int def)
 static int opp_window(uint32_t *pcode, struct spm__arun *r, size_t i, int def, int *rc)
 {
 	spm_date day;
-	int has = opp_day(&day, r->c, i, range_field(r->q, def));
+	int has = opp_day(&day, r, i, range_field(r->q, def));
 
 	if (!in_range(r->q, has, day))
 		return 0;
 	if (period_field(r->q, def) != range_field(r->q, def))
-		has = opp_day(&day, r->c, i, period_field(r->q, def));
+		has = opp_day(&day, r, i, period_field(r->q, def));
 	*rc = spm__arun_period(pcode, r, has, day);
 	return *rc == SPM_OK;
 }
@@ -210,11 +217,11 @@ static int time_in_stage(struct spm__arun *r)
 			if (r->q->pipeline && s->pipeline_id != r->q->pipeline)
 				continue;
 			if (rf != SPM__F_ENTERED)
-				has = opp_day(&day, c, i, rf);
+				has = opp_day(&day, r, i, rf);
 			if (!in_range(r->q, has, day))
 				continue;
 			if (pf != SPM__F_ENTERED)
-				phas = opp_day(&pday, c, i, pf);
+				phas = opp_day(&pday, r, i, pf);
 			if ((rc = spm__arun_period(&p, r, phas, pday)) != SPM_OK)
 				break;
 			SPM__FOR_GROUPS(&r->g, i, g) {
@@ -267,11 +274,11 @@ static int funnel(struct spm__arun *r)
 		if (!opp_ok(r, i) || c->opipe[i] != pipe || pipe == 0)
 			continue;
 		if (mode == SPM__FUNNEL_CURRENT) {
-			has = opp_day(&day, c, i, rf);
+			has = opp_day(&day, r, i, rf);
 			if (st < 0 || !in_range(r->q, has, day))
 				continue;
 			if (pf != rf)
-				has = opp_day(&day, c, i, pf);
+				has = opp_day(&day, r, i, pf);
 			if ((rc = spm__arun_period(&p, r, has, day)) == SPM_OK)
 				rc = funnel_count(r, i, p, st);
 			continue;
@@ -281,11 +288,11 @@ static int funnel(struct spm__arun *r)
 			 * won stage before it (skipped ones included); a lost stage
 			 * counts only when entered */
 			int64_t furthest = INT64_MIN;
-			has = opp_day(&day, c, i, rf);
+			has = opp_day(&day, r, i, rf);
 			if (!in_range(r->q, has, day))
 				continue;
 			if (pf != rf)
-				has = opp_day(&day, c, i, pf);
+				has = opp_day(&day, r, i, pf);
 			if ((rc = spm__arun_period(&p, r, has, day)) != SPM_OK)
 				break;
 			for (uint32_t k = c->hoff[i]; k < c->hoff[i + 1]; k++) {
@@ -322,13 +329,13 @@ static int funnel(struct spm__arun *r)
 			day = (spm_date)(c->hat[k] / DAY);
 			has = 1;
 			if (rf != SPM__F_ENTERED)
-				has = opp_day(&day, c, i, rf);
+				has = opp_day(&day, r, i, rf);
 			if (!in_range(r->q, has, day))
 				continue;
 			pday = (spm_date)(c->hat[k] / DAY);
 			phas = 1;
 			if (pf != SPM__F_ENTERED)
-				phas = opp_day(&pday, c, i, pf);
+				phas = opp_day(&pday, r, i, pf);
 			if ((rc = spm__arun_period(&p, r, phas, pday)) != SPM_OK)
 				break;
 			for (uint32_t j = c->hoff[i]; j < k && !dup; j++) {
@@ -338,7 +345,7 @@ static int funnel(struct spm__arun *r)
 				if (c->hstage[j] != c->hstage[k])
 					continue;
 				if (rf != SPM__F_ENTERED)
-					h2 = opp_day(&d2, c, i, rf);
+					h2 = opp_day(&d2, r, i, rf);
 				if (!in_range(r->q, h2, d2))
 					continue;
 				if (pf != SPM__F_ENTERED) {

@@ -97,6 +97,28 @@ static int date_value(spm_date *out, json_t *v, const char *path)
 	return SPM_OK;
 }
 
+/* A date field: one of the table, or a custom date or time field of
+ * opportunities (for their queries). */
+static int date_field(int *out, char **custom, spm_db *db, int query, json_t *v,
+		      const char *path, int custom_code)
+{
+	spm_kind *k = spm__kind_find(db, "opportunity", 0);
+	const char *s = json_is_string(v) ? json_string_value(v) : NULL;
+	size_t i;
+
+	if (s && lookup(out, dates, s))
+		return SPM_OK;
+	if (s && k && query != SPM__Q_LEAD_CONVERSION && query != SPM__Q_ACTIVITIES &&
+	    spm__field_lookup(&i, db, k, s) == SPM_OK && i >= k->ncore &&
+	    (k->fields[i].type == SPM_FIELD_DATE || k->fields[i].type == SPM_FIELD_TIME)) {
+		*out = custom_code;
+		spm__free(db, *custom);
+		*custom = spm__strdup(db, s);
+		return *custom ? SPM_OK : spm__error_oom();
+	}
+	return choice(out, v, path, dates, "date field");
+}
+
 /* Which dimensions each query accepts. */
 static int dim_allowed(int query, int dim)
 {
@@ -234,9 +256,11 @@ static int parse_object(struct spm__aq *q, spm_db *db, json_t *root)
 		} else if (strcmp(key, "period") == 0) {
 			rc = choice(&q->period, v, p, periods, "period");
 		} else if (strcmp(key, "period_field") == 0) {
-			rc = choice(&q->period_field, v, p, dates, "date field");
+			rc = date_field(&q->period_field, &q->period_custom, db, q->query, v, p,
+					SPM__F_CUSTOM_PERIOD);
 		} else if (strcmp(key, "date_field") == 0) {
-			rc = choice(&q->range_field, v, p, dates, "date field");
+			rc = date_field(&q->range_field, &q->range_custom, db, q->query, v, p,
+					SPM__F_CUSTOM_RANGE);
 		} else if (strcmp(key, "from") == 0) {
 			q->has_from = 1;
 			rc = date_value(&q->from, v, p);
@@ -301,7 +325,8 @@ static int parse_object(struct spm__aq *q, spm_db *db, json_t *root)
 		if (q->range_field == SPM__F_CREATED || q->range_field == SPM__F_AT ||
 		    q->period_field == SPM__F_CREATED || q->period_field == SPM__F_AT)
 			return spm__error_set(SPM_EINVAL, "$.%s: opportunities date by "
-					      "expected_close, opened_at, closed_at or entered",
+					      "expected_close, opened_at, closed_at, entered or a "
+					      "custom date field",
 					      q->range_field == SPM__F_CREATED ||
 					      q->range_field == SPM__F_AT ? "date_field" :
 					      "period_field");
@@ -352,6 +377,8 @@ void spm__aq_free(spm_db *db, struct spm__aq *q)
 	spm__free(db, q->filters);
 	spm__free(db, q->custom);
 	spm__free(db, q->rule);
+	spm__free(db, q->range_custom);
+	spm__free(db, q->period_custom);
 	memset(q, 0, sizeof(*q));
 }
 

@@ -44,7 +44,9 @@ enum spm__adate {
 	SPM__F_CLOSED,
 	SPM__F_ENTERED,      /* the stage history row's time */
 	SPM__F_CREATED,      /* leads */
-	SPM__F_AT            /* activities */
+	SPM__F_AT,           /* activities */
+	SPM__F_CUSTOM_RANGE, /* a custom date or time field of opportunities */
+	SPM__F_CUSTOM_PERIOD
 };
 
 enum { SPM__FUNNEL_ENTERED = 1, SPM__FUNNEL_REACHED = 2, SPM__FUNNEL_CURRENT = 3 };
@@ -73,6 +75,8 @@ struct spm__aq {
 	struct spm__afilter *filters;
 	size_t nfilters;
 	char *rule;          /* a filter in the rule language, or NULL */
+	char *range_custom;  /* SPM__F_CUSTOM_RANGE: the field */
+	char *period_custom; /* SPM__F_CUSTOM_PERIOD: the field */
 	int drill;
 	unsigned int year_start_month;
 };
