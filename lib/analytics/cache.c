@@ -54,7 +54,6 @@ static int opp_fit(spm_db *db, struct spm__acache *c, int64_t id)
 	    (rc = grow(db, (void **)&c->owner, 4, old, cap)) ||
 	    (rc = grow(db, (void **)&c->customer, 4, old, cap)) ||
 	    (rc = grow(db, (void **)&c->ostage, 2, old, cap)) ||
-	    (rc = grow(db, (void **)&c->opipe, 2, old, cap)) ||
 	    (rc = grow(db, (void **)&c->osource, 2, old, cap)) ||
 	    (rc = grow(db, (void **)&c->amount, 8, old, cap)) ||
 	    (rc = grow(db, (void **)&c->expect, 4, old, cap)) ||
@@ -75,6 +74,34 @@ static int opp_fit(spm_db *db, struct spm__acache *c, int64_t id)
 	}
 	c->ocap = cap;
 	return SPM_OK;
+}
+
+/* After a load from scratch: no spare room (the budget is per deal). */
+static void opp_shrink(spm_db *db, struct spm__acache *c)
+{
+	size_t cap = (size_t)c->omax + 1;
+	void **arrays[] = { (void **)&c->ostate, (void **)&c->ocur, (void **)&c->owner,
+			    (void **)&c->customer, (void **)&c->ostage, (void **)&c->osource,
+			    (void **)&c->amount, (void **)&c->expect, (void **)&c->opened,
+			    (void **)&c->closed };
+	const size_t sizes[] = { 1, 1, 4, 4, 2, 2, 8, 4, 4, 4 };
+
+	if (cap >= c->ocap || c->hoff != NULL)
+		return;
+	for (size_t k = 0; k < sizeof(sizes) / sizeof(sizes[0]); k++) {
+		void *p = spm__realloc(db, *arrays[k], cap * sizes[k]);
+		if (p)  /* a failed shrink keeps the larger array: still correct */
+			*arrays[k] = p;
+		else
+			return;
+	}
+	for (size_t k = 0; k < c->nccols; k++) {
+		void *p = spm__realloc(db, c->ccols[k].code, cap * 4);
+		if (p == NULL)
+			return;
+		c->ccols[k].code = p;
+	}
+	c->ocap = cap;
 }
 
 static long idx(const spm_record *rec, const char *name)
@@ -196,13 +223,14 @@ static int load_stage(spm_record *rec, void *payload)
 		s->live = !rec->deleted;
 		if (s->live) {
 			s->pipeline_id = ival(rec, idx(rec, "pipeline_id"));
+			rc = pipe_code(&s->pipe, l->db, c, s->pipeline_id);
 			s->position = ival(rec, idx(rec, "position"));
 			s->probability = has(rec, idx(rec, "probability")) ?
 				ival(rec, idx(rec, "probability")) : -1;
 			s->outcome = outcome_of(sval(rec, idx(rec, "outcome")));
 			s->name = spm__strdup(l->db, sval(rec, idx(rec, "name")) ?
 					      sval(rec, idx(rec, "name")) : "");
-			if (s->name == NULL)
+			if (s->name == NULL && rc == SPM_OK)
 				rc = spm__error_oom();
 		}
 	}
@@ -253,7 +281,6 @@ static int load_opp(spm_record *rec, void *payload)
 		long iopen = idx(rec, "opened_at");
 		int64_t owner = ival(rec, idx(rec, "owner_id"));
 		int64_t cust = ival(rec, idx(rec, "customer_id"));
-		uint16_t pipe = 0;
 
 		if (has(rec, idx(rec, "stage_id")))
 			stage = spm__acache_stage(c, ival(rec, idx(rec, "stage_id")));
@@ -264,12 +291,9 @@ static int load_opp(spm_record *rec, void *payload)
 		if (owner < 0 || owner > INT32_MAX || cust < 0 || cust > INT32_MAX)
 			rc = spm__error_set(SPM_ERANGE, "opportunity %lld: an id outside the "
 					    "analytics range", (long long)id);
-		if (rc == SPM_OK)
-			rc = pipe_code(&pipe, l->db, c, ival(rec, idx(rec, "pipeline_id")));
 		c->owner[id] = (int32_t)owner;
 		c->customer[id] = (int32_t)cust;
 		c->ostage[id] = (uint16_t)(stage + 1);
-		c->opipe[id] = pipe;
 		if (rc == SPM_OK && has(rec, idx(rec, "amount"))) {
 			long ia = idx(rec, "amount");
 			st |= SPM__OF_AMOUNT;
@@ -650,9 +674,13 @@ static int refresh(spm_db *db, struct spm__acache *c, unsigned int need)
 {
 	int edited = 0, rc;
 
+	int first = c->opp_t.seq == 0 && c->opp_t.id == 0;
+
 	rc = catch_up(db, c, &c->stage_t, "stage", load_stage, NULL);
 	if (rc == SPM_OK)
 		rc = catch_up(db, c, &c->opp_t, "opportunity", load_opp, NULL);
+	if (rc == SPM_OK && first)
+		opp_shrink(db, c);
 	if (rc == SPM_OK)
 		rc = catch_up(db, c, &c->hist_t, "stage_history", load_history, &edited);
 	if (rc == SPM_OK && edited) {
@@ -764,7 +792,6 @@ void spm__acache_free(spm_db *db)
 	spm__free(db, c->owner);
 	spm__free(db, c->customer);
 	spm__free(db, c->ostage);
-	spm__free(db, c->opipe);
 	spm__free(db, c->osource);
 	spm__free(db, c->amount);
 	spm__free(db, c->expect);
@@ -813,9 +840,9 @@ size_t spm__acache_bytes(const struct spm__acache *c)
 {
 	size_t n = sizeof(*c);
 
-	/* per opportunity: state, currency, owner, customer, stage, pipeline,
-	 * source, amount, expected close, opened, closed, history offset */
-	n += c->ocap * (1 + 1 + 4 + 4 + 2 + 2 + 2 + 8 + 4 + 4 + 4 + 4);
+	/* per opportunity: state, currency, owner, customer, stage, source,
+	 * amount, expected close, opened, closed, history offset */
+	n += c->ocap * (1 + 1 + 4 + 4 + 2 + 2 + 8 + 4 + 4 + 4 + 4);
 	n += c->hn * (2 + 4) + c->dcap * (4 + 2 + 4);
 	n += c->nstages * sizeof(struct spm__stage) + c->npipes * 8;
 	n += c->ccap * 6 + c->licap * 8 + c->lcap * 11 + c->acap * 11;

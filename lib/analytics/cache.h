@@ -31,6 +31,8 @@ struct spm__stage {
 	int64_t pipeline_id;
 	int64_t position;
 	int64_t probability;   /* -1: none */
+	uint16_t pipe;         /* pipeline code (pipes[] index + 1): a deal's pipeline
+				  is its stage's */
 	int outcome;           /* SPM__OS_OPEN/WON/LOST */
 	int live;
 	char *name;
@@ -62,8 +64,8 @@ struct spm__acache {
 	uint8_t *ocur;         /* currency code (dict cur) */
 	int32_t *owner;        /* 0: none */
 	int32_t *customer;     /* 0: none */
-	uint16_t *ostage;      /* stage code (stages[] index + 1); 0: none */
-	uint16_t *opipe;       /* pipeline code (pipes[] index + 1) */
+	uint16_t *ostage;      /* stage code (stages[] index + 1); 0: none. The
+				  deal's pipeline is its stage's */
 	uint16_t *osource;     /* dict source */
 	int64_t *amount;
 	int32_t *expect;       /* days */

@@ -288,7 +288,7 @@ static int build_dim(struct spm__agroups *g, struct teams *teams, struct spm__ar
 		break;
 	case SPM__D_PIPELINE:
 		for (size_t i = 0; i < r->nrec; i++)
-			g->key[i] = c->opipe[i];
+			g->key[i] = c->ostage[i] ? c->stages[c->ostage[i] - 1].pipe : 0;
 		g->n = (uint32_t)c->npipes + 1;
 		g->lint = spm__calloc(db, g->n, sizeof(*g->lint));
 		if (g->lint == NULL)

@@ -271,7 +271,8 @@ static int funnel(struct spm__arun *r)
 		spm_date day = 0;
 		int has;
 		uint32_t p = 0;
-		if (!opp_ok(r, i) || c->opipe[i] != pipe || pipe == 0)
+		if (!opp_ok(r, i) || pipe == 0 || c->ostage[i] == 0 ||
+		    c->stages[c->ostage[i] - 1].pipe != pipe)
 			continue;
 		if (mode == SPM__FUNNEL_CURRENT) {
 			has = opp_day(&day, r, i, rf);

@@ -79,10 +79,10 @@ static int get_cb(spm__rule_value *out, const void *row, uint32_t slot, void *pa
 			out->u.integer = c->stages[c->ostage[i] - 1].id;
 		return SPM_OK;
 	case F_PIPELINE:
-		if (c->opipe[i] == 0)
+		if (c->ostage[i] == 0)
 			out->type = SPM__RULE_NULL;
 		else
-			out->u.integer = c->pipes[c->opipe[i] - 1];
+			out->u.integer = c->stages[c->ostage[i] - 1].pipeline_id;
 		return SPM_OK;
 	case F_AMOUNT:
 		if (!(st & SPM__OF_AMOUNT)) {
