@@ -689,6 +689,7 @@ static const struct cli_command commands[] = {
 	{ "comment", cli_help_comment, cli_cmd_comment },
 	{ "approval", cli_help_approval, cli_cmd_approval },
 	{ "target", cli_help_target, cli_cmd_target },
+	{ "report", cli_help_report, cli_cmd_report },
 };
 
 static void print_help(void)

@@ -56,5 +56,8 @@ int cli_cmd_approval(struct ctx *c, int argc, char **argv);
 /* Each area's command (spm_<area>.c). */
 extern const char cli_help_target[];
 int cli_cmd_target(struct ctx *c, int argc, char **argv);
+/* Each area's command (one file each). */
+extern const char cli_help_report[];
+int cli_cmd_report(struct ctx *c, int argc, char **argv);
 
 #endif

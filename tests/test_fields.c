@@ -150,8 +150,8 @@ Test(fields, listing_shows_core_then_custom_fields)
 	 * ownership_change 8, quote 16, quote_line 8, contract 12, installment 9, payment 13,
 	 * credit_note 9, complaint 10, task 12, comment 7, approval_flow 9,
 	 * approval_request 16, approval_vote 8, target 19, target_metric 8, holiday 5,
-	 * target_alert 8 */
-	cr_assert_eq(l.n, 355);
+	 * target_alert 8, report 5 */
+	cr_assert_eq(l.n, 360);
 	cr_assert_str_eq(l.names[0], "customer.name");
 	cr_assert_str_eq(l.names[16], "contact.customer_id");
 	cr_assert_str_eq(l.names[22], "role.name");
@@ -187,7 +187,8 @@ Test(fields, listing_shows_core_then_custom_fields)
 	cr_assert_str_eq(l.names[334], "target_metric.name");
 	cr_assert_str_eq(l.names[342], "holiday.date");
 	cr_assert_str_eq(l.names[347], "target_alert.name");
-	cr_assert_str_eq(l.names[354], "target_alert.updated_at");
+	cr_assert_str_eq(l.names[355], "report.name");
+	cr_assert_str_eq(l.names[359], "report.updated_at");
 	cr_assert_eq(spm_field_foreach(db, "nope", collect, &l), SPM_ENOTFOUND);
 }
 
@@ -348,5 +349,5 @@ Test(fields, kinds_exclude_system_kinds)
 			 "stage,opportunity,line_item,stage_history,ownership_change,quote,"
 			 "quote_line,contract,installment,payment,credit_note,complaint,task,"
 			 "comment,approval_flow,approval_request,approval_vote,target,"
-			 "target_metric,holiday,target_alert,");
+			 "target_metric,holiday,target_alert,report,");
 }

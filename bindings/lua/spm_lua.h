@@ -85,5 +85,7 @@ void lspm_open_csv(lua_State *L);
 /* Each area's methods (spm_lua_<area>.c). */
 void lspm_open_collab(lua_State *L);
 void lspm_open_targets(lua_State *L);
+/* Each area's methods (one file each). */
+void lspm_open_report(lua_State *L);
 
 #endif

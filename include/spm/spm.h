@@ -30,5 +30,6 @@
 #include "pipeline.h"
 #include "collab.h"
 #include "target.h"
+#include "report.h"
 
 #endif

@@ -5,6 +5,7 @@
 #include "core/registry.h"
 #include "core/tick.h"
 #include "events/events_internal.h"
+#include "analytics/cache.h"
 #include "storage/storage_internal.h"
 
 #include <stdlib.h>
@@ -186,6 +187,7 @@ void spm_db_close(spm_db *db)
 		db->ops->free(db->store);
 	}
 	spm__listeners_free(db);
+	spm__acache_free(db);
 	spm__registry_free(db);
 	free_fn = db->free_fn;
 	payload = db->alloc_payload;

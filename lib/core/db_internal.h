@@ -43,6 +43,9 @@ struct spm_db {
 	size_t listeners_cap;
 	int next_listener_id;
 	int dispatch_depth;
+
+	/* the analytics cache (analytics/cache.h); NULL until the first report */
+	struct spm__acache *acache;
 };
 
 /* Allocation through the handle's allocator; counted so tests can check that

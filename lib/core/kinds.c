@@ -239,6 +239,7 @@ static const struct spm__core_field reclaim_note_fields[] = {
 #include "core/kinds_leads.h"
 #include "core/kinds_collab.h"
 #include "core/kinds_targets.h"
+#include "core/kinds_analytics.h"
 
 #define SYS(name, f) { name, 1, SPM_KIND_SYSTEM, f, N(f), NULL, NULL, NULL, NULL, NULL, NULL }
 
@@ -282,6 +283,7 @@ const struct spm__kind_def spm__kind_defs[] = {
 	SPM__KINDS_LEADS
 	SPM__KINDS_COLLAB
 	SPM__KINDS_TARGETS
+	SPM__KINDS_ANALYTICS
 };
 
 const size_t spm__kind_def_count = N(spm__kind_defs);

@@ -150,7 +150,7 @@ end)
 
 test("kinds and fields", function()
   local db <close> = assert(spm.open())
-  list_eq(db:kinds(), { "customer", "contact", "role", "user", "team", "membership", "lead", "activity", "pool_policy", "assignment_rule", "dedupe_policy", "grading_rule", "reclaim_rule", "pipeline", "stage", "opportunity", "line_item", "stage_history", "ownership_change", "quote", "quote_line", "contract", "installment", "payment", "credit_note", "complaint", "task", "comment", "approval_flow", "approval_request", "approval_vote", "target", "target_metric", "holiday", "target_alert" })
+  list_eq(db:kinds(), { "customer", "contact", "role", "user", "team", "membership", "lead", "activity", "pool_policy", "assignment_rule", "dedupe_policy", "grading_rule", "reclaim_rule", "pipeline", "stage", "opportunity", "line_item", "stage_history", "ownership_change", "quote", "quote_line", "contract", "installment", "payment", "credit_note", "complaint", "task", "comment", "approval_flow", "approval_request", "approval_vote", "target", "target_metric", "holiday", "target_alert", "report" })
   local f = db:fields("customer")
   eq(f[1].name, "name"); eq(f[1].type, "text"); eq(f[1].required, true); eq(f[1].custom, false)
   assert(db:field_add("customer", "grade", "enum", { choices = { "A", "B" }, label = "客户分级", required = true }))

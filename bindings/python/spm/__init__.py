@@ -1168,3 +1168,4 @@ from . import customers  # noqa: E402,F401
 from . import csv  # noqa: E402,F401
 from . import collab  # noqa: E402,F401 - quotes, contracts, comments, approvals
 from . import targets  # noqa: E402,F401  (spm.targets)
+from . import report  # noqa: E402,F401  (analytics: spm.report.run(db, ...))

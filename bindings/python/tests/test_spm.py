@@ -158,7 +158,7 @@ class OpenTest(unittest.TestCase):
 class SchemaTest(unittest.TestCase):
     def test_kinds_and_core_fields(self):
         with spm.open() as db:
-            self.assertEqual(db.kinds(), ["customer", "contact", "role", "user", "team", "membership", "lead", "activity", "pool_policy", "assignment_rule", "dedupe_policy", "grading_rule", "reclaim_rule", "pipeline", "stage", "opportunity", "line_item", "stage_history", "ownership_change", "quote", "quote_line", "contract", "installment", "payment", "credit_note", "complaint", "task", "comment", "approval_flow", "approval_request", "approval_vote", "target", "target_metric", "holiday", "target_alert"])
+            self.assertEqual(db.kinds(), ["customer", "contact", "role", "user", "team", "membership", "lead", "activity", "pool_policy", "assignment_rule", "dedupe_policy", "grading_rule", "reclaim_rule", "pipeline", "stage", "opportunity", "line_item", "stage_history", "ownership_change", "quote", "quote_line", "contract", "installment", "payment", "credit_note", "complaint", "task", "comment", "approval_flow", "approval_request", "approval_vote", "target", "target_metric", "holiday", "target_alert", "report"])
             names = [f.name for f in db.fields("customer")]
             self.assertEqual(names[:2], ["name", "owner_id"])
             name = db.fields("customer")[0]

@@ -1,0 +1,445 @@
+/* The analytics benchmark: a seeded generator writes N opportunities with
+ * about 4 stage changes each, owned by 1,000 owners in 50 teams, straight
+ * through the storage vtable; then it times funnel + win rate + median cycle
+ * grouped by owner, warm and cold, the catch-up after 1,000 updates, and the
+ * cache's memory, each next to the equivalent hand-written SQL on the same
+ * SQLite file in this program.
+ *
+ *   analytics_bench [--n N] [--seed S] [--keep] FILE
+ *
+ * FILE is created when it does not exist (and reused when it does, so the
+ * generation is paid once); --keep leaves it in place. */
+#include "analytics/cache.h"
+
+#include <spm/spm.h>
+#include <spm/sys/storage.h>
+#include <sqlite3.h>
+
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/resource.h>
+#include <time.h>
+#include <unistd.h>
+
+#define NOWNERS 1000
+#define NTEAMS 50
+#define DAY 86400
+#define T2025 ((spm_time)1735689600) /* 2025-01-01 */
+
+static const char *stage_names[] = { "Qualify", "Discover", "Proposal", "Negotiation", "Won",
+				     "Lost" };
+static const int stage_prob[] = { 10, 20, 40, 70, 100, 0 };
+static const char *stage_outcome[] = { "open", "open", "open", "open", "won", "lost" };
+#define NSTAGES 6
+
+static uint64_t rng;
+
+static uint32_t rnd(uint32_t n)
+{
+	rng = rng * 6364136223846793005ull + 1442695040888963407ull;
+	return (uint32_t)(rng >> 33) % n;
+}
+
+static double now_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return ts.tv_sec * 1e3 + ts.tv_nsec / 1e6;
+}
+
+static void die(const char *what, int rc)
+{
+	fprintf(stderr, "analytics_bench: %s: %s (%s)\n", what, spm_error_message(),
+		spm_result_name(rc));
+	exit(1);
+}
+
+#define CHECK(what, call)                      \
+	do {                                   \
+		int rc_ = (call);              \
+		if (rc_ != SPM_OK)             \
+			die(what, rc_);        \
+	} while (0)
+
+/* The built-in backend, captured through the storage_wrap hook (unchanged). */
+struct backend {
+	const spm_storage_ops *ops;
+	void *self;
+};
+
+static int capture(const spm_storage_ops **ops, void **self, spm_db *db, void *payload)
+{
+	struct backend *b = payload;
+
+	(void)db;
+	b->ops = *ops;
+	b->self = *self;
+	return SPM_OK;
+}
+
+static const spm_kind *kind_of(spm_db *db, const char *name)
+{
+	for (size_t i = 0; i < spm_schema_kind_count(db); i++)
+		if (strcmp(spm_kind_name(spm_schema_kind_at(db, i)), name) == 0)
+			return spm_schema_kind_at(db, i);
+	die(name, SPM_ENOTFOUND);
+	return NULL;
+}
+
+static size_t field(const spm_kind *k, const char *name)
+{
+	for (size_t i = 0; i < spm_kind_core_count(k); i++)
+		if (strcmp(spm_kind_field_name(k, i), name) == 0)
+			return i;
+	die(name, SPM_ENOTFOUND);
+	return 0;
+}
+
+struct writer {
+	spm_db *db;
+	struct backend b;
+	int64_t seq;
+	size_t in_txn;
+};
+
+static spm_record *new_rec(struct writer *w, const spm_kind *k)
+{
+	spm_record *rec;
+	int64_t id;
+
+	CHECK("next id", w->b.ops->next_id(w->b.self, &id, spm_kind_name(k)));
+	CHECK("record", spm_record_alloc(&rec, w->db, k, id, w->seq, 0));
+	return rec;
+}
+
+static void put(struct writer *w, spm_record *rec)
+{
+	CHECK("put", w->b.ops->put(w->b.self, rec));
+	spm_record_free(rec);
+	/* commit in slices: one change sequence per slice, as a batch would */
+	if (++w->in_txn == 200000) {
+		CHECK("commit", w->b.ops->commit(w->b.self));
+		CHECK("begin", w->b.ops->begin(w->b.self, SPM_STORAGE_WRITE));
+		CHECK("seq", w->b.ops->next_id(w->b.self, &w->seq, "_seq"));
+		w->in_txn = 0;
+	}
+}
+
+static void generate(spm_db *db, struct backend b, size_t n, uint64_t seed)
+{
+	struct writer w = { db, b, 0, 0 };
+	const spm_kind *kp = kind_of(db, "pipeline"), *ks = kind_of(db, "stage"),
+		       *ko = kind_of(db, "opportunity"), *kh = kind_of(db, "stage_history"),
+		       *kt = kind_of(db, "team"), *km = kind_of(db, "membership");
+	int64_t stages[NSTAGES], pipe;
+	spm_record *rec;
+	size_t changes = 0;
+
+	rng = seed;
+	CHECK("begin", b.ops->begin(b.self, SPM_STORAGE_WRITE));
+	CHECK("seq", b.ops->next_id(b.self, &w.seq, "_seq"));
+	rec = new_rec(&w, kp);
+	pipe = spm_record_id(rec);
+	spm_record_load_text(rec, field(kp, "name"), "New business", 12);
+	put(&w, rec);
+	for (int s = 0; s < NSTAGES; s++) {
+		rec = new_rec(&w, ks);
+		stages[s] = spm_record_id(rec);
+		spm_record_load_int(rec, field(ks, "pipeline_id"), pipe);
+		spm_record_load_text(rec, field(ks, "name"), stage_names[s], strlen(stage_names[s]));
+		spm_record_load_int(rec, field(ks, "position"), s + 1);
+		spm_record_load_int(rec, field(ks, "probability"), stage_prob[s]);
+		spm_record_load_text(rec, field(ks, "outcome"), stage_outcome[s],
+				     strlen(stage_outcome[s]));
+		put(&w, rec);
+	}
+	for (int t = 0; t < NTEAMS; t++) {
+		char name[16];
+		snprintf(name, sizeof(name), "Team %02d", t + 1);
+		rec = new_rec(&w, kt);
+		spm_record_load_text(rec, field(kt, "name"), name, strlen(name));
+		put(&w, rec);
+	}
+	for (int u = 1; u <= NOWNERS; u++) {
+		rec = new_rec(&w, km);
+		spm_record_load_int(rec, field(km, "user_id"), u);
+		spm_record_load_int(rec, field(km, "team_id"), 1 + (u - 1) % NTEAMS);
+		spm_record_load_int(rec, field(km, "valid_from"), 20089); /* 2025-01-01 */
+		put(&w, rec);
+	}
+	for (size_t i = 0; i < n; i++) {
+		/* a walk through the open stages, sometimes skipping one, ending
+		 * open, won or lost */
+		int path[8], np = 0, s = 0, end = (int)rnd(10);
+		spm_time t = T2025 + (spm_time)rnd(365) * DAY + rnd(DAY), opened = t;
+		int64_t id;
+		path[np++] = 0;
+		while (np < 7 && s < 3 && rnd(10) < 9) {
+			s += 1 + (rnd(8) == 0);
+			if (s > 3)
+				s = 3;
+			path[np++] = s;
+		}
+		if (end < 3)
+			path[np++] = 4;
+		else if (end < 6)
+			path[np++] = 5;
+		rec = new_rec(&w, ko);
+		id = spm_record_id(rec);
+		spm_record_load_text(rec, field(ko, "name"), "deal", 4);
+		spm_record_load_int(rec, field(ko, "owner_id"), 1 + rnd(NOWNERS));
+		spm_record_load_int(rec, field(ko, "pipeline_id"), pipe);
+		spm_record_load_int(rec, field(ko, "stage_id"), stages[path[np - 1]]);
+		spm_record_load_text(rec, field(ko, "status"), stage_outcome[path[np - 1]],
+				     strlen(stage_outcome[path[np - 1]]));
+		spm_record_load_money(rec, field(ko, "amount"), 1000 + rnd(10000000), "CNY");
+		spm_record_load_int(rec, field(ko, "expected_close"), 20089 + rnd(540));
+		spm_record_load_int(rec, field(ko, "opened_at"), opened);
+		spm_record_load_text(rec, field(ko, "source"), rnd(2) ? "web" : "fair", rnd(2) ? 3 : 4);
+		{
+			spm_record *h[8];
+			for (int k = 0; k < np; k++) {
+				if (k)
+					t += 3600 + rnd(15 * DAY);
+				h[k] = new_rec(&w, kh);
+				spm_record_load_int(h[k], field(kh, "opportunity_id"), id);
+				if (k)
+					spm_record_load_int(h[k], field(kh, "from_stage_id"),
+							    stages[path[k - 1]]);
+				spm_record_load_int(h[k], field(kh, "to_stage_id"), stages[path[k]]);
+				spm_record_load_int(h[k], field(kh, "at"), t);
+			}
+			if (path[np - 1] >= 4)
+				spm_record_load_int(rec, field(ko, "closed_at"), t);
+			put(&w, rec);
+			for (int k = 0; k < np; k++)
+				put(&w, h[k]);
+			changes += (size_t)np;
+		}
+	}
+	CHECK("commit", b.ops->commit(b.self));
+	printf("generated %zu opportunities, %zu stage changes, %d owners in %d teams\n", n,
+	       changes, NOWNERS, NTEAMS);
+}
+
+/* ---- the library's side ---- */
+
+static const char *lib_queries[] = {
+	"{\"query\": \"funnel\", \"pipeline\": 1, \"group_by\": \"owner\", "
+	"\"from\": \"2025-01-01\", \"to\": \"2025-12-31\"}",
+	"{\"query\": \"win_rate\", \"group_by\": \"owner\"}",
+	"{\"query\": \"cycle\", \"group_by\": \"owner\"}",
+};
+
+static size_t lib_run(spm_db *db)
+{
+	size_t rows = 0;
+
+	for (size_t q = 0; q < 3; q++) {
+		spm_result *r;
+		CHECK(lib_queries[q], spm_report_run(&r, db, lib_queries[q]));
+		rows += spm_result_row_count(r);
+		spm_result_free(r);
+	}
+	return rows;
+}
+
+/* ---- the peer: hand-written SQL on the same file ---- */
+
+static int cmp64(const void *a, const void *b)
+{
+	int64_t x = *(const int64_t *)a, y = *(const int64_t *)b;
+
+	return x < y ? -1 : x > y;
+}
+
+static size_t sql_run(const char *path)
+{
+	static const char *q[] = {
+		"SELECT o.owner_id, h.to_stage_id, COUNT(DISTINCT h.opportunity_id) "
+		"FROM stage_history h JOIN opportunity o ON o.id = h.opportunity_id "
+		"WHERE h.deleted = 0 AND o.deleted = 0 AND o.pipeline_id = 1 AND "
+		"h.at >= 1735689600 AND h.at < 1767225600 GROUP BY 1, 2",
+		"SELECT owner_id, SUM(status = 'won'), SUM(status = 'lost'), "
+		"SUM(CASE WHEN status = 'won' THEN amount END) FROM opportunity "
+		"WHERE deleted = 0 GROUP BY owner_id",
+		"SELECT owner_id, status = 'lost', closed_at - opened_at FROM opportunity "
+		"WHERE deleted = 0 AND status IN ('won', 'lost') AND closed_at IS NOT NULL "
+		"ORDER BY 1, 2",
+	};
+	sqlite3 *s;
+	size_t rows = 0;
+	int64_t *vals = NULL;
+	size_t nv = 0, cap = 0;
+	int64_t cur_owner = -1, cur_l = -1, sink = 0;
+
+	if (sqlite3_open_v2(path, &s, SQLITE_OPEN_READONLY, NULL) != SQLITE_OK)
+		die("sqlite open", SPM_ESTORAGE);
+	for (int i = 0; i < 3; i++) {
+		sqlite3_stmt *st;
+		if (sqlite3_prepare_v2(s, q[i], -1, &st, NULL) != SQLITE_OK) {
+			fprintf(stderr, "%s\n", sqlite3_errmsg(s));
+			exit(1);
+		}
+		while (sqlite3_step(st) == SQLITE_ROW) {
+			if (i < 2) {
+				rows++;
+				continue;
+			}
+			/* medians per (owner, outcome), from the ordered stream */
+			if (sqlite3_column_int64(st, 0) != cur_owner ||
+			    sqlite3_column_int64(st, 1) != cur_l) {
+				if (nv) {
+					qsort(vals, nv, sizeof(*vals), cmp64);
+					sink += vals[nv / 2];
+					rows++;
+				}
+				nv = 0;
+				cur_owner = sqlite3_column_int64(st, 0);
+				cur_l = sqlite3_column_int64(st, 1);
+			}
+			if (nv == cap) {
+				cap = cap ? cap * 2 : 1024;
+				vals = realloc(vals, cap * sizeof(*vals));
+			}
+			vals[nv++] = sqlite3_column_int64(st, 2);
+		}
+		sqlite3_finalize(st);
+	}
+	if (nv)
+		rows++;
+	free(vals);
+	sqlite3_close(s);
+	return rows + (size_t)(sink & 0);
+}
+
+static double best_of(int times, spm_db *db, const char *path)
+{
+	double best = 1e18;
+
+	for (int i = 0; i < times; i++) {
+		double t0 = now_ms();
+		if (db)
+			lib_run(db);
+		else
+			sql_run(path);
+		if (now_ms() - t0 < best)
+			best = now_ms() - t0;
+	}
+	return best;
+}
+
+static spm_db *open_handle(const char *path, struct backend *b)
+{
+	spm_db_options o = SPM_DB_OPTIONS_INIT;
+	spm_db *db;
+
+	o.path = path;
+	o.actor = 0;
+	if (b) {
+		o.storage_wrap = capture;
+		o.storage_wrap_payload = b;
+	}
+	CHECK("open", spm_db_open(&db, &o));
+	return db;
+}
+
+static void update_1000(spm_db *db, size_t n)
+{
+	spm_batch *b;
+	uint64_t off = rnd((uint32_t)n);
+
+	CHECK("batch", spm_batch_new(&b, db));
+	for (int i = 0; i < 1000 && (size_t)i < n; i++) {
+		spm_record *r;
+		/* 1,000 distinct deals (7919 is prime) */
+		int64_t id = 1 + (int64_t)(((uint64_t)i * 7919 + off) % n);
+		CHECK("get", spm_record_get(&r, db, "opportunity", id));
+		CHECK("set", spm_record_set_money(r, "amount", 1000 + rnd(1000000), "CNY"));
+		CHECK("batch save", spm_batch_save(b, r));
+		spm_record_free(r);
+	}
+	CHECK("commit", spm_batch_commit(b, NULL));
+	spm_batch_free(b);
+}
+
+int main(int argc, char **argv)
+{
+	size_t n = 1000000;
+	uint64_t seed = 42;
+	const char *path = NULL;
+	int keep = 0, fresh;
+	spm_db *db;
+	struct backend b = { NULL, NULL };
+	double warm, warm_sql, cold, cold_sql, refresh, t0;
+	struct spm__acache *c;
+	struct rusage ru;
+
+	for (int i = 1; i < argc; i++) {
+		if (strcmp(argv[i], "--n") == 0 && i + 1 < argc)
+			n = strtoull(argv[++i], NULL, 10);
+		else if (strcmp(argv[i], "--seed") == 0 && i + 1 < argc)
+			seed = strtoull(argv[++i], NULL, 10);
+		else if (strcmp(argv[i], "--keep") == 0)
+			keep = 1;
+		else
+			path = argv[i];
+	}
+	if (path == NULL || n == 0) {
+		fprintf(stderr, "usage: analytics_bench [--n N] [--seed S] [--keep] FILE\n");
+		return 2;
+	}
+	fresh = access(path, F_OK) != 0;
+	db = open_handle(path, &b);
+	if (fresh) {
+		t0 = now_ms();
+		generate(db, b, n, seed);
+		printf("generation: %.0f ms\n", now_ms() - t0);
+	}
+	spm_db_close(db);
+
+	/* cold: a freshly opened file, the cache built from scans */
+	db = open_handle(path, NULL);
+	t0 = now_ms();
+	lib_run(db);
+	cold = now_ms() - t0;
+	t0 = now_ms();
+	sql_run(path);
+	cold_sql = now_ms() - t0;
+
+	warm = best_of(5, db, path);
+	warm_sql = best_of(3, NULL, path);
+
+	rng = seed + 1;
+	update_1000(db, n);
+	t0 = now_ms();
+	CHECK("catch up", spm__acache_get(&c, db, 0));
+	refresh = now_ms() - t0;
+	lib_run(db);
+
+	getrusage(RUSAGE_SELF, &ru);
+	printf("machine: 2 cores, Debian 12; %zu opportunities, %zu stage changes\n", n,
+	       c->hn + c->dn);
+	printf("funnel + win rate + median cycle by owner, warm: %8.2f ms  (SQL %8.2f ms, "
+	       "ratio %.3f)\n", warm, warm_sql, warm / warm_sql);
+	printf("the same, cold (fresh handle):                   %8.2f ms  (SQL %8.2f ms, "
+	       "ratio %.3f)\n", cold, cold_sql, cold / cold_sql);
+	printf("catch-up after 1,000 updates:                    %8.2f ms  (SQL re-run "
+	       "%8.2f ms, ratio %.3f)\n", refresh, warm_sql, refresh / warm_sql);
+	printf("cache: %.1f MB, %.1f bytes per opportunity with its stage history; "
+	       "peak RSS %.1f MB\n", spm__acache_bytes(c) / 1048576.0,
+	       (double)spm__acache_bytes(c) / (double)n, ru.ru_maxrss / 1024.0);
+	spm_db_close(db);
+	if (!keep && fresh) {
+		char wal[1100];
+		unlink(path);
+		snprintf(wal, sizeof(wal), "%s-wal", path);
+		unlink(wal);
+		snprintf(wal, sizeof(wal), "%s-shm", path);
+		unlink(wal);
+	}
+	return 0;
+}

@@ -1,0 +1,436 @@
+/* The query kernels: tight loops over the cache's arrays that fill the run's
+ * rows (counts, exact money sums, second sums and value lists for medians). */
+#include "analytics/engine.h"
+
+#include <string.h>
+
+#define DAY 86400
+
+static int opp_ok(const struct spm__arun *r, size_t i)
+{
+	return r->pass[i];
+}
+
+static int status_of(const struct spm__acache *c, size_t i)
+{
+	return c->ostate[i] & SPM__OS_STATUS;
+}
+
+/* The day of an opportunity's date field; 0 when it has none. */
+static int opp_day(spm_date *out, const struct spm__arun *r, size_t i, int field)
+{
+	const struct spm__acache *c = r->c;
+	uint8_t st = c->ostate[i];
+
+	switch (field) {
+	case SPM__F_CUSTOM_RANGE:
+	case SPM__F_CUSTOM_PERIOD: {
+		const int32_t *col = field == SPM__F_CUSTOM_RANGE ? r->range_days : r->period_days;
+		*out = col[i];
+		return col[i] != INT32_MIN;
+	}
+	case SPM__F_EXPECTED_CLOSE:
+		*out = c->expect[i];
+		return (st & SPM__OF_EXPECT) != 0;
+	case SPM__F_OPENED:
+		*out = (spm_date)(c->opened[i] / DAY);
+		return (st & SPM__OF_OPENED) != 0;
+	case SPM__F_CLOSED:
+		*out = (spm_date)(c->closed[i] / DAY);
+		return (st & SPM__OF_CLOSED) != 0;
+	default:
+		return 0;
+	}
+}
+
+static int in_range(const struct spm__aq *q, int has, spm_date day)
+{
+	if (!q->has_from && !q->has_to)
+		return 1;
+	return has && (!q->has_from || day >= q->from) && (!q->has_to || day <= q->to);
+}
+
+/* The opportunity-level range and period fields of a query. */
+static int range_field(const struct spm__aq *q, int def)
+{
+	return q->range_field ? q->range_field : def;
+}
+
+static int period_field(const struct spm__aq *q, int def)
+{
+	return q->period_field ? q->period_field : range_field(q, def);
+}
+
+/* Range and period code of opportunity i by its own date fields; 0 when it
+ * falls outside the range. */
+static int opp_window(uint32_t *pcode, struct spm__arun *r, size_t i, int def, int *rc)
+{
+	spm_date day;
+	int has = opp_day(&day, r, i, range_field(r->q, def));
+
+	if (!in_range(r->q, has, day))
+		return 0;
+	if (period_field(r->q, def) != range_field(r->q, def))
+		has = opp_day(&day, r, i, period_field(r->q, def));
+	*rc = spm__arun_period(pcode, r, has, day);
+	return *rc == SPM_OK;
+}
+
+static int win_rate(struct spm__arun *r)
+{
+	struct spm__acache *c = r->c;
+	int rc = SPM_OK;
+
+	for (size_t i = 0; i < r->nrec && rc == SPM_OK; i++) {
+		int st = status_of(c, i);
+		uint32_t p;
+		if (!opp_ok(r, i))
+			continue;
+		if (st == SPM__OS_OPEN && r->q->query == SPM__Q_WIN_RATE && !r->q->period &&
+		    !r->q->has_from && !r->q->has_to) {
+			/* with no window, a group of open deals only shows, empty */
+			SPM__FOR_GROUPS(&r->g, i, g) {
+				struct spm__arow *a;
+				if ((rc = spm__arun_row(&a, r, g, 0, -1)) != SPM_OK)
+					break;
+			}
+			continue;
+		}
+		if (st != SPM__OS_WON && st != SPM__OS_LOST)
+			continue;
+		if (!opp_window(&p, r, i, SPM__F_CLOSED, &rc))
+			continue;
+		SPM__FOR_GROUPS(&r->g, i, g) {
+			struct spm__arow *a;
+			if ((rc = spm__arun_row(&a, r, g, p, -1)) != SPM_OK)
+				break;
+			a->n[st == SPM__OS_WON ? 0 : 1]++;
+			if (st == SPM__OS_WON && (c->ostate[i] & SPM__OF_AMOUNT)) {
+				spm__arow_money(a, 0, c->amount[i], c->ocur[i]);
+				a->n[4]++;
+			}
+			if (st == SPM__OS_WON && r->q->query == SPM__Q_VELOCITY &&
+			    (c->ostate[i] & SPM__OF_OPENED) && (c->ostate[i] & SPM__OF_CLOSED)) {
+				a->n[3]++;
+				a->t[0] += (int64_t)c->closed[i] - (int64_t)c->opened[i];
+			}
+			if ((rc = spm__arun_drill(r, a, (int64_t)i)) != SPM_OK)
+				break;
+		}
+	}
+	return rc;
+}
+
+static int cycle(struct spm__arun *r)
+{
+	struct spm__acache *c = r->c;
+	int rc = SPM_OK;
+
+	for (size_t i = 0; i < r->nrec && rc == SPM_OK; i++) {
+		int st = status_of(c, i), l;
+		uint32_t p;
+		int64_t secs;
+		if (!opp_ok(r, i) || (st != SPM__OS_WON && st != SPM__OS_LOST) ||
+		    !(c->ostate[i] & SPM__OF_OPENED) || !(c->ostate[i] & SPM__OF_CLOSED))
+			continue;
+		if (!opp_window(&p, r, i, SPM__F_CLOSED, &rc))
+			continue;
+		l = st == SPM__OS_WON ? 0 : 1;
+		secs = (int64_t)c->closed[i] - (int64_t)c->opened[i];
+		SPM__FOR_GROUPS(&r->g, i, g) {
+			struct spm__arow *a;
+			if ((rc = spm__arun_row(&a, r, g, p, -1)) != SPM_OK ||
+			    (rc = spm__arun_value(r, a, l, secs)) != SPM_OK ||
+			    (rc = spm__arun_drill(r, a, (int64_t)i)) != SPM_OK)
+				break;
+			a->n[l]++;
+			a->t[l] += secs;
+		}
+	}
+	return rc;
+}
+
+static int open_pipeline(struct spm__arun *r)
+{
+	struct spm__acache *c = r->c;
+	int rc = SPM_OK;
+
+	for (size_t i = 0; i < r->nrec && rc == SPM_OK; i++) {
+		uint32_t p;
+		int stage = c->ostage[i] - 1;
+		int64_t prob = stage >= 0 ? c->stages[stage].probability : -1;
+		if (!opp_ok(r, i) || status_of(c, i) != SPM__OS_OPEN)
+			continue;
+		if (!opp_window(&p, r, i, SPM__F_EXPECTED_CLOSE, &rc))
+			continue;
+		SPM__FOR_GROUPS(&r->g, i, g) {
+			struct spm__arow *a;
+			if ((rc = spm__arun_row(&a, r, g, p, -1)) != SPM_OK ||
+			    (rc = spm__arun_drill(r, a, (int64_t)i)) != SPM_OK)
+				break;
+			a->n[0]++;
+			if (c->ostate[i] & SPM__OF_AMOUNT) {
+				spm__arow_money(a, 0, c->amount[i], c->ocur[i]);
+				a->w += (spm__i128)c->amount[i] * (prob > 0 ? prob : 0);
+			}
+		}
+	}
+	return rc;
+}
+
+static int velocity(struct spm__arun *r)
+{
+	struct spm__acache *c = r->c;
+	int rc = win_rate(r);
+
+	/* open deals today, whatever the date range */
+	for (size_t i = 0; i < r->nrec && rc == SPM_OK; i++) {
+		if (!opp_ok(r, i) || status_of(c, i) != SPM__OS_OPEN)
+			continue;
+		SPM__FOR_GROUPS(&r->g, i, g) {
+			struct spm__arow *a;
+			if ((rc = spm__arun_row(&a, r, g, 0, -1)) != SPM_OK ||
+			    (rc = spm__arun_drill(r, a, (int64_t)i)) != SPM_OK)
+				break;
+			a->n[2]++;
+		}
+	}
+	return rc;
+}
+
+/* Each stay in a stage: from its entry to the next entry of the same deal;
+ * the stay in the current stage is not over and is left out. */
+static int time_in_stage(struct spm__arun *r)
+{
+	struct spm__acache *c = r->c;
+	int rc = spm__acache_merge_history(r->db, c);
+	int rf = range_field(r->q, SPM__F_ENTERED), pf = period_field(r->q, SPM__F_ENTERED);
+
+	for (size_t i = 0; i < r->nrec && rc == SPM_OK; i++) {
+		if (!opp_ok(r, i))
+			continue;
+		for (uint32_t k = c->hoff[i]; k + 1 < c->hoff[i + 1] && rc == SPM_OK; k++) {
+			const struct spm__stage *s = &c->stages[c->hstage[k] - 1];
+			spm_date day = (spm_date)(c->hat[k] / DAY), pday = day;
+			int has = 1, phas = 1;
+			uint32_t p;
+			if (r->q->pipeline && s->pipeline_id != r->q->pipeline)
+				continue;
+			if (rf != SPM__F_ENTERED)
+				has = opp_day(&day, r, i, rf);
+			if (!in_range(r->q, has, day))
+				continue;
+			if (pf != SPM__F_ENTERED)
+				phas = opp_day(&pday, r, i, pf);
+			if ((rc = spm__arun_period(&p, r, phas, pday)) != SPM_OK)
+				break;
+			SPM__FOR_GROUPS(&r->g, i, g) {
+				struct spm__arow *a;
+				int64_t secs = (int64_t)c->hat[k + 1] - (int64_t)c->hat[k];
+				if ((rc = spm__arun_row(&a, r, g, p, c->hstage[k] - 1)) != SPM_OK ||
+				    (rc = spm__arun_value(r, a, 0, secs)) != SPM_OK ||
+				    (rc = spm__arun_drill(r, a, (int64_t)i)) != SPM_OK)
+					break;
+				a->n[0]++;
+				a->t[0] += secs;
+			}
+		}
+	}
+	return rc;
+}
+
+/* Adds one deal to the funnel row of stage s (once per deal, stage, period). */
+static int funnel_count(struct spm__arun *r, size_t i, uint32_t p, int s)
+{
+	int rc = SPM_OK;
+
+	SPM__FOR_GROUPS(&r->g, i, g) {
+		struct spm__arow *a;
+		if ((rc = spm__arun_row(&a, r, g, p, s)) != SPM_OK ||
+		    (rc = spm__arun_drill(r, a, (int64_t)i)) != SPM_OK)
+			break;
+		a->n[0]++;
+	}
+	return rc;
+}
+
+static int funnel(struct spm__arun *r)
+{
+	struct spm__acache *c = r->c;
+	int rc = spm__acache_merge_history(r->db, c);
+	int mode = r->q->funnel;
+	int rf = range_field(r->q, mode == SPM__FUNNEL_ENTERED ? SPM__F_ENTERED : SPM__F_OPENED);
+	int pf = period_field(r->q, mode == SPM__FUNNEL_ENTERED ? SPM__F_ENTERED : SPM__F_OPENED);
+	uint16_t pipe = 0;
+
+	for (size_t k = 0; k < c->npipes; k++)
+		if (c->pipes[k] == r->q->pipeline)
+			pipe = (uint16_t)(k + 1);
+	for (size_t i = 0; i < r->nrec && rc == SPM_OK; i++) {
+		int st = c->ostage[i] - 1;
+		spm_date day = 0;
+		int has;
+		uint32_t p = 0;
+		if (!opp_ok(r, i) || pipe == 0 || c->ostage[i] == 0 ||
+		    c->stages[c->ostage[i] - 1].pipe != pipe)
+			continue;
+		if (mode == SPM__FUNNEL_CURRENT) {
+			has = opp_day(&day, r, i, rf);
+			if (st < 0 || !in_range(r->q, has, day))
+				continue;
+			if (pf != rf)
+				has = opp_day(&day, r, i, pf);
+			if ((rc = spm__arun_period(&p, r, has, day)) == SPM_OK)
+				rc = funnel_count(r, i, p, st);
+			continue;
+		}
+		if (mode == SPM__FUNNEL_REACHED) {
+			/* the furthest open or won stage reached counts every open or
+			 * won stage before it (skipped ones included); a lost stage
+			 * counts only when entered */
+			int64_t furthest = INT64_MIN;
+			has = opp_day(&day, r, i, rf);
+			if (!in_range(r->q, has, day))
+				continue;
+			if (pf != rf)
+				has = opp_day(&day, r, i, pf);
+			if ((rc = spm__arun_period(&p, r, has, day)) != SPM_OK)
+				break;
+			for (uint32_t k = c->hoff[i]; k < c->hoff[i + 1]; k++) {
+				const struct spm__stage *s = &c->stages[c->hstage[k] - 1];
+				if (s->pipeline_id == r->q->pipeline && s->outcome != SPM__OS_LOST &&
+				    s->position > furthest)
+					furthest = s->position;
+			}
+			if (st >= 0 && c->stages[st].outcome != SPM__OS_LOST &&
+			    c->stages[st].position > furthest)
+				furthest = c->stages[st].position;
+			for (size_t s = 0; s < c->nstages && rc == SPM_OK; s++) {
+				const struct spm__stage *S = &c->stages[s];
+				int in = 0;
+				if (!S->live || S->pipeline_id != r->q->pipeline)
+					continue;
+				if (S->outcome != SPM__OS_LOST)
+					in = S->position <= furthest;
+				for (uint32_t k = c->hoff[i]; !in && k < c->hoff[i + 1]; k++)
+					in = c->hstage[k] - 1 == (int)s;
+				in |= S->outcome == SPM__OS_LOST && st == (int)s;
+				if (in)
+					rc = funnel_count(r, i, p, (int)s);
+			}
+			continue;
+		}
+		/* entered in the period: once per deal, stage and period */
+		for (uint32_t k = c->hoff[i]; k < c->hoff[i + 1] && rc == SPM_OK; k++) {
+			int s = c->hstage[k] - 1, dup = 0;
+			spm_date pday;
+			int phas;
+			if (c->stages[s].pipeline_id != r->q->pipeline)
+				continue;
+			day = (spm_date)(c->hat[k] / DAY);
+			has = 1;
+			if (rf != SPM__F_ENTERED)
+				has = opp_day(&day, r, i, rf);
+			if (!in_range(r->q, has, day))
+				continue;
+			pday = (spm_date)(c->hat[k] / DAY);
+			phas = 1;
+			if (pf != SPM__F_ENTERED)
+				phas = opp_day(&pday, r, i, pf);
+			if ((rc = spm__arun_period(&p, r, phas, pday)) != SPM_OK)
+				break;
+			for (uint32_t j = c->hoff[i]; j < k && !dup; j++) {
+				spm_date d2 = (spm_date)(c->hat[j] / DAY);
+				uint32_t p2 = 0;
+				int h2 = 1;
+				if (c->hstage[j] != c->hstage[k])
+					continue;
+				if (rf != SPM__F_ENTERED)
+					h2 = opp_day(&d2, r, i, rf);
+				if (!in_range(r->q, h2, d2))
+					continue;
+				if (pf != SPM__F_ENTERED) {
+					dup = 1;
+					break;
+				}
+				if ((rc = spm__arun_period(&p2, r, 1, (spm_date)(c->hat[j] / DAY))))
+					break;
+				dup = p2 == p;
+			}
+			if (!dup && rc == SPM_OK)
+				rc = funnel_count(r, i, p, s);
+		}
+	}
+	return rc;
+}
+
+static int leads(struct spm__arun *r)
+{
+	struct spm__acache *c = r->c;
+	int rc = SPM_OK;
+
+	for (size_t i = 0; i < r->nrec && rc == SPM_OK; i++) {
+		spm_date day = (spm_date)(c->lcreated[i] / DAY);
+		uint32_t p;
+		if (!r->pass[i] || !in_range(r->q, 1, day))
+			continue;
+		if ((rc = spm__arun_period(&p, r, 1, day)) != SPM_OK)
+			break;
+		SPM__FOR_GROUPS(&r->g, i, g) {
+			struct spm__arow *a;
+			if ((rc = spm__arun_row(&a, r, g, p, -1)) != SPM_OK ||
+			    (rc = spm__arun_drill(r, a, (int64_t)i)) != SPM_OK)
+				break;
+			a->n[0]++;
+			a->n[1] += (c->lstate[i] & 2) != 0;
+		}
+	}
+	return rc;
+}
+
+static int activities(struct spm__arun *r)
+{
+	struct spm__acache *c = r->c;
+	int rc = SPM_OK;
+
+	for (size_t i = 0; i < r->nrec && rc == SPM_OK; i++) {
+		spm_date day = (spm_date)(c->aat[i] / DAY);
+		uint32_t p;
+		if (!r->pass[i] || !in_range(r->q, 1, day))
+			continue;
+		if ((rc = spm__arun_period(&p, r, 1, day)) != SPM_OK)
+			break;
+		SPM__FOR_GROUPS(&r->g, i, g) {
+			struct spm__arow *a;
+			/* grouped by type, the type is the group already */
+			int32_t s = r->q->dim == SPM__D_TYPE ? -1 : (int32_t)c->atype[i];
+			if ((rc = spm__arun_row(&a, r, g, p, s)) != SPM_OK ||
+			    (rc = spm__arun_drill(r, a, (int64_t)i)) != SPM_OK)
+				break;
+			a->n[0]++;
+		}
+	}
+	return rc;
+}
+
+int spm__arun_kernel(struct spm__arun *r)
+{
+	switch (r->q->query) {
+	case SPM__Q_FUNNEL:
+		return funnel(r);
+	case SPM__Q_WIN_RATE:
+		return win_rate(r);
+	case SPM__Q_CYCLE:
+		return cycle(r);
+	case SPM__Q_TIME_IN_STAGE:
+		return time_in_stage(r);
+	case SPM__Q_VELOCITY:
+		return velocity(r);
+	case SPM__Q_PIPELINE:
+		return open_pipeline(r);
+	case SPM__Q_LEAD_CONVERSION:
+		return leads(r);
+	default:
+		return activities(r);
+	}
+}

@@ -1,0 +1,78 @@
+#!/usr/bin/env bash
+# Tests of `spm report`: exact output against a temporary database.
+#
+#   tests/cli/test_report.sh PATH/TO/spm
+set -euo pipefail
+
+SPM=${1:?usage: test_report.sh PATH/TO/spm}
+tmp=$(mktemp -d)
+trap 'rm -rf "$tmp"' EXIT
+db=$tmp/crm.db
+pass=0
+fail=0
+
+# check NAME WANT_STATUS WANT_STDOUT WANT_STDERR ARGS...
+check() {
+	local name=$1 want_status=$2 want_out=$3 want_err=$4
+	shift 4
+	local status=0 out err
+	"$SPM" "$@" >"$tmp/out" 2>"$tmp/err" || status=$?
+	out=$(<"$tmp/out")
+	err=$(<"$tmp/err")
+	if [[ $status -eq $want_status && $out == "$want_out" && $err == "$want_err" ]]; then
+		pass=$((pass + 1))
+		echo "ok   $name"
+	else
+		fail=$((fail + 1))
+		echo "FAIL $name (status $status, want $want_status)"
+		diff -u <(printf '%s\n' "$want_out") <(printf '%s\n' "$out") | sed 's/^/     /' || true
+		diff -u <(printf '%s\n' "$want_err") <(printf '%s\n' "$err") | sed 's/^/     /' || true
+	fi
+}
+
+add() { "$SPM" --db "$db" record add "$@" >/dev/null; }
+
+T0=1767225600 # 2026-01-01
+"$SPM" --db "$db" init >/dev/null
+add pipeline name=P
+add stage pipeline_id=1 name=Open position=1 probability=50 outcome=open
+add stage pipeline_id=1 name=Won position=2 probability=100 outcome=won
+add stage pipeline_id=1 name=Lost position=3 probability=0 outcome=lost
+add opportunity name=a owner_id=2 pipeline_id=1 stage_id=2 status=won "amount=1000.00 CNY" \
+	opened_at=$T0 closed_at=$((T0 + 864000))
+add opportunity name=b owner_id=2 pipeline_id=1 stage_id=3 status=lost "amount=500.00 CNY" \
+	opened_at=$T0 closed_at=$((T0 + 172800))
+add opportunity name=c owner_id=3 pipeline_id=1 stage_id=1 status=open "amount=300.00 CNY" \
+	opened_at=$T0 expected_close=2026-02-10
+
+tab=$'\t'
+check "run as a table" 0 "owner_id${tab}won${tab}lost${tab}win_rate${tab}won_amount
+2${tab}1${tab}1${tab}0.500000${tab}1000.00 CNY
+3${tab}0${tab}0${tab}${tab}" "" \
+	--db "$db" report run '{"query": "win_rate", "group_by": "owner"}'
+
+check "run as CSV" 0 "open_deals,open_amount,weighted_amount
+1,300.00 CNY,150.00 CNY" "" \
+	--db "$db" report run '{"query": "pipeline"}' --format csv
+
+check "run as JSON" 0 '[
+{"won":1,"won_mean_days":{"ppm":10000000},"won_median_days":{"ppm":10000000},"lost":1,"lost_mean_days":{"ppm":2000000},"lost_median_days":{"ppm":2000000}}
+]' "" --db "$db" report run '{"query": "cycle"}' --format json
+
+check "save" 0 "" "" --db "$db" report save wins '{"query": "win_rate"}'
+check "show" 0 "won${tab}lost${tab}win_rate${tab}won_amount
+1${tab}1${tab}0.500000${tab}1000.00 CNY" "" --db "$db" report show wins
+check "list" 0 "wins${tab}{\"query\": \"win_rate\"}" "" --db "$db" report list
+
+check "bad definition" 1 "" "spm: report: \$.group_by: unknown dimension 'colour' (SPM_EINVAL)" \
+	--db "$db" report run '{"query": "win_rate", "group_by": "colour"}'
+check "unknown saved report" 1 "" "spm: report: no saved report 'nope' (SPM_ENOTFOUND)" \
+	--db "$db" report show nope
+check "bad save" 1 "" \
+	"spm: report save: report 'x': \$.query: unknown query 'q' (SPM_EINVAL)" \
+	--db "$db" report save x '{"query": "q"}'
+check "bad format" 2 "" "spm: usage: report run ARG [--format table|csv|json]
+Try 'spm --help'." --db "$db" report run '{"query": "win_rate"}' --format xml
+
+echo "$pass passed, $fail failed"
+[[ $fail -eq 0 ]]

@@ -1,0 +1,518 @@
+/* Analytics properties over seeded random data: every query equals a
+ * straightforward SQL computation on the same SQLite file; a cache caught up
+ * after random writes equals one built from scratch; a write by another
+ * process is seen by the next query. SQL lives here, in the test, only. */
+#include "helpers.h"
+
+#include <spm/report.h>
+#include <sqlite3.h>
+#include <sys/wait.h>
+
+#define NOWNERS 5
+#define NSTAGES 5
+
+static spm_db *db;
+static char path[256];
+static int64_t pipe_id, stages[NSTAGES];
+static const char *outcomes[NSTAGES] = { "open", "open", "open", "won", "lost" };
+static const int probs[NSTAGES] = { 10, 30, 60, 100, 0 };
+static uint64_t rng;
+
+static uint32_t rnd(uint32_t n)
+{
+	rng = rng * 6364136223846793005ull + 1442695040888963407ull;
+	return (uint32_t)(rng >> 33) % n;
+}
+
+#define BASE ((spm_time)1767225600) /* 2026-01-01 */
+
+static int64_t add_stage(int i)
+{
+	char pid[24], pos[8], prob[8], name[16];
+
+	snprintf(pid, sizeof(pid), "%lld", (long long)pipe_id);
+	snprintf(pos, sizeof(pos), "%d", i + 1);
+	snprintf(prob, sizeof(prob), "%d", probs[i]);
+	snprintf(name, sizeof(name), "S%d", i + 1);
+	return ADD("stage", "pipeline_id", pid, "name", name, "position", pos, "probability", prob,
+		   "outcome", outcomes[i]);
+}
+
+/* A deal with 1..5 stage changes at increasing times; its current stage is
+ * the last one, closed_at set iff it ended won or lost. */
+static void random_deal(spm_batch *hist)
+{
+	spm_record *r;
+	int n = 1 + (int)rnd(5), last = 0;
+	spm_time t = BASE + rnd(90) * 86400 + rnd(86400), opened = t;
+	int64_t id;
+	static const char *sources[] = { "web", "fair", NULL };
+	int seq[6];
+
+	for (int k = 0; k < n; k++) {
+		seq[k] = (int)rnd(NSTAGES);
+		if (k == 0)
+			seq[k] = (int)rnd(2);
+	}
+	last = seq[n - 1];
+	cr_assert_eq(spm_record_new(&r, db, "opportunity"), SPM_OK);
+	spm_record_set_text(r, "name", "d");
+	spm_record_set_int(r, "pipeline_id", pipe_id);
+	spm_record_set_int(r, "stage_id", stages[last]);
+	spm_record_set_text(r, "status", outcomes[last]);
+	if (rnd(6))
+		spm_record_set_int(r, "owner_id", 1 + rnd(NOWNERS));
+	if (rnd(8))
+		spm_record_set_money(r, "amount", (int64_t)rnd(1000000), "CNY");
+	if (rnd(5))
+		spm_record_set_date(r, "expected_close", (spm_date)(20454 + rnd(365)));
+	if (sources[rnd(3)])
+		spm_record_set_text(r, "source", sources[rnd(2)]);
+	spm_record_set_time(r, "opened_at", opened);
+	for (int k = 1; k < n; k++)
+		t += 3600 + rnd(20 * 86400);
+	if (last >= 3)
+		spm_record_set_time(r, "closed_at", t);
+	cr_assert_eq(spm_record_save(db, r), SPM_OK, "%s", spm_error_message());
+	id = spm_record_id(r);
+	spm_record_free(r);
+	t = opened;
+	for (int k = 0; k < n; k++) {
+		spm_record *h;
+		if (k)
+			t += 3600 + rnd(20 * 86400);
+		cr_assert_eq(spm_record_new(&h, db, "stage_history"), SPM_OK);
+		spm_record_set_int(h, "opportunity_id", id);
+		spm_record_set_int(h, "to_stage_id", stages[seq[k]]);
+		spm_record_set_time(h, "at", t);
+		cr_assert_eq(spm_batch_save(hist, h), SPM_OK);
+		spm_record_free(h);
+	}
+}
+
+static void make_data(uint64_t seed, int ndeals)
+{
+	spm_batch *b;
+
+	rng = seed;
+	temp_db_path(path, sizeof(path));
+	db = open_db(path);
+	cr_assert_eq(spm_db_set_actor(db, 0), SPM_OK);
+	pipe_id = ADD("pipeline", "name", "P");
+	for (int i = 0; i < NSTAGES; i++)
+		stages[i] = add_stage(i);
+	cr_assert_eq(spm_batch_new(&b, db), SPM_OK);
+	for (int i = 0; i < ndeals; i++)
+		random_deal(b);
+	cr_assert_eq(spm_batch_commit(b, NULL), SPM_OK, "%s", spm_error_message());
+	spm_batch_free(b);
+}
+
+static spm_result *run(spm_db *h, const char *json)
+{
+	spm_result *r = NULL;
+
+	cr_assert_eq(spm_report_run(&r, h, json), SPM_OK, "%s: %s", json, spm_error_message());
+	return r;
+}
+
+static int64_t cell(const spm_result *r, size_t row, const char *name)
+{
+	size_t c;
+	int64_t v;
+	const char *cur;
+
+	cr_assert_eq(spm_result_column_index(&c, r, name), SPM_OK);
+	if (spm_result_is_null(r, row, c))
+		return INT64_MIN;
+	if (spm_result_column_type(r, c) == SPM_COLUMN_MONEY)
+		cr_assert_eq(spm_result_money(&v, &cur, r, row, c), SPM_OK);
+	else
+		cr_assert_eq(spm_result_int(&v, r, row, c), SPM_OK);
+	return v;
+}
+
+/* The row whose integer column name is key (INT64_MIN: the empty one). */
+static long find_row(const spm_result *r, const char *name, int64_t key)
+{
+	for (size_t i = 0; i < spm_result_row_count(r); i++)
+		if (cell(r, i, name) == key)
+			return (long)i;
+	return -1;
+}
+
+static sqlite3 *sql_open(void)
+{
+	sqlite3 *s;
+
+	cr_assert_eq(sqlite3_open_v2(path, &s, SQLITE_OPEN_READONLY, NULL), SQLITE_OK);
+	return s;
+}
+
+__extension__ typedef __int128 i128;
+
+static int64_t ppm(int64_t num, int64_t den)
+{
+	/* half-even, as the library documents */
+	i128 n = (i128)num * 1000000, q = n / den, rem = n % den;
+
+	if (2 * rem > den || (2 * rem == den && (q & 1)))
+		q++;
+	return (int64_t)q;
+}
+
+static void check_win_rate(void)
+{
+	sqlite3 *s = sql_open();
+	sqlite3_stmt *st;
+	spm_result *r = run(db, "{\"query\": \"win_rate\", \"group_by\": \"owner\", "
+			    "\"from\": \"2026-02-01\", \"to\": \"2026-04-30\"}");
+	int rows = 0;
+
+	cr_assert_eq(sqlite3_prepare_v2(s,
+		"SELECT owner_id, SUM(status = 'won'), SUM(status = 'lost'), "
+		"SUM(CASE WHEN status = 'won' THEN amount END) FROM opportunity "
+		"WHERE deleted = 0 AND status IN ('won', 'lost') AND "
+		"date(closed_at, 'unixepoch') BETWEEN '2026-02-01' AND '2026-04-30' "
+		"GROUP BY owner_id", -1, &st, NULL), SQLITE_OK);
+	while (sqlite3_step(st) == SQLITE_ROW) {
+		int64_t owner = sqlite3_column_type(st, 0) == SQLITE_NULL ? INT64_MIN :
+			sqlite3_column_int64(st, 0);
+		int64_t won = sqlite3_column_int64(st, 1), lost = sqlite3_column_int64(st, 2);
+		long row = find_row(r, "owner_id", owner);
+		cr_assert_geq(row, 0, "owner %lld", (long long)owner);
+		cr_assert_eq(cell(r, row, "won"), won);
+		cr_assert_eq(cell(r, row, "lost"), lost);
+		cr_assert_eq(cell(r, row, "win_rate"), ppm(won, won + lost));
+		cr_assert_eq(cell(r, row, "won_amount"), sqlite3_column_type(st, 3) == SQLITE_NULL ?
+			     INT64_MIN : sqlite3_column_int64(st, 3));
+		rows++;
+	}
+	cr_assert_eq((size_t)rows, spm_result_row_count(r));
+	sqlite3_finalize(st);
+	sqlite3_close(s);
+	spm_result_free(r);
+}
+
+static void check_pipeline(void)
+{
+	sqlite3 *s = sql_open();
+	sqlite3_stmt *st;
+	spm_result *r = run(db, "{\"query\": \"pipeline\", \"group_by\": \"stage\"}");
+	int rows = 0;
+
+	cr_assert_eq(sqlite3_prepare_v2(s,
+		"SELECT o.stage_id, COUNT(*), SUM(o.amount), SUM(o.amount * s.probability) "
+		"FROM opportunity o JOIN stage s ON s.id = o.stage_id "
+		"WHERE o.deleted = 0 AND o.status = 'open' GROUP BY o.stage_id", -1, &st, NULL),
+		     SQLITE_OK);
+	while (sqlite3_step(st) == SQLITE_ROW) {
+		long row = find_row(r, "stage_id", sqlite3_column_int64(st, 0));
+		int64_t w = sqlite3_column_int64(st, 3), q = w / 100, rem = w % 100;
+		if (rem > 50 || (rem == 50 && (q & 1)))
+			q++;
+		cr_assert_geq(row, 0);
+		cr_assert_eq(cell(r, row, "open_deals"), sqlite3_column_int64(st, 1));
+		cr_assert_eq(cell(r, row, "open_amount"), sqlite3_column_type(st, 2) == SQLITE_NULL ?
+			     INT64_MIN : sqlite3_column_int64(st, 2));
+		if (sqlite3_column_type(st, 2) != SQLITE_NULL)
+			cr_assert_eq(cell(r, row, "weighted_amount"), q);
+		rows++;
+	}
+	cr_assert_eq((size_t)rows, spm_result_row_count(r));
+	sqlite3_finalize(st);
+	sqlite3_close(s);
+	spm_result_free(r);
+}
+
+static void check_funnel_entered(void)
+{
+	sqlite3 *s = sql_open();
+	sqlite3_stmt *st;
+	char json[200];
+	spm_result *r;
+	int rows = 0;
+
+	snprintf(json, sizeof(json), "{\"query\": \"funnel\", \"pipeline\": %lld, \"from\": "
+		 "\"2026-01-15\", \"to\": \"2026-03-15\"}", (long long)pipe_id);
+	r = run(db, json);
+	cr_assert_eq(sqlite3_prepare_v2(s,
+		"SELECT h.to_stage_id, COUNT(DISTINCT h.opportunity_id) FROM stage_history h "
+		"JOIN opportunity o ON o.id = h.opportunity_id WHERE h.deleted = 0 AND "
+		"o.deleted = 0 AND date(h.at, 'unixepoch') BETWEEN '2026-01-15' AND '2026-03-15' "
+		"GROUP BY h.to_stage_id", -1, &st, NULL), SQLITE_OK);
+	while (sqlite3_step(st) == SQLITE_ROW) {
+		long row = find_row(r, "stage_id", sqlite3_column_int64(st, 0));
+		cr_assert_geq(row, 0);
+		cr_assert_eq(cell(r, row, "deals"), sqlite3_column_int64(st, 1), "stage %lld",
+			     (long long)sqlite3_column_int64(st, 0));
+		rows++;
+	}
+	for (size_t i = 0; i < spm_result_row_count(r); i++)
+		rows -= cell(r, i, "deals") > 0;
+	cr_assert_eq(rows, 0, "stages the SQL did not find have 0 deals");
+	sqlite3_finalize(st);
+	sqlite3_close(s);
+	spm_result_free(r);
+}
+
+static int cmp64(const void *a, const void *b)
+{
+	int64_t x = *(const int64_t *)a, y = *(const int64_t *)b;
+
+	return x < y ? -1 : x > y;
+}
+
+/* Median of v[0..n) in days (ppm), as the library defines it. */
+static int64_t median_ppm(int64_t *v, size_t n)
+{
+	qsort(v, n, sizeof(*v), cmp64);
+	if (n % 2)
+		return ppm(v[n / 2], 86400);
+	return ppm(v[n / 2 - 1] + v[n / 2], 2 * 86400);
+}
+
+static void check_cycle(void)
+{
+	sqlite3 *s = sql_open();
+	sqlite3_stmt *st;
+	spm_result *r = run(db, "{\"query\": \"cycle\", \"group_by\": \"owner\"}");
+	int64_t vals[2][NOWNERS + 1][512];
+	size_t nv[2][NOWNERS + 1] = { { 0 } };
+	int64_t sum[2][NOWNERS + 1] = { { 0 } };
+
+	cr_assert_eq(sqlite3_prepare_v2(s,
+		"SELECT COALESCE(owner_id, 0), status = 'lost', closed_at - opened_at "
+		"FROM opportunity WHERE deleted = 0 AND status IN ('won', 'lost') "
+		"AND closed_at IS NOT NULL", -1, &st, NULL), SQLITE_OK);
+	while (sqlite3_step(st) == SQLITE_ROW) {
+		int o = sqlite3_column_int(st, 0), l = sqlite3_column_int(st, 1);
+		cr_assert_lt(nv[l][o], 512);
+		vals[l][o][nv[l][o]++] = sqlite3_column_int64(st, 2);
+		sum[l][o] += sqlite3_column_int64(st, 2);
+	}
+	for (int o = 0; o <= NOWNERS; o++) {
+		long row = find_row(r, "owner_id", o ? o : INT64_MIN);
+		if (nv[0][o] + nv[1][o] == 0) {
+			cr_assert_eq(row, -1);
+			continue;
+		}
+		cr_assert_geq(row, 0);
+		for (int l = 0; l < 2; l++) {
+			const char *n = l ? "lost" : "won";
+			char mean[32], med[32];
+			snprintf(mean, sizeof(mean), "%s_mean_days", n);
+			snprintf(med, sizeof(med), "%s_median_days", n);
+			cr_assert_eq(cell(r, row, n), (int64_t)nv[l][o]);
+			if (nv[l][o] == 0)
+				continue;
+			cr_assert_eq(cell(r, row, mean), ppm(sum[l][o], (int64_t)nv[l][o] * 86400));
+			cr_assert_eq(cell(r, row, med), median_ppm(vals[l][o], nv[l][o]));
+		}
+	}
+	sqlite3_finalize(st);
+	sqlite3_close(s);
+	spm_result_free(r);
+}
+
+static void check_time_in_stage(void)
+{
+	sqlite3 *s = sql_open();
+	sqlite3_stmt *st;
+	char json[120];
+	spm_result *r;
+	int rows = 0;
+
+	snprintf(json, sizeof(json), "{\"query\": \"time_in_stage\", \"pipeline\": %lld}",
+		 (long long)pipe_id);
+	r = run(db, json);
+	cr_assert_eq(sqlite3_prepare_v2(s,
+		"SELECT stage, COUNT(*), SUM(secs) FROM (SELECT h.to_stage_id AS stage, "
+		"LEAD(h.at) OVER (PARTITION BY h.opportunity_id ORDER BY h.at, h.id) - h.at AS secs "
+		"FROM stage_history h JOIN opportunity o ON o.id = h.opportunity_id "
+		"WHERE h.deleted = 0 AND o.deleted = 0) WHERE secs IS NOT NULL GROUP BY stage",
+		-1, &st, NULL), SQLITE_OK);
+	while (sqlite3_step(st) == SQLITE_ROW) {
+		long row = find_row(r, "stage_id", sqlite3_column_int64(st, 0));
+		cr_assert_geq(row, 0);
+		cr_assert_eq(cell(r, row, "stays"), sqlite3_column_int64(st, 1));
+		cr_assert_eq(cell(r, row, "mean_days"),
+			     ppm(sqlite3_column_int64(st, 2), sqlite3_column_int64(st, 1) * 86400));
+		rows++;
+	}
+	cr_assert_eq((size_t)rows, spm_result_row_count(r));
+	sqlite3_finalize(st);
+	sqlite3_close(s);
+	spm_result_free(r);
+}
+
+static void check_all(void)
+{
+	check_win_rate();
+	check_pipeline();
+	check_funnel_entered();
+	check_cycle();
+	check_time_in_stage();
+}
+
+Test(analytics_props, every_query_equals_sql_over_seeds)
+{
+	for (uint64_t seed = 1; seed <= 4; seed++) {
+		make_data(seed, 150);
+		check_all();
+		spm_db_close(db);
+	}
+}
+
+struct text {
+	char *s;
+	size_t n;
+};
+
+static int collect(const char *data, size_t len, void *payload)
+{
+	struct text *t = payload;
+
+	t->s = realloc(t->s, t->n + len + 1);
+	memcpy(t->s + t->n, data, len);
+	t->n += len;
+	t->s[t->n] = '\0';
+	return 0;
+}
+
+static char *csv_of(spm_db *h, const char *json)
+{
+	struct text t = { NULL, 0 };
+	spm_result *r = run(h, json);
+
+	cr_assert_eq(spm_result_csv(r, collect, &t), SPM_OK);
+	spm_result_free(r);
+	return t.s;
+}
+
+static const char *const queries[] = {
+	"{\"query\": \"win_rate\", \"group_by\": \"owner\"}",
+	"{\"query\": \"cycle\", \"group_by\": \"source\"}",
+	"{\"query\": \"pipeline\", \"group_by\": \"stage\", \"period\": \"month\"}",
+	"{\"query\": \"time_in_stage\", \"group_by\": \"owner\"}",
+	"{\"query\": \"velocity\", \"group_by\": \"owner\"}",
+	"{\"query\": \"funnel\", \"pipeline\": 1, \"funnel\": \"reached\", \"group_by\": \"owner\"}",
+	"{\"query\": \"funnel\", \"pipeline\": 1, \"period\": \"month\"}",
+};
+
+static void random_writes(int n)
+{
+	for (int i = 0; i < n; i++) {
+		int64_t id = 1 + rnd(150);
+		spm_record *r;
+		int rc;
+		switch (rnd(5)) {
+		case 0: /* a new deal and its history */
+		{
+			spm_batch *b;
+			cr_assert_eq(spm_batch_new(&b, db), SPM_OK);
+			random_deal(b);
+			cr_assert_eq(spm_batch_commit(b, NULL), SPM_OK);
+			spm_batch_free(b);
+			break;
+		}
+		case 1: /* a deal changes owner and amount */
+			if (spm_record_get(&r, db, "opportunity", id) != SPM_OK)
+				break;
+			spm_record_set_int(r, "owner_id", 1 + rnd(NOWNERS));
+			spm_record_set_money(r, "amount", (int64_t)rnd(1000000), "CNY");
+			cr_assert_eq(spm_record_save(db, r), SPM_OK);
+			spm_record_free(r);
+			break;
+		case 2: /* a deal is deleted */
+			spm_record_delete(db, "opportunity", id);
+			break;
+		case 3: /* a stage change is added */
+		{
+			spm_record *h;
+			cr_assert_eq(spm_record_new(&h, db, "stage_history"), SPM_OK);
+			spm_record_set_int(h, "opportunity_id", 1 + rnd(150));
+			spm_record_set_int(h, "to_stage_id", stages[rnd(NSTAGES)]);
+			spm_record_set_time(h, "at", BASE + rnd(120) * 86400);
+			rc = spm_record_save(db, h);  /* its deal may be deleted */
+			cr_assert(rc == SPM_OK || rc == SPM_ENOTFOUND, "%s", spm_error_message());
+			spm_record_free(h);
+			break;
+		}
+		default: /* an old stage change is edited or deleted */
+			if (rnd(2)) {
+				spm_record_delete(db, "stage_history", 1 + rnd(300));
+			} else if (spm_record_get(&r, db, "stage_history", 1 + rnd(300)) == SPM_OK) {
+				spm_record_set_time(r, "at", BASE + rnd(120) * 86400);
+				rc = spm_record_save(db, r);
+				cr_assert(rc == SPM_OK || rc == SPM_ENOTFOUND, "%s", spm_error_message());
+				spm_record_free(r);
+			}
+		}
+	}
+}
+
+Test(analytics_props, caught_up_cache_equals_a_fresh_build)
+{
+	for (uint64_t seed = 11; seed <= 13; seed++) {
+		make_data(seed, 150);
+		for (int round = 0; round < 4; round++) {
+			spm_db *fresh;
+			for (size_t q = 0; q < sizeof(queries) / sizeof(*queries); q++)
+				free(csv_of(db, queries[q]));  /* warm */
+			random_writes(1 + (int)rnd(30));
+			fresh = open_db(path);
+			cr_assert_eq(spm_db_set_actor(fresh, 0), SPM_OK);
+			for (size_t q = 0; q < sizeof(queries) / sizeof(*queries); q++) {
+				char *a = csv_of(db, queries[q]), *b = csv_of(fresh, queries[q]);
+				cr_assert_str_eq(a, b, "seed %llu round %d: %s", (unsigned long long)seed,
+						 round, queries[q]);
+				free(a);
+				free(b);
+			}
+			spm_db_close(fresh);
+		}
+		check_all();
+		spm_db_close(db);
+	}
+}
+
+Test(analytics_props, a_write_from_another_process_is_seen)
+{
+	spm_result *r;
+	int64_t won;
+	pid_t pid;
+	int status;
+
+	make_data(99, 40);
+	r = run(db, "{\"query\": \"win_rate\"}");
+	won = cell(r, 0, "won");
+	spm_result_free(r);
+	pid = fork();
+	cr_assert_geq(pid, 0);
+	if (pid == 0) {
+		spm_db_options o = SPM_DB_OPTIONS_INIT;
+		spm_db *other;
+		spm_record *rec;
+		int ok;
+		o.path = path;
+		ok = spm_db_open(&other, &o) == SPM_OK && spm_record_new(&rec, other,
+			"opportunity") == SPM_OK;
+		ok = ok && spm_record_set_text(rec, "name", "elsewhere") == SPM_OK &&
+			spm_record_set_int(rec, "pipeline_id", pipe_id) == SPM_OK &&
+			spm_record_set_int(rec, "stage_id", stages[3]) == SPM_OK &&
+			spm_record_set_text(rec, "status", "won") == SPM_OK &&
+			spm_record_set_time(rec, "opened_at", BASE) == SPM_OK &&
+			spm_record_set_time(rec, "closed_at", BASE + 86400) == SPM_OK &&
+			spm_record_save(other, rec) == SPM_OK;
+		spm_record_free(rec);
+		spm_db_close(other);
+		_exit(ok ? 0 : 1);
+	}
+	cr_assert_eq(waitpid(pid, &status, 0), pid);
+	cr_assert(WIFEXITED(status) && WEXITSTATUS(status) == 0);
+	r = run(db, "{\"query\": \"win_rate\"}");
+	cr_assert_eq(cell(r, 0, "won"), won + 1);
+	spm_result_free(r);
+	spm_db_close(db);
+}
