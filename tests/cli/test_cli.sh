@@ -6,35 +6,7 @@
 set -euo pipefail
 
 SPM=${1:?usage: test_cli.sh PATH/TO/spm}
-tmp=$(mktemp -d)
-trap 'rm -rf "$tmp"' EXIT
-db=$tmp/crm.db
-pass=0
-fail=0
-
-# tsv LINE...: the lines joined by newlines, '|' becoming a tab.
-tsv() { printf '%s\n' "$@" | tr '|' '\t'; }
-
-# check NAME WANT_STATUS WANT_STDOUT WANT_STDERR ARGS...
-check() {
-	local name=$1 want_status=$2 want_out=$3 want_err=$4
-	shift 4
-	local status=0 out err
-	"$SPM" "$@" >"$tmp/out" 2>"$tmp/err" || status=$?
-	out=$(<"$tmp/out")
-	err=$(<"$tmp/err")
-	if [[ $status -eq $want_status && $out == "$want_out" && $err == "$want_err" ]]; then
-		pass=$((pass + 1))
-		echo "ok   $name"
-	else
-		fail=$((fail + 1))
-		echo "FAIL $name (status $status, want $want_status)"
-		diff -u <(printf '%s\n' "$want_out") <(printf '%s\n' "$out") | sed 's/^/     /' || true
-		diff -u <(printf '%s\n' "$want_err") <(printf '%s\n' "$err") | sed 's/^/     /' || true
-	fi
-}
-
-usage_err() { printf "spm: %s\nTry 'spm --help'." "$1"; }
+. "$(dirname "$0")/harness.sh"
 
 # ---------------------------------------------------------------- usage
 
@@ -262,5 +234,4 @@ check "export" 0 "$(printf '%s\r\n' \
 	'"Beta, Inc.",8,1970-01-01T00:01:40Z,1970-01-01T00:01:40Z,,,,,,,,,beta,,')" "" \
 	--db "$cdb" export customer
 
-echo "$pass passed, $fail failed"
-[[ $fail -eq 0 ]]
+finish

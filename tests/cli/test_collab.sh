@@ -6,32 +6,7 @@
 set -euo pipefail
 
 SPM=${1:?usage: test_collab.sh PATH/TO/spm}
-tmp=$(mktemp -d)
-trap 'rm -rf "$tmp"' EXIT
-db=$tmp/crm.db
-pass=0
-fail=0
-
-# check NAME WANT_STATUS WANT_STDOUT WANT_STDERR ARGS...
-check() {
-	local name=$1 want_status=$2 want_out=$3 want_err=$4
-	shift 4
-	local status=0 out err
-	"$SPM" "$@" >"$tmp/out" 2>"$tmp/err" || status=$?
-	out=$(<"$tmp/out")
-	err=$(<"$tmp/err")
-	if [[ $status -eq $want_status && $out == "$want_out" && $err == "$want_err" ]]; then
-		pass=$((pass + 1))
-		echo "ok   $name"
-	else
-		fail=$((fail + 1))
-		echo "FAIL $name (status $status, want $want_status)"
-		diff -u <(printf '%s\n' "$want_out") <(printf '%s\n' "$out") | sed 's/^/     /' || true
-		diff -u <(printf '%s\n' "$want_err") <(printf '%s\n' "$err") | sed 's/^/     /' || true
-	fi
-}
-
-usage_err() { printf "spm: %s\nTry 'spm --help'." "$1"; }
+. "$(dirname "$0")/harness.sh"
 
 # 2026-03-01T09:00:00Z
 now=1772355600
@@ -130,5 +105,4 @@ else
 	fail=$((fail + 1)); echo "FAIL events"; printf '%s\n' "$types" | sed 's/^/     /'
 fi
 
-echo "$pass passed, $fail failed"
-[[ $fail -eq 0 ]]
+finish

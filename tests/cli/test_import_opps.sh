@@ -6,30 +6,7 @@
 set -euo pipefail
 
 SPM=${1:?usage: test_import_opps.sh PATH/TO/spm}
-tmp=$(mktemp -d)
-trap 'rm -rf "$tmp"' EXIT
-db=$tmp/crm.db
-pass=0
-fail=0
-
-# check NAME WANT_STATUS WANT_STDOUT WANT_STDERR ARGS...
-check() {
-	local name=$1 want_status=$2 want_out=$3 want_err=$4
-	shift 4
-	local status=0 out err
-	"$SPM" "$@" >"$tmp/out" 2>"$tmp/err" || status=$?
-	out=$(<"$tmp/out")
-	err=$(<"$tmp/err")
-	if [[ $status -eq $want_status && $out == "$want_out" && $err == "$want_err" ]]; then
-		pass=$((pass + 1))
-		echo "ok   $name"
-	else
-		fail=$((fail + 1))
-		echo "FAIL $name (status $status, want $want_status)"
-		diff -u <(printf '%s\n' "$want_out") <(printf '%s\n' "$out") | sed 's/^/     /' || true
-		diff -u <(printf '%s\n' "$want_err") <(printf '%s\n' "$err") | sed 's/^/     /' || true
-	fi
-}
+. "$(dirname "$0")/harness.sh"
 
 usage_err() { printf "spm: %s\nTry 'spm --help'." "$1"; }
 counts() { printf '%s\n' "opportunities: $1" "history: $2" "line items: $3"; }
@@ -137,5 +114,4 @@ check "round trip: import the export" 0 "$(counts \
 	--map-history "$tmp/h.map"
 check "round trip: same history" 0 "$(<"$tmp/h.csv")" "" --db "$db2" opps export --pipeline 1 history
 
-echo "$pass passed, $fail failed"
-[[ $fail -eq 0 ]]
+finish

@@ -6,30 +6,7 @@
 set -euo pipefail
 
 SPM=${1:?usage: test_pipeline.sh PATH/TO/spm}
-tmp=$(mktemp -d)
-trap 'rm -rf "$tmp"' EXIT
-db=$tmp/crm.db
-pass=0
-fail=0
-
-# check NAME WANT_STATUS WANT_STDOUT WANT_STDERR ARGS...
-check() {
-	local name=$1 want_status=$2 want_out=$3 want_err=$4
-	shift 4
-	local status=0 out err
-	"$SPM" "$@" >"$tmp/out" 2>"$tmp/err" || status=$?
-	out=$(<"$tmp/out")
-	err=$(<"$tmp/err")
-	if [[ $status -eq $want_status && $out == "$want_out" && $err == "$want_err" ]]; then
-		pass=$((pass + 1))
-		echo "ok   $name"
-	else
-		fail=$((fail + 1))
-		echo "FAIL $name (status $status, want $want_status)"
-		diff -u <(printf '%s\n' "$want_out") <(printf '%s\n' "$out") | sed 's/^/     /' || true
-		diff -u <(printf '%s\n' "$want_err") <(printf '%s\n' "$err") | sed 's/^/     /' || true
-	fi
-}
+. "$(dirname "$0")/harness.sh"
 
 usage_err() { printf "spm: %s\nTry 'spm --help'." "$1"; }
 tsv() { printf '%s\n' "$@" | tr '|' '\t'; }
@@ -92,5 +69,4 @@ status=$("$SPM" --db "$db" record get opportunity 1 | grep -o '"status":"[a-z]*"
 check "other rep" 1 "" "spm: opportunity gate: opportunity 1 does not exist (SPM_ENOTFOUND)" \
 	--db "$db" --actor 3 opportunity gate 1
 
-echo "$pass passed, $fail failed"
-[[ $fail -eq 0 ]]
+finish

@@ -6,33 +6,8 @@
 set -euo pipefail
 
 SPM=${1:?usage: test_target.sh PATH/TO/spm}
-tmp=$(mktemp -d)
-trap 'rm -rf "$tmp"' EXIT
-db=$tmp/crm.db
-pass=0
-fail=0
+. "$(dirname "$0")/harness.sh"
 
-tsv() { printf '%s\n' "$@" | tr '|' '\t'; }
-
-check() {
-	local name=$1 want_status=$2 want_out=$3 want_err=$4
-	shift 4
-	local status=0 out err
-	"$SPM" "$@" >"$tmp/out" 2>"$tmp/err" || status=$?
-	out=$(<"$tmp/out")
-	err=$(<"$tmp/err")
-	if [[ $status -eq $want_status && $out == "$want_out" && $err == "$want_err" ]]; then
-		pass=$((pass + 1))
-		echo "ok   $name"
-	else
-		fail=$((fail + 1))
-		echo "FAIL $name (status $status, want $want_status)"
-		diff -u <(printf '%s\n' "$want_out") <(printf '%s\n' "$out") | sed 's/^/     /' || true
-		diff -u <(printf '%s\n' "$want_err") <(printf '%s\n' "$err") | sed 's/^/     /' || true
-	fi
-}
-
-usage_err() { printf "spm: %s\nTry 'spm --help'." "$1"; }
 add() { "$SPM" --db "$db" record add "$@" >/dev/null; }
 
 check "split" 0 "$(printf '%s\n' 1428572 1428572 1428572 1428572 1428571 1428571 1428571)" "" \
@@ -84,5 +59,4 @@ printf '[{"value": "x"}]' >"$tmp/bad.json"
 check "import bad" 1 "" "spm: target import: \$[0].value: 'x' is not an integer (SPM_EINVAL)" \
 	--db "$db" target import "$tmp/bad.json" copy
 
-echo "$pass passed, $fail failed"
-[[ $fail -eq 0 ]]
+finish
