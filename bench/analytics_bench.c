@@ -371,7 +371,7 @@ int main(int argc, char **argv)
 	size_t n = 1000000;
 	uint64_t seed = 42;
 	const char *path = NULL;
-	int keep = 0, fresh;
+	int keep = 0, bad = 0, fresh;
 	spm_db *db;
 	struct backend b = { NULL, NULL };
 	double warm, warm_sql, cold, cold_sql, refresh, t0;
@@ -385,10 +385,12 @@ int main(int argc, char **argv)
 			seed = strtoull(argv[++i], NULL, 10);
 		else if (strcmp(argv[i], "--keep") == 0)
 			keep = 1;
+		else if (argv[i][0] == '-' || path != NULL)
+			bad = 1;  /* an unknown option or a second file */
 		else
 			path = argv[i];
 	}
-	if (path == NULL || n == 0) {
+	if (bad || path == NULL || n == 0) {
 		fprintf(stderr, "usage: analytics_bench [--n N] [--seed S] [--keep] FILE\n");
 		return 2;
 	}

@@ -501,24 +501,15 @@ static int spm__sqlite_scan_check(const spm__sqlite *s, const spm_kind *kind,
  * after_id, ?2 after_seq, ?3 limit, ?4… the conditions). A field without a
  * value matches no comparison, as in SQL. On a money field the condition
  * compares the amount. */
-static void spm__sqlite_buf_scan(spm__sqlite_buf *buf, const spm__sqlite *s,
-				 const spm_kind *kind, const spm_scan *scan)
+/* The filters after the position: deleted rows, then the conditions. */
+static void spm__sqlite_buf_filters(spm__sqlite_buf *buf, const spm_kind *kind,
+				    const spm_scan *scan)
 {
-	int desc = (scan->flags & SPM_SCAN_DESC) != 0;
 	char param[24];
-	size_t i;
 
-	spm__sqlite_buf_select(buf, kind, spm__sqlite_ncols(s, kind));
-	/* In change order the position is the pair (seq, id): one transaction
-	 * may write many rows with the same seq, and a page may end among them.
-	 * The row value uses the seq index (whose entries end with the id). */
-	if (scan->flags & SPM_SCAN_BY_SEQ)
-		spm__sqlite_buf_add(buf, " WHERE (\"seq\", \"id\") > (?2, ?1)");
-	else
-		spm__sqlite_buf_add(buf, " WHERE \"id\" > ?1 AND \"seq\" > ?2");
 	if (!(scan->flags & SPM_SCAN_DELETED))
 		spm__sqlite_buf_add(buf, " AND \"deleted\" = 0");
-	for (i = 0; i < scan->nconds; i++) {
+	for (size_t i = 0; i < scan->nconds; i++) {
 		/* Numbered: a bare "?" would take ?3, the LIMIT's number. */
 		snprintf(param, sizeof(param), "?%zu", i + 4);
 		spm__sqlite_buf_add(buf, " AND ");
@@ -526,14 +517,38 @@ static void spm__sqlite_buf_scan(spm__sqlite_buf *buf, const spm__sqlite *s,
 		spm__sqlite_buf_add(buf, spm__sqlite_compare_op(scan->conds[i].cmp));
 		spm__sqlite_buf_add(buf, param);
 	}
-	/* Several rows may share a change sequence: id breaks ties so that
-	 * the order is total. SPM_SCAN_DESC reverses the order only; after_id
-	 * and after_seq stay lower bounds. */
-	if (scan->flags & SPM_SCAN_BY_SEQ)
+}
+
+static void spm__sqlite_buf_scan(spm__sqlite_buf *buf, const spm__sqlite *s,
+				 const spm_kind *kind, const spm_scan *scan)
+{
+	int desc = (scan->flags & SPM_SCAN_DESC) != 0;
+	size_t n = spm__sqlite_ncols(s, kind);
+
+	spm__sqlite_buf_select(buf, kind, n);
+	if (scan->flags & SPM_SCAN_BY_SEQ) {
+		/* In change order the position is the pair (seq, id): one
+		 * transaction may write many rows with the same seq, and a page
+		 * may end among them. The rest of that seq and the seqs above it
+		 * are two ranges of the seq index (whose entries end with the
+		 * id), merged in order: the row value (seq, id) > (?2, ?1) would
+		 * scan every row of seq ?2 on each call — all of a bulk import. */
+		spm__sqlite_buf_add(buf, " WHERE \"seq\" = ?2 AND \"id\" > ?1");
+		spm__sqlite_buf_filters(buf, kind, scan);
+		spm__sqlite_buf_add(buf, " UNION ALL ");
+		spm__sqlite_buf_select(buf, kind, n);
+		spm__sqlite_buf_add(buf, " WHERE \"seq\" > ?2");
+		spm__sqlite_buf_filters(buf, kind, scan);
+		/* Several rows may share a change sequence: id breaks ties so
+		 * that the order is total. SPM_SCAN_DESC reverses the order only;
+		 * after_id and after_seq stay lower bounds. */
 		spm__sqlite_buf_add(buf, desc ? " ORDER BY \"seq\" DESC, \"id\" DESC"
 					      : " ORDER BY \"seq\", \"id\"");
-	else
+	} else {
+		spm__sqlite_buf_add(buf, " WHERE \"id\" > ?1 AND \"seq\" > ?2");
+		spm__sqlite_buf_filters(buf, kind, scan);
 		spm__sqlite_buf_add(buf, desc ? " ORDER BY \"id\" DESC" : " ORDER BY \"id\"");
+	}
 	spm__sqlite_buf_add(buf, " LIMIT ?3");
 }
 
