@@ -109,14 +109,23 @@ int cli_cmd_demo(struct ctx *c, int argc, char **argv)
 			return cli_usage("demo: unexpected argument '%s'", argv[i]);
 		}
 	}
+	if (strlen(path) > 4000)
+		return cli_usage("demo: the --db path is too long", NULL);
 	if (strcmp(path, ":memory:") != 0) {
 		if (!replaceable(path))
 			return cli_usage("demo: '%s' exists and is not a demo database; "
 					 "give another --db FILE", path);
-		if (remove(path) != 0 && errno != ENOENT) {
-			fprintf(stderr, "spm: demo: cannot replace '%s': %s\n", path,
-				strerror(errno));
-			return EXIT_FAIL;
+		/* The old file goes with its WAL and shared-memory files: a stale
+		 * WAL next to a new file would be replayed into it. */
+		static const char *const tails[] = { "", "-wal", "-shm" };
+		for (size_t k = 0; k < 3; k++) {
+			char name[4096];
+			snprintf(name, sizeof(name), "%s%s", path, tails[k]);
+			if (remove(name) != 0 && errno != ENOENT) {
+				fprintf(stderr, "spm: demo: cannot replace '%s': %s\n", name,
+					strerror(errno));
+				return EXIT_FAIL;
+			}
 		}
 	}
 	opts.path = path;

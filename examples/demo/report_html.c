@@ -163,7 +163,7 @@ static const char style[] =
 	"body{font-family:sans-serif;margin:2em auto;max-width:64em;color:#222}"
 	"h1{font-size:1.5em}h2{font-size:1.15em;margin-top:1.6em;border-bottom:1px solid #ccc}"
 	"table{border-collapse:collapse;margin:.5em 0}td,th{padding:.2em .7em;text-align:right}"
-	"td:first-child,th:first-child,td:nth-child(2){text-align:left}"
+	"td:first-child,th:first-child,td:nth-child(2),th:nth-child(2){text-align:left}"
 	"tr:nth-child(even){background:#f4f4f4}.chart text{font-size:12px;fill:#222}"
 	".ok{fill:#2e7d32}.mid{fill:#f9a825}.low{fill:#c62828}"
 	".goal{stroke:#555;stroke-dasharray:4 3}.meta{color:#555}";
