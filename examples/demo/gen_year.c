@@ -2,7 +2,7 @@
  * leads arrive and are claimed or assigned, reps follow up, qualified leads
  * become customers and deals, deals move through the gated pipeline (some
  * blocked, then fixed; a few overridden), won deals get contracts, payment
- * plans and payments, and a tick twice a month raises the target warnings. */
+ * plans and payments, and a tick on the 1st of each month raises the target warnings. */
 #include "demo.h"
 #include <stdlib.h>
 #include <string.h>
@@ -522,9 +522,9 @@ static int simulate_day(struct sim *s)
 	spm_date_to_ymd(&y, &m, &dom, s->day);
 	TRY(spm_date_to_time(&s->clock->now, s->day));
 	s->clock->now += 8 * 3600;
-	/* Twice a month is enough for the warnings (and each tick computes the
+	/* Once a month is enough for the warnings (and each tick computes the
 	 * progress of every target: the costliest call of the simulation). */
-	if (dom == 1 || dom == 16)
+	if (dom == 1)
 		TRY(run_tick(s));
 	s->clock->now += 3600;
 	if (weekday <= 5)
