@@ -61,13 +61,14 @@ void demo_report_text(FILE *out, const demo_report *r)
 	char d[16], a[32], b[32], c[32];
 	spm_date_format(d, sizeof(d), co->today);
 	fprintf(out, "Acme China - sales performance, FY2025 (Apr-Mar), as of %s\n", d);
-	fprintf(out, "seed %llu: %d reps in %d teams, %ld leads, %ld activities, %ld deals, "
-		"%ld stage moves (%ld gate blocks, %ld overrides), %ld quotes, %ld contracts, "
-		"%ld payments\n",
+	fprintf(out, "seed %llu: %d reps in %d teams; %ld leads, %ld activities, %ld deals, "
+		"%ld contracts, %ld payments\n",
 		(unsigned long long)co->seed, DEMO_REPS, DEMO_TEAMS, co->leads, co->activities,
-		co->opportunities, co->moves, co->gate_blocks, co->overrides, co->quotes,
-		co->contracts, co->payments);
-
+		co->opportunities, co->contracts, co->payments);
+	fprintf(out, "%ld stage moves; %ld blocked by a gate: %ld fixed by the rep, %ld "
+		"overridden by a manager; %ld quotes sent\n",
+		co->moves, co->gate_blocks, co->gate_blocks - co->overrides, co->overrides,
+		co->quotes);
 	fprintf(out, "\n== Targets: won amount (CNY) ==\n");
 	progress_table(out, r);
 
@@ -82,7 +83,7 @@ void demo_report_text(FILE *out, const demo_report *r)
 			     ? r->funnel[i].deals * 1000000 / r->funnel[0].deals : 0, 40);
 		fputc('\n', out);
 	}
-	fprintf(out, "Leads by source:");
+	fprintf(out, "Lead conversion:");
 	for (size_t i = 0; i < r->nsources; i++) {
 		char conv[16] = "-";
 		if (r->sources[i].conversion_ppm >= 0)
