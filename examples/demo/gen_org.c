@@ -122,7 +122,7 @@ int demo_gen_org(demo_company *co, spm_db *db)
 	spm_date hired, joined;
 	spm_record *rec;
 
-	spm_date_from_ymd(&hired, 2023, 9, 1);
+	spm_date_from_ymd(&hired, 2023, 6, 1);
 	spm_date_from_ymd(&joined, 2025, 1, 1);
 	TRY(add_role(db, &r_admin, "Administrator", SPM_SCOPE_ALL, "*"));
 	TRY(add_role(db, &r_mgr, "Regional manager", SPM_SCOPE_TEAM, "override_gate,pool,target"));
@@ -139,7 +139,8 @@ int demo_gen_org(demo_company *co, spm_db *db)
 		for (int k = 0; k < DEMO_REPS_PER_TEAM; k++) {
 			int i = t * DEMO_REPS_PER_TEAM + k;
 			spm_date h;
-			spm_date_add_days(&h, hired, 37 * i);
+			/* Hired one every three weeks: the last ones still ramp up in April. */
+			spm_date_add_days(&h, hired, 21 * i);
 			TRY(add_user(db, &co->rep[i], rep_names[i], k == 0 ? r_lead : r_rep, h));
 			if (team_region[t] == 0)
 				east[neast++] = co->rep[i];
