@@ -150,7 +150,12 @@ int cli_cmd_demo(struct ctx *c, int argc, char **argv)
 	demo_report_text(stdout, report);
 	if (html != NULL) {
 		FILE *f = fopen(html, "w");
-		if (f == NULL || demo_report_html(f, report) != 0 || fclose(f) != 0) {
+		int bad = f == NULL;
+		if (f != NULL) {
+			bad = demo_report_html(f, report) != 0;
+			bad |= fclose(f) != 0;
+		}
+		if (bad) {
 			fprintf(stderr, "spm: demo: cannot write '%s': %s\n", html, strerror(errno));
 			status = EXIT_FAIL;
 		}

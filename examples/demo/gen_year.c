@@ -216,9 +216,15 @@ static int work_lead(struct sim *s, struct lead *l)
 {
 	spm_record *rec;
 	int rc;
-	if (l->owner == 0) { /* nobody took it: try the pool again tomorrow */
-		l->next = later(s, 1, 1);
-		return SPM_OK;
+	if (l->owner == 0) { /* left in the pool: a later assignment run may give it out */
+		TRY(spm_record_get(&rec, s->db, "lead", l->id));
+		if (spm_record_get_int(&l->owner, rec, "owner_id") != SPM_OK)
+			l->owner = 0;
+		spm_record_free(rec);
+		if (l->owner == 0) {
+			l->next = later(s, 1, 1);
+			return SPM_OK;
+		}
 	}
 	if (l->step == L_NEW) {
 		TRY(add_activity(s, "call", "lead_id", l->id, l->owner, 0, 5));

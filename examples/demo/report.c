@@ -164,7 +164,7 @@ struct risk_scan {
 	spm_db *db;
 	const demo_company *co;
 	spm_time stall_before;
-	demo_risk_row all[1024];
+	demo_risk_row all[1024]; /* the demo has a few hundred deals; counts go on past it */
 	size_t n;
 };
 
@@ -281,8 +281,10 @@ static int warning_cb(const spm_event *e, void *payload)
 	if (e->type != SPM_EVENT_TARGET_WARNING)
 		return 0;
 	r->warnings_raised++;
-	if (r->nwarnings == DEMO_MAX_WARNINGS) /* keep the newest: shift the oldest out */
-		memmove(r->warnings, r->warnings + 1, (DEMO_MAX_WARNINGS - 1) * sizeof(*w)), r->nwarnings--;
+	if (r->nwarnings == DEMO_MAX_WARNINGS) { /* keep the newest: drop the oldest */
+		memmove(r->warnings, r->warnings + 1, (DEMO_MAX_WARNINGS - 1) * sizeof(*w));
+		r->nwarnings--;
+	}
 	w = &r->warnings[r->nwarnings++];
 	spm_date_from_time(&d, e->at);
 	spm_date_format(w->date, sizeof(w->date), d);
