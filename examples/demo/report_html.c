@@ -103,19 +103,27 @@ static void progress_table(FILE *out, const demo_report *r)
 static void leaderboard(FILE *out, const demo_report *r)
 {
 	fputs("<table><tr><th>#</th><th>Rep</th><th>Team</th><th>Won amount</th><th>Won</th>"
-	      "<th>Lost</th><th>Win rate</th></tr>\n", out);
+	      "<th>Lost</th><th>Win rate</th><th>Attainment</th><th>Pace</th></tr>\n", out);
 	for (size_t i = 0; i < r->nleaders; i++) {
 		const demo_leader_row *l = &r->leaders[i];
-		char a[32], rate[16] = "&#8211;";
+		char a[32], rate[16] = "&#8211;", att[16] = "&#8211;", pace[16] = "&#8211;";
 		demo_fmt_money(a, sizeof(a), l->won_amount);
 		if (l->win_rate_ppm >= 0)
 			demo_fmt_pct(rate, sizeof(rate), l->win_rate_ppm);
+		for (size_t k = 0; k < r->nprogress; k++) {
+			const demo_progress_row *p = &r->progress[k];
+			if (!p->is_team && strcmp(p->name, l->name) == 0) {
+				demo_fmt_pct(att, sizeof(att), p->attainment_ppm);
+				demo_fmt_pct(pace, sizeof(pace), p->pace_ppm);
+			}
+		}
 		fprintf(out, "<tr><td>%zu</td><td>", i + 1);
 		esc(out, l->name);
 		fputs("</td><td>", out);
 		esc(out, l->team);
-		fprintf(out, "</td><td>%s</td><td>%lld</td><td>%lld</td><td>%s</td></tr>\n", a,
-			(long long)l->won, (long long)l->lost, rate);
+		fprintf(out, "</td><td>%s</td><td>%lld</td><td>%lld</td><td>%s</td><td>%s</td>"
+			"<td>%s</td></tr>\n", a, (long long)l->won, (long long)l->lost, rate, att,
+			pace);
 	}
 	fputs("</table>\n", out);
 }

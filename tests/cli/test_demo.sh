@@ -75,7 +75,12 @@ check "refuses a text file" 2 "" \
 status=0
 "$SPM" --db "$tmp/demo.db" demo --seed 42 --html "$tmp/demo.html" >"$tmp/run1" 2>"$tmp/err1" &
 p1=$!
-"$SPM" demo --db :memory: --seed 43 >"$tmp/run3" 2>/dev/null &
+# Seed 43 runs with stderr on a terminal (script(1) makes one): the progress bar.
+if command -v script >/dev/null 2>&1; then
+	script -qec "'$SPM' demo --db :memory: --seed 43 >'$tmp/run3'" "$tmp/tty3" >/dev/null &
+else
+	"$SPM" demo --db :memory: --seed 43 >"$tmp/run3" 2>/dev/null &
+fi
 p3=$!
 wait $p1 || status=$?
 [[ $status -eq 0 && ! -s $tmp/err1 ]] && ok "seed 42 runs (status 0, no stderr off a tty)" \
@@ -99,6 +104,10 @@ if [[ $status -eq 0 ]] && ! cmp -s "$tmp/run1" "$tmp/run3" &&
 	ok "another seed, another report"
 else
 	bad "another seed, another report (status $status)"
+fi
+if [[ -e $tmp/tty3 ]]; then
+	tr '\r' '\n' <"$tmp/tty3" | grep -q '^generating \[#\{40\}\] 100%' \
+		&& ok "progress bar on a terminal" || bad "progress bar on a terminal"
 fi
 # The generated file holds what the report says: 30 reps, 5 teams.
 reps=$("$SPM" --db "$tmp/demo.db" record list user | grep -c '"role_id":[34]' || true)
