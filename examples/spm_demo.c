@@ -10,8 +10,10 @@
 #include <unistd.h>
 
 const char cli_help_demo[] =
-	"  demo [--seed N] [--html FILE]       generate a sample company into a fresh FILE\n"
-	"                                      (default ./spm-demo.db) and print its report\n";
+	"  demo [--db FILE] [--seed N] [--html FILE]\n"
+	"                                      generate a sample company into a fresh FILE\n"
+	"                                      (default ./spm-demo.db, --db optional here),\n"
+	"                                      print its report; --html also writes a page\n";
 
 #define DEFAULT_DB "spm-demo.db"
 #define DEFAULT_SEED 2025
