@@ -690,6 +690,7 @@ static const struct cli_command commands[] = {
 	{ "approval", cli_help_approval, cli_cmd_approval },
 	{ "target", cli_help_target, cli_cmd_target },
 	{ "report", cli_help_report, cli_cmd_report },
+	{ "demo", cli_help_demo, cli_cmd_demo },
 };
 
 static void print_help(void)
@@ -738,7 +739,7 @@ int main(int argc, char **argv)
 	for (size_t k = 0; k < sizeof(commands) / sizeof(commands[0]); k++) {
 		if (strcmp(argv[i], commands[k].name) != 0)
 			continue;
-		if (c.path == NULL)
+		if (c.path == NULL && commands[k].run != cli_cmd_demo)
 			return cli_usage("%s needs --db FILE", argv[i]);
 		status = commands[k].run(&c, argc - i - 1, argv + i + 1);
 		spm_db_close(c.db);
