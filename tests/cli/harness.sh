@@ -15,12 +15,12 @@ fail=0
 tsv() { printf '%s\n' "$@" | tr '|' '\t'; }
 
 # check NAME WANT_STATUS WANT_STDOUT WANT_STDERR ARGS...: runs spm with ARGS
-# and compares exit status, stdout and stderr exactly.
+# (stdin from /dev/null) and compares exit status, stdout and stderr exactly.
 check() {
 	local name=$1 want_status=$2 want_out=$3 want_err=$4
 	shift 4
 	local status=0 out err
-	"$SPM" "$@" >"$tmp/out" 2>"$tmp/err" || status=$?
+	"$SPM" "$@" >"$tmp/out" 2>"$tmp/err" </dev/null || status=$?
 	out=$(<"$tmp/out")
 	err=$(<"$tmp/err")
 	if [[ $status -eq $want_status && $out == "$want_out" && $err == "$want_err" ]]; then
