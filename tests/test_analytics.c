@@ -337,6 +337,35 @@ Test(analytics, funnel_ever_reached_counts_skipped_stages)
 	spm_result_free(r);
 }
 
+/* A deal created by a user has no history row for entering its first
+ * stage (spm_opportunity_move writes rows from then on): its first row
+ * leaving a stage means it entered that stage when it was opened. */
+Test(analytics, a_first_row_leaving_a_stage_implies_entering_it_when_opened)
+{
+	char json[200];
+	spm_result *r;
+	spm_record *h;
+	int64_t lost = deal(u_an, s_lost, 1000, "2026-01-24", "2026-01-26", "", "web");
+
+	cr_assert_eq(spm_record_new(&h, db, "stage_history"), SPM_OK);
+	cr_assert_eq(spm_record_set_int(h, "opportunity_id", lost), SPM_OK);
+	cr_assert_eq(spm_record_set_int(h, "from_stage_id", s_q), SPM_OK);
+	cr_assert_eq(spm_record_set_int(h, "to_stage_id", s_lost), SPM_OK);
+	cr_assert_eq(spm_record_set_time(h, "at", day_time("2026-01-26")), SPM_OK);
+	cr_assert_eq(spm_record_save(db, h), SPM_OK, "%s", spm_error_message());
+	spm_record_free(h);
+	for (int mode = 0; mode < 2; mode++) {
+		snprintf(json, sizeof(json), "{\"query\": \"funnel\", \"pipeline\": %lld, "
+			 "\"funnel\": \"%s\", \"from\": \"2026-01-01\", \"to\": \"2026-01-31\"}",
+			 (long long)pipe_id, mode ? "reached" : "entered");
+		r = run(json);
+		cr_assert_eq(num(r, 0, "deals"), 6, "%s: Qualify, the new deal included",
+			     mode ? "reached" : "entered");
+		cr_assert_eq(num(r, 4, "deals"), 2, "Lost");
+		spm_result_free(r);
+	}
+}
+
 Test(analytics, funnel_current_stage)
 {
 	char json[200];

@@ -324,7 +324,7 @@ static int load_opp(spm_record *rec, void *payload)
 	for (size_t k = 0; rc == SPM_OK && k < c->nccols; k++)
 		rc = load_custom_value(c, l->db, &c->ccols[k], rec);
 	if (rc == SPM_OK) {
-		c->ostate[id] = st;
+		c->ostate[id] = st | (c->ostate[id] & SPM__OF_HISTORY);
 		if (id > c->omax)
 			c->omax = id;
 		seen(l, rec);
@@ -369,8 +369,20 @@ static int load_history(spm_record *rec, void *payload)
 		rc = opp_fit(l->db, c, opp);
 		if (rc == SPM_OK)
 			rc = time_u32(&at, rec, idx(rec, "at"));
-		if (rc == SPM_OK && stage >= 0)
+		/* A deal created in a stage has no row for entering it (only the
+		 * system and importers write one): its first row leaving a stage
+		 * means it entered that stage when it was opened. */
+		if (rc == SPM_OK && stage >= 0 && !(c->ostate[opp] & SPM__OF_HISTORY) &&
+		    (c->ostate[opp] & SPM__OF_OPENED) && c->opened[opp] <= at &&
+		    has(rec, idx(rec, "from_stage_id"))) {
+			long from = spm__acache_stage(c, ival(rec, idx(rec, "from_stage_id")));
+			if (from >= 0)
+				rc = tail_push(l->db, c, opp, (uint16_t)(from + 1), c->opened[opp]);
+		}
+		if (rc == SPM_OK && stage >= 0) {
+			c->ostate[opp] |= SPM__OF_HISTORY;
 			rc = tail_push(l->db, c, opp, (uint16_t)(stage + 1), at);
+		}
 	}
 	if (rc == SPM_OK) {
 		if (rec->id > c->hmax)
@@ -685,6 +697,8 @@ static int refresh(spm_db *db, struct spm__acache *c, unsigned int need)
 		rc = catch_up(db, c, &c->hist_t, "stage_history", load_history, &edited);
 	if (rc == SPM_OK && edited) {
 		history_reset(db, c);
+		for (size_t i = 0; i < c->ocap; i++)  /* the rows are read again */
+			c->ostate[i] &= (uint8_t)~SPM__OF_HISTORY;
 		rc = catch_up(db, c, &c->hist_t, "stage_history", load_history, NULL);
 	}
 	/* a first load goes straight into the sorted rows; later appends wait in

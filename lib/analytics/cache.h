@@ -25,6 +25,8 @@ enum { SPM__OS_ABSENT = 0, SPM__OS_OPEN = 1, SPM__OS_WON = 2, SPM__OS_LOST = 3 }
 #define SPM__OF_OPENED 0x8u
 #define SPM__OF_CLOSED 0x10u
 #define SPM__OF_EXPECT 0x20u
+/* A history row of the deal was seen (cache.c, load_history). */
+#define SPM__OF_HISTORY 0x40u
 
 struct spm__stage {
 	int64_t id;
