@@ -155,12 +155,23 @@ int main(void)
 		fprintf(stderr, "setup: %s\n", spm_error_message());
 		return 1;
 	}
-	/* Two owners: users 1 (An) and 2 (Bo). */
-	for (int i = 0; i < 2; i++) {
-		spm_record_new(&u, db, "user");
-		spm_record_set_text(u, "name", i == 0 ? "An" : "Bo");
-		spm_record_save(db, u);
+	/* A role, and two owners with it: users 1 (An) and 2 (Bo). */
+	for (int i = 0; i < 3; i++) {
+		int rc = spm_record_new(&u, db, i == 0 ? "role" : "user");
+
+		if (rc == SPM_OK)
+			rc = spm_record_set_text(u, "name", (const char *[]){ "rep", "An", "Bo" }[i]);
+		if (rc == SPM_OK)
+			rc = i == 0 ? spm_record_set_int(u, "scope", 1) : spm_record_set_int(u, "role_id", 1);
+		if (rc == SPM_OK && i > 0)
+			rc = spm_record_set_bool(u, "active", 1);
+		if (rc == SPM_OK)
+			rc = spm_record_save(db, u);
 		spm_record_free(u);
+		if (rc != SPM_OK) {
+			fprintf(stderr, "setup: %s\n", spm_error_message());
+			return 1;
+		}
 	}
 
 	d[0] = deal(db, pipeline, "Acme", 1, 1200000);
