@@ -89,15 +89,23 @@ int main(void)
 	db = open_at(path);
 	if (!db)
 		return 1;
-	customer(db, "Acme");
-	customer(db, "Globex");
-	spm_record_get(&r, db, "customer", 1);
-	spm_record_set_text(r, "name", "Acme Ltd");
-	spm_record_save(db, r);
-	spm_record_free(r);
+	rc = customer(db, "Acme");
+	if (rc == SPM_OK)
+		rc = customer(db, "Globex");
+	if (rc == SPM_OK && (rc = spm_record_get(&r, db, "customer", 1)) == SPM_OK) {
+		rc = spm_record_set_text(r, "name", "Acme Ltd");
+		if (rc == SPM_OK)
+			rc = spm_record_save(db, r);
+		spm_record_free(r);
+	}
+	if (rc != SPM_OK) {
+		fprintf(stderr, "write: %s\n", spm_error_message());
+		return 1;
+	}
 
 	printf("first run:\n");
-	run_consumer(db);
+	if (run_consumer(db) != SPM_OK)
+		return 1;
 	/* Acknowledging backwards is refused: positions only move forward. */
 	rc = spm_consumer_ack(db, "mailer", 1);
 	printf("ack 1 again: %s: %s\n", spm_result_name(rc), spm_error_message());
@@ -109,7 +117,8 @@ int main(void)
 		return 1;
 	printf("second run:\n");
 	run_consumer(db);
-	customer(db, "Initech");
+	if (customer(db, "Initech") != SPM_OK)
+		return 1;
 	printf("third run, after one more write:\n");
 	run_consumer(db);
 	spm_db_close(db);
