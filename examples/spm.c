@@ -522,32 +522,47 @@ static int cmd_tick(struct ctx *c, int argc, char **argv)
 
 /* ------------------------------------------------------------ csv */
 
-/* Reads a whole file into memory (NUL-terminated); NULL on failure. */
-static char *slurp(const char *path, size_t *len)
+char *cli_read_file(const char *path, size_t *len)
 {
 	FILE *f = fopen(path, "rb");
 	char *buf = NULL;
-	long size;
+	size_t n = 0, cap = 0, got;
 
 	if (f == NULL)
 		return NULL;
-	if (fseek(f, 0, SEEK_END) == 0 && (size = ftell(f)) >= 0 && fseek(f, 0, SEEK_SET) == 0 &&
-	    (buf = malloc((size_t)size + 1)) != NULL) {
-		*len = fread(buf, 1, (size_t)size, f);
-		buf[*len] = '\0';
+	do {  /* in chunks: a pipe has no size */
+		if (n + 4096 + 1 > cap) {
+			char *p = realloc(buf, cap = (n + 4096 + 1) * 2);
+			if (p == NULL) {
+				free(buf);
+				fclose(f);
+				return NULL;
+			}
+			buf = p;
+		}
+		got = fread(buf + n, 1, 4096, f);
+		n += got;
+	} while (got == 4096);
+	if (ferror(f)) {
+		free(buf);
+		buf = NULL;
+	} else {
+		buf[n] = '\0';
+		if (len)
+			*len = n;
 	}
 	fclose(f);
 	return buf;
 }
 
-/* "CSV header=field" lines into a flat pair array pointing into text. */
-static int parse_map(char *text, const char ***pairs, size_t *npairs)
+int cli_parse_map(char *text, const char ***pairs, size_t *npairs)
 {
 	size_t cap = 0;
+	char *save = NULL;
 
 	*pairs = NULL;
 	*npairs = 0;
-	for (char *line = strtok(text, "\r\n"); line; line = strtok(NULL, "\r\n")) {
+	for (char *line = strtok_r(text, "\r\n", &save); line; line = strtok_r(NULL, "\r\n", &save)) {
 		char *eq = strchr(line, '=');
 		const char **p;
 
@@ -609,8 +624,8 @@ static int cmd_import(struct ctx *c, int argc, char **argv)
 			return cli_usage("import: unknown option '%s'", argv[i]);
 	}
 	if (mapfile) {
-		map = slurp(mapfile, &maplen);
-		if (map == NULL || !parse_map(map, &pairs, &npairs)) {
+		map = cli_read_file(mapfile, &maplen);
+		if (map == NULL || !cli_parse_map(map, &pairs, &npairs)) {
 			free(map);
 			free(pairs);
 			fprintf(stderr, "spm: import: cannot read the mapping file %s (lines 'CSV "
@@ -620,7 +635,7 @@ static int cmd_import(struct ctx *c, int argc, char **argv)
 		o.mapping = pairs;
 		o.nmapping = npairs;
 	}
-	data = slurp(argv[1], &len);
+	data = cli_read_file(argv[1], &len);
 	if (data == NULL) {
 		free(map);
 		free(pairs);

@@ -33,6 +33,13 @@ int cli_fail(const char *what, int rc);
 int cli_parse_i64(int64_t *out, const char *text);
 /* Opens c->path into c->db (spm_db_open flags); 0 or the exit status. */
 int cli_open_db(struct ctx *c, unsigned int flags);
+/* The whole file, NUL-terminated, its length in *len (len may be NULL);
+ * NULL when it cannot be read. The caller frees it. */
+char *cli_read_file(const char *path, size_t *len);
+/* A mapping file's "CSV header=field" lines ('#' comments; "header=" maps to
+ * NULL) into a flat array of pairs pointing into text, which it cuts up;
+ * the caller frees *pairs. 0 on a malformed line or no memory. */
+int cli_parse_map(char *text, const char ***pairs, size_t *npairs);
 
 /* Each area's commands (spm_<area>.c). */
 extern const char cli_help_pipeline[];

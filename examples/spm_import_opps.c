@@ -17,54 +17,6 @@ const char cli_help_import_opps[] =
 
 static const char *const file_names[] = { "opportunities", "history", "line items" };
 
-static char *read_file(const char *path, size_t *len)
-{
-	FILE *f = fopen(path, "rb");
-	char *buf = NULL;
-	long size;
-
-	if (f == NULL)
-		return NULL;
-	if (fseek(f, 0, SEEK_END) == 0 && (size = ftell(f)) >= 0 && fseek(f, 0, SEEK_SET) == 0 &&
-	    (buf = malloc((size_t)size + 1)) != NULL) {
-		*len = fread(buf, 1, (size_t)size, f);
-		buf[*len] = '\0';
-	}
-	fclose(f);
-	return buf;
-}
-
-/* "CSV header=target" lines into flat pairs pointing into text. */
-static int parse_map(char *text, const char ***pairs, size_t *npairs)
-{
-	size_t cap = 0;
-	char *save = NULL;
-
-	*pairs = NULL;
-	*npairs = 0;
-	for (char *line = strtok_r(text, "\r\n", &save); line; line = strtok_r(NULL, "\r\n", &save)) {
-		char *eq = strchr(line, '=');
-		const char **p;
-
-		if (line[0] == '#' || line[0] == '\0')
-			continue;
-		if (eq == NULL || eq == line)
-			return 0;
-		*eq = '\0';
-		if (*npairs == cap) {
-			cap = cap ? cap * 2 : 16;
-			p = realloc(*pairs, cap * 2 * sizeof(*p));
-			if (p == NULL)
-				return 0;
-			*pairs = p;
-		}
-		(*pairs)[*npairs * 2] = line;
-		(*pairs)[*npairs * 2 + 1] = eq[1] ? eq + 1 : NULL;
-		(*npairs)++;
-	}
-	return 1;
-}
-
 static void print_report(const spm_opp_import_report *r)
 {
 	for (int f = 0; f < 3; f++)
@@ -112,14 +64,14 @@ static int load(struct inputs *in, int f, const char *path, spm_opp_import_optio
 	size_t len = 0;
 
 	if (!is_map) {
-		in->data[f] = read_file(path, &in->len[f]);
+		in->data[f] = cli_read_file(path, &in->len[f]);
 		if (in->data[f] != NULL)
 			return 0;
 		fprintf(stderr, "spm: opps import: cannot read %s\n", path);
 		return EXIT_FAIL;
 	}
-	in->maps[f] = read_file(path, &len);
-	if (in->maps[f] == NULL || !parse_map(in->maps[f], &in->pairs[f], &o->nmapping[f])) {
+	in->maps[f] = cli_read_file(path, &len);
+	if (in->maps[f] == NULL || !cli_parse_map(in->maps[f], &in->pairs[f], &o->nmapping[f])) {
 		fprintf(stderr, "spm: opps import: cannot read the mapping file %s (lines 'CSV "
 			"header=target')\n", path);
 		return EXIT_FAIL;

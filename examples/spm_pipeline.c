@@ -16,38 +16,6 @@ const char cli_help_opportunity[] =
 	"                                      NAME<TAB>RULE<TAB>WHY (exit 1 unless overridden)\n"
 	"  opportunity gate ID                 print the unmet criteria of the deal's stage\n";
 
-/* The whole file, NUL-terminated; NULL when it cannot be read. */
-static char *read_file(const char *path)
-{
-	FILE *f = fopen(path, "rb");
-	char *buf = NULL;
-	size_t len = 0, cap = 0, n;
-
-	if (f == NULL)
-		return NULL;
-	do {
-		if (len + 4096 + 1 > cap) {
-			char *p = realloc(buf, cap = (len + 4096 + 1) * 2);
-			if (p == NULL) {
-				free(buf);
-				fclose(f);
-				return NULL;
-			}
-			buf = p;
-		}
-		n = fread(buf + len, 1, 4096, f);
-		len += n;
-	} while (n == 4096);
-	if (ferror(f)) {
-		free(buf);
-		buf = NULL;
-	} else {
-		buf[len] = '\0';
-	}
-	fclose(f);
-	return buf;
-}
-
 static int write_stdout(const char *data, size_t len, void *payload)
 {
 	(void)payload;
@@ -61,7 +29,7 @@ int cli_cmd_pipeline(struct ctx *c, int argc, char **argv)
 	int rc;
 
 	if (argc == 2 && strcmp(argv[0], "load") == 0) {
-		doc = read_file(argv[1]);
+		doc = cli_read_file(argv[1], NULL);
 		if (doc == NULL) {
 			fprintf(stderr, "spm: pipeline load: cannot read %s\n", argv[1]);
 			return EXIT_FAIL;

@@ -101,38 +101,17 @@ static int progress(struct ctx *c, int argc, char **argv)
 
 static int import(struct ctx *c, int argc, char **argv)
 {
-	FILE *f;
-	char *text = NULL;
-	size_t len = 0, cap = 0, n = 0;
+	char *text;
+	size_t n = 0;
 	int rc;
 
 	if (argc != 2)
 		return cli_usage("target import needs FILE REASON", NULL);
-	f = fopen(argv[0], "rb");
-	if (f == NULL) {
+	text = cli_read_file(argv[0], NULL);
+	if (text == NULL) {
 		fprintf(stderr, "spm: %s: cannot read\n", argv[0]);
 		return EXIT_FAIL;
 	}
-	for (;;) {
-		if (len + 4096 + 1 > cap) {
-			char *t = realloc(text, cap = (len + 4096 + 1) * 2);
-
-			if (t == NULL)
-				break;
-			text = t;
-		}
-		size_t got = fread(text + len, 1, 4096, f);
-
-		len += got;
-		if (got < 4096)
-			break;
-	}
-	fclose(f);
-	if (text == NULL || len + 1 > cap) {
-		free(text);
-		return cli_fail("target import", SPM_ENOMEM);
-	}
-	text[len] = '\0';
 	rc = cli_open_db(c, 0) ? SPM_ESTORAGE : SPM_OK;
 	if (rc == SPM_OK) {
 		rc = spm_target_import_json(&n, c->db, text, argv[1]);

@@ -7,7 +7,7 @@
  *  3. round trip: an accepted document, exported, loads into another fresh
  *     database and exports to the same text;
  *  4. nothing allocated through the handles stays live.
- * Built with -DSPM_FUZZ_REPLAY it is a plain program that replays files and
+ * Linked with replay_main.c it is a plain program that replays files and
  * directories of inputs (the corpus replay in every CI run). */
 #include "spm/spm.h"
 
@@ -145,61 +145,10 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	return 0;
 }
 
-#ifdef SPM_FUZZ_REPLAY
-#include <dirent.h>
-#include <sys/stat.h>
+/* Called by replay_main.c after the last input. */
+void fuzz_replay_done(void);
 
-static int replay_file(const char *path)
+void fuzz_replay_done(void)
 {
-	static uint8_t buf[1 << 16];
-	FILE *f = fopen(path, "rb");
-	size_t n;
-
-	if (f == NULL) {
-		perror(path);
-		return 1;
-	}
-	n = fread(buf, 1, sizeof(buf), f);
-	fclose(f);
-	LLVMFuzzerTestOneInput(buf, n);
-	return 0;
+	/* nothing is kept between inputs */
 }
-
-/* Replays every file named, and every file in the directories named. */
-int main(int argc, char **argv)
-{
-	int failed = 0, n = 0;
-
-	for (int i = 1; i < argc; i++) {
-		struct stat st;
-		DIR *d;
-		struct dirent *e;
-
-		if (stat(argv[i], &st) != 0) {
-			perror(argv[i]);
-			return 1;
-		}
-		if (!S_ISDIR(st.st_mode)) {
-			failed |= replay_file(argv[i]);
-			n++;
-			continue;
-		}
-		if ((d = opendir(argv[i])) == NULL) {
-			perror(argv[i]);
-			return 1;
-		}
-		while ((e = readdir(d)) != NULL) {
-			char path[4096];
-
-			if (e->d_name[0] == '.')
-				continue;
-			snprintf(path, sizeof(path), "%s/%s", argv[i], e->d_name);
-			failed |= replay_file(path);
-			n++;
-		}
-		closedir(d);
-	}
-	printf("replayed %d inputs\n", n);
-	return failed || n == 0;
-}
-#endif

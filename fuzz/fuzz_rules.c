@@ -2,7 +2,7 @@
  * compile the printed text (it must print the same), then evaluate and
  * explain against a fixed fake record with a relation and a fixed clock.
  * Compiling goes through a handle's allocator so that a leaked rule is
- * caught here, not only by LeakSanitizer. Built with -DSPM_FUZZ_REPLAY it
+ * caught here, not only by LeakSanitizer. Linked with replay_main.c it
  * is a plain program that replays files and directories of inputs (the
  * corpus replay in every CI run). */
 #include "core/db_internal.h"
@@ -256,63 +256,12 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	return 0;
 }
 
-#ifdef SPM_FUZZ_REPLAY
-#include <dirent.h>
-#include <sys/stat.h>
+/* Called by replay_main.c after the last input. */
+void fuzz_replay_done(void);
 
-static int replay_file(const char *path)
+void fuzz_replay_done(void)
 {
-	static uint8_t buf[1 << 20];
-	FILE *f = fopen(path, "rb");
-	size_t n;
-
-	if (f == NULL) {
-		perror(path);
-		return 1;
-	}
-	n = fread(buf, 1, sizeof(buf), f);
-	fclose(f);
-	LLVMFuzzerTestOneInput(buf, n);
-	return 0;
-}
-
-/* Replays every file named, and every file in the directories named. */
-int main(int argc, char **argv)
-{
-	int failed = 0, count = 0;
-
-	for (int i = 1; i < argc; i++) {
-		struct stat st;
-		DIR *d;
-		struct dirent *e;
-
-		if (stat(argv[i], &st) != 0) {
-			perror(argv[i]);
-			return 1;
-		}
-		if (!S_ISDIR(st.st_mode)) {
-			failed |= replay_file(argv[i]);
-			count++;
-			continue;
-		}
-		if ((d = opendir(argv[i])) == NULL) {
-			perror(argv[i]);
-			return 1;
-		}
-		while ((e = readdir(d)) != NULL) {
-			char path[4096];
-
-			if (e->d_name[0] == '.')
-				continue;
-			snprintf(path, sizeof(path), "%s/%s", argv[i], e->d_name);
-			failed |= replay_file(path);
-			count++;
-		}
-		closedir(d);
-	}
 	if (db)
 		spm_db_close(db);
-	printf("replayed %d inputs\n", count);
-	return failed || count == 0;
+	db = NULL;
 }
-#endif
