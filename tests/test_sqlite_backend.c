@@ -98,7 +98,7 @@ static void teardown(void)
 
 static int open_backend(const char *path, unsigned int flags, int timeout_ms)
 {
-	return spm__storage_sqlite_new(&ops, &self, &fake, path, flags, timeout_ms);
+	return spm__storage_sqlite_new(&ops, &self, &fake, path, flags, timeout_ms, 0);
 }
 
 /* Opens dbpath at schema version 2. */

@@ -67,7 +67,7 @@ static int read_options(spm_db_options *o, const spm_db_options *user)
 	return SPM_OK;
 }
 
-static int open_backend(spm_db *db, const spm_db_options *o)
+static int open_backend(spm_db *db, const spm_db_options *o, int version)
 {
 	int rc;
 
@@ -76,7 +76,7 @@ static int open_backend(spm_db *db, const spm_db_options *o)
 		db->store = o->storage_self;
 	} else if (o->backend == NULL || strcmp(o->backend, "sqlite") == 0) {
 		rc = spm__storage_sqlite_new(&db->ops, &db->store, db, o->path, o->flags,
-					     o->busy_timeout_ms);
+					     o->busy_timeout_ms, version);
 		if (rc != SPM_OK)
 			return rc;
 	} else {
@@ -149,7 +149,7 @@ int spm__db_open_at_version(spm_db **out, const spm_db_options *opts, int versio
 	db->flags = o.flags;
 	rc = spm__registry_init(db);
 	if (rc == SPM_OK)
-		rc = open_backend(db, &o);
+		rc = open_backend(db, &o, version);
 	if (rc == SPM_OK)
 		rc = upgrade(db, version);
 	if (rc == SPM_OK)

@@ -5,6 +5,7 @@
  * function: the host may use SQLite itself, and tests install their own
  * allocator and VFS. Everything is per connection.
  */
+#include "storage/sqlite/sqlite_image.h"
 #include "storage/sqlite/sqlite_internal.h"
 #include "storage/storage_internal.h"
 
@@ -401,7 +402,8 @@ static int spm__sqlite_connect(spm__sqlite *s, const char *path, unsigned int fl
 }
 
 int spm__storage_sqlite_new(const spm_storage_ops **ops, void **self, spm_db *db,
-			    const char *path, unsigned int flags, int busy_timeout_ms)
+			    const char *path, unsigned int flags, int busy_timeout_ms,
+			    int create_version)
 {
 	spm__sqlite *s;
 	int rc;
@@ -417,7 +419,13 @@ int spm__storage_sqlite_new(const spm_storage_ops **ops, void **self, spm_db *db
 		return spm_storage_error(SPM_ENOMEM, "sqlite: out of memory opening %s", path);
 	memset(s, 0, sizeof(*s));
 	s->db = db;
+	/* A brand-new database from the schema image when it can be; the
+	 * upgrade then finds it at create_version and does nothing. */
+	if ((flags & SPM_OPEN_CREATE) && !(flags & SPM_OPEN_READONLY))
+		spm__sqlite_image_create_file(path, create_version);
 	rc = spm__sqlite_connect(s, path, flags);
+	if (rc == SPM_OK && !s->readonly && strcmp(path, ":memory:") == 0)
+		spm__sqlite_image_load_memory(s->conn, create_version);
 	if (rc == SPM_OK)
 		rc = spm__sqlite_pragmas(s, busy_timeout_ms);
 	if (rc != SPM_OK) {
