@@ -107,5 +107,9 @@ int spm__target_read(struct spm_record **out, spm_db *db, int64_t id);
  * the target's weighting. */
 int spm__progress_compute(spm_db *db, const struct spm_record *target, spm_date as_of,
 			  spm_target_progress *out);
+/* The same for many targets at once (out[i] for targets[i]): the org and the
+ * calendar read once, the actuals once per metric and period. */
+int spm__progress_many(spm_db *db, const struct spm_record *const *targets, size_t n,
+		       spm_date as_of, spm_target_progress *out);
 
 #endif
