@@ -161,7 +161,9 @@ SPM_API int spm_target_decompose(int64_t *out_imbalance, spm_db *db, int64_t tar
  * plan (children updated in place, those no longer yielded deleted, one
  * SPM_EVENT_TARGET_DECOMPOSED per decomposed target), but the org is read
  * once and nothing is committed until every level is stored. A team below
- * the top with no sub-teams or members in the period is left undecomposed.
+ * the top with no sub-teams or members in the period, or whose children
+ * all weigh nothing (an empty branch, which got nothing itself), is left
+ * undecomposed.
  * @param[out] out_decomposed may be NULL; how many targets were decomposed
  *             (the top and every team target under it that has children)
  * @param db the handle
@@ -174,8 +176,8 @@ SPM_API int spm_target_decompose(int64_t *out_imbalance, spm_db *db, int64_t tar
  *           the order the teams were reached (breadth first)
  * @param payload passed to cb
  * @return SPM_OK; SPM_EINVAL (a bad plan, another method, a user target,
- *         a top team without sub-teams or members, no weight > 0 in a
- *         team); SPM_ENOTFOUND; SPM_EPERM; SPM_EOVERFLOW; SPM_ESTORAGE;
+ *         a top team without sub-teams or members or with no weight > 0);
+ *         SPM_ENOTFOUND; SPM_EPERM; SPM_EOVERFLOW; SPM_ESTORAGE;
  *         SPM_ENOMEM; or cb's value.
  */
 SPM_API int spm_target_decompose_tree(size_t *out_decomposed, spm_db *db, int64_t target,

@@ -647,7 +647,7 @@ static int plan_child(struct forest *f, size_t up, size_t k, const char *reason)
 	spm_kind *kind = spm__kind_find(f->db, "target", 0);
 	struct dec *d;
 	spm_record *rec = NULL;
-	int64_t imbalance;
+	int64_t imbalance, sum = 0;
 	int rc = spm__record_make(&rec, f->db, kind);
 
 	if (rc == SPM_OK)
@@ -668,9 +668,13 @@ static int plan_child(struct forest *f, size_t up, size_t k, const char *reason)
 	d->up = up;
 	d->up_child = k;
 	rc = plan_parts(d);
-	if (rc == SPM_OK && d->n)
+	for (size_t i = 0; rc == SPM_OK && i < d->n; i++)
+		sum |= d->c[i].weight;  /* the weights are never negative here */
+	if (rc == SPM_OK && sum)
 		rc = split(d, &imbalance);
-	if (rc == SPM_OK && d->n == 0) {  /* nothing under it: left as it is */
+	/* nothing under it, or an empty branch (its children weigh nothing, so
+	 * it got nothing itself): left as it is */
+	if (rc == SPM_OK && sum == 0) {
 		dec_free(d);
 		f->n--;
 	}
