@@ -51,7 +51,8 @@ struct spm__org_snap {
 	spm_date *hired_on;    /* SPM_DATE_NONE when unknown */
 	size_t nusers;
 };
-int spm__org_snap_load(struct spm__org_snap *s, spm_db *db);
+/* hires: also read every user's hired_on (ramps); else nusers is 0. */
+int spm__org_snap_load(struct spm__org_snap *s, spm_db *db, int hires);
 void spm__org_snap_free(spm_db *db, struct spm__org_snap *s);
 /* Index of a team, or -1. */
 long spm__org_snap_team(const struct spm__org_snap *s, int64_t team);

@@ -489,7 +489,7 @@ static int plan_parts(struct dec *d)
 	d->is_team = spm__fld_is(spm__fld_text(d->parent, "owner_kind"), "team");
 	d->org_axis = d->plan->method >= SPM_TARGET_EQUAL_MEMBERS;
 	if (rc == SPM_OK && !d->shared)
-		rc = spm__org_snap_load(&d->org, d->db);
+		rc = spm__org_snap_load(&d->org, d->db, d->plan->nramp > 0);
 	if (rc == SPM_OK && !d->shared)
 		rc = spm__workcal_load(&d->wc, d->db);
 	if (rc == SPM_OK)

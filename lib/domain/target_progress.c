@@ -459,7 +459,7 @@ static int prog_run(struct prog *p, spm_db *db, const spm_record *root, spm_date
 	if (rc == SPM_OK)
 		rc = spm__metric_load(&p->m, db, root);
 	if (rc == SPM_OK)
-		rc = spm__org_snap_load(&p->org, db);
+		rc = spm__org_snap_load(&p->org, db, 0);
 	if (rc == SPM_OK)
 		rc = spm__workcal_load(&p->wc, db);
 	if (rc == SPM_OK && p->root_is_team && spm__org_snap_team(&p->org, p->root_ref) < 0)
@@ -742,7 +742,7 @@ int spm__progress_many(spm_db *db, const spm_record *const *targets, size_t n, s
 		it[i] = (struct many_item){ targets[i], i };
 	qsort(it, n, sizeof(*it), by_group);
 	memset(&wc, 0, sizeof(wc));
-	rc = spm__org_snap_load(&org, db);
+	rc = spm__org_snap_load(&org, db, 0);
 	if (rc == SPM_OK)
 		rc = spm__workcal_load(&wc, db);
 	for (size_t a = 0, b; rc == SPM_OK && a < n; a = b) {
