@@ -1,12 +1,17 @@
 /* Targets benchmark: USERS users in TEAMS teams (a root, regions, leaf
  * teams; every 50th user moves team mid-quarter), five won and two open
  * deals per user in Q1 2026, seeded. Measures
- *   1. decomposing the annual target down the org (stored, one call per
- *      team) and every user's annual target into 52 weeks (the kernel);
- *   2. progress for every node for one quarter (spm_target_progress_foreach);
- * and, as the peer, the same roll-up in SQL (recursive CTE over the team
- * tree, deals attributed by dated membership) on the same SQLite file.
- * Prints the figures; exits 1 when libspm and SQL disagree.
+ *   1. decomposing the annual target down the whole org by headcount in one
+ *      stored call (spm_target_decompose_tree) and every user's annual
+ *      target into its 53 weeks (the kernel); up to 2000 users also the old
+ *      way, one stored spm_target_decompose per team, as the peer (the
+ *      children must be the same);
+ *   2. progress for every node for one quarter (spm_target_progress_foreach),
+ *      cold (the first call fills the analytics cache) and warm;
+ *   3. a tick checking a pace warning against every current target;
+ * and, as the peer of 2, the same roll-up in SQL (recursive CTE over the
+ * team tree, deals attributed by dated membership) on the same SQLite file.
+ * Prints the figures; exits 1 when libspm and its peers disagree.
  *
  *   targets_bench [USERS [TEAMS]]      default 10000 500 */
 #define _POSIX_C_SOURCE 200809L
