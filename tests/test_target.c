@@ -879,6 +879,99 @@ Test(target, tick_checks_every_target_with_its_own_figures)
 	(void)ann;
 }
 
+static int count_node(const spm_target_progress *p, void *payload)
+{
+	(void)p;
+	(*(int *)payload)++;
+	return 0;
+}
+
+static int progress_and_tick(int64_t id, int *nodes)
+{
+	int rc;
+
+	*nodes = 0;
+	rc = spm_target_progress_foreach(db, id, D("2026-03-20"), count_node, nodes);
+	if (rc == SPM_OK)
+		rc = spm_db_tick(db, at("2026-03-20"));
+	return rc;
+}
+
+static int tree(int64_t id)
+{
+	spm_target_plan plan = SPM_TARGET_PLAN_INIT;
+
+	plan.method = SPM_TARGET_HEADCOUNT;
+	return spm_target_decompose_tree(NULL, db, id, &plan, "tree", NULL, NULL);
+}
+
+/* TESTING.md §A: fail the Nth allocation for every N that progress (the
+ * actuals from the analytics cache), a tick and a tree decomposition
+ * reach: each fails cleanly, a retry succeeds, nothing leaks, and the
+ * decomposition is complete or absent. */
+Test(target, every_allocation_failure_in_progress_tick_and_tree)
+{
+	int64_t id = target("won_amount", "team", 1, "month", "2026-03-01", "310000", "CNY");
+	struct counting_alloc a = { 0 };
+	spm_db_options o = SPM_DB_OPTIONS_INIT;
+	int nodes, failures = 0, rc, reached;
+	int64_t before;
+
+	sales();
+	ADD("target_alert", "name", "behind", "check", "pace", "below_pct", "80",
+	    "after_elapsed_pct", "30");
+	spm_db_close(db);
+	o.path = path;
+	o.clock = test_clock;
+	o.actor = 1;
+	o.malloc_fn = ca_malloc;
+	o.realloc_fn = ca_realloc;
+	o.free_fn = ca_free;
+	o.alloc_payload = &a;
+	cr_assert_eq(spm_db_open(&db, &o), SPM_OK);
+	for (long n = 1;; n++) {
+		a.calls = 0;
+		a.fail_at = n;
+		rc = progress_and_tick(id, &nodes);
+		reached = a.calls >= n;
+		a.fail_at = 0;
+		cr_assert(rc == SPM_OK || rc == SPM_ENOMEM, "%ld: %s", n, spm_error_message());
+		if (rc != SPM_OK) {
+			failures++;
+			cr_assert_eq(progress_and_tick(id, &nodes), SPM_OK, "retry %ld: %s", n,
+				     spm_error_message());
+		}
+		cr_assert_eq(nodes, 6);  /* R, S, Ann, Bo, Cy, Di */
+		if (!reached)
+			break;
+	}
+	cr_assert_gt(failures, 50);
+	failures = 0;
+	for (long n = 1;; n++) {  /* a new top each time: its tree is all or nothing */
+		int64_t top = target("won_amount", "team", 1, "month", "2026-03-01", "3100", "CNY");
+
+		before = count_targets();
+		a.calls = 0;
+		a.fail_at = n;
+		rc = tree(top);
+		reached = a.calls >= n;
+		a.fail_at = 0;
+		cr_assert(rc == SPM_OK || rc == SPM_ENOMEM, "%ld: %s", n, spm_error_message());
+		cr_assert_eq(count_targets(), before + (rc == SPM_OK ? 6 : 0));
+		if (rc != SPM_OK) {
+			failures++;
+			cr_assert_eq(tree(top), SPM_OK, "retry %ld: %s", n, spm_error_message());
+			cr_assert_eq(count_targets(), before + 6);
+		}
+		if (!reached)
+			break;
+	}
+	cr_assert_gt(failures, 50);
+	spm_db_close(db);
+	cr_assert_eq(a.live, 0, "%ld allocations leaked", a.live);
+	db = open_db(path);
+}
+
 /* ---- JSON and CSV ---- */
 
 struct text { char buf[16384]; size_t len; };
