@@ -411,8 +411,9 @@ int main(int argc, char **argv)
 	printf("decompose: org tree by headcount, one call, %zu targets decomposed, %zu children "
 	       "stored: %.1f ms\n", decomposed, tree.n, t_org);
 	if (t_peer >= 0)
-		printf("decompose: peer, one stored call per team (%zu calls): %.1f ms; %zu of %zu "
-		       "children differ\n", calls, t_peer, differ, tree.n);
+		printf("decompose: peer, one stored call per team (%zu calls) over the same "
+		       "children (updated in place, unchanged): %.1f ms; %zu of %zu children "
+		       "differ\n", calls, t_peer, differ, tree.n);
 	else
 		printf("decompose: peer, one stored call per team: skipped above 2000 users\n");
 	printf("decompose: %d users x %d weeks by working days (kernel): %.2f ms (aim <= 100 ms)\n",
