@@ -11,6 +11,9 @@ const char cli_help_target[] =
 	"  target split TOTAL WEIGHT...        split TOTAL exactly by the weights, one part a line\n"
 	"  target decompose ID PLAN REASON     decompose target ID by the JSON plan; print\n"
 	"                                      kind, ref, period start, value, child id (TSV)\n"
+	"  target decompose-tree ID PLAN REASON  decompose team target ID down the whole org\n"
+	"                                      tree in one transaction; print every level's\n"
+	"                                      children as decompose does\n"
 	"  target progress ID DATE             progress of every node under target ID (CSV)\n"
 	"  target export                       write every visible target as JSON\n"
 	"  target import FILE REASON           create the targets of a JSON file; print the count\n";
@@ -81,6 +84,25 @@ static int decompose(struct ctx *c, int argc, char **argv)
 	return rc == SPM_OK ? 0 : cli_fail("target decompose", rc);
 }
 
+static int decompose_tree(struct ctx *c, int argc, char **argv)
+{
+	int64_t id, w[64], r[120];
+	spm_target_plan plan;
+	int rc;
+
+	if (argc != 3)
+		return cli_usage("target decompose-tree needs ID PLAN REASON", NULL);
+	if (!cli_parse_i64(&id, argv[0]))
+		return cli_usage("target decompose-tree: '%s' is not an id", argv[0]);
+	rc = spm_target_plan_from_json(&plan, w, 64, r, 120, argv[1]);
+	if (rc != SPM_OK)
+		return cli_fail("plan", rc);
+	if (cli_open_db(c, 0))
+		return EXIT_FAIL;
+	rc = spm_target_decompose_tree(NULL, c->db, id, &plan, argv[2], print_part, NULL);
+	return rc == SPM_OK ? 0 : cli_fail("target decompose-tree", rc);
+}
+
 static int progress(struct ctx *c, int argc, char **argv)
 {
 	spm_date on;
@@ -132,6 +154,8 @@ int cli_cmd_target(struct ctx *c, int argc, char **argv)
 		return split(argc - 1, argv + 1);
 	if (strcmp(sub, "decompose") == 0)
 		return decompose(c, argc - 1, argv + 1);
+	if (strcmp(sub, "decompose-tree") == 0)
+		return decompose_tree(c, argc - 1, argv + 1);
 	if (strcmp(sub, "progress") == 0)
 		return progress(c, argc - 1, argv + 1);
 	if (strcmp(sub, "import") == 0)

@@ -436,6 +436,124 @@ Test(target, dry_run_stores_nothing)
 /* ---- progress ---- */
 
 /* Pipeline P: stage 1 negotiation (open, 60%), 2 won, 3 lost. */
+static int count_one(const spm_record *rec, void *payload)
+{
+	(void)rec;
+	(*(int64_t *)payload)++;
+	return 0;
+}
+
+static int64_t count_targets(void)
+{
+	spm_query *q;
+	int64_t n = 0;
+
+	cr_assert_eq(spm_query_new(&q, db, "target"), SPM_OK);
+	cr_assert_eq(spm_query_foreach(q, count_one, &n), SPM_OK, "%s", spm_error_message());
+	spm_query_free(q);
+	return n;
+}
+
+Test(target, decompose_tree_splits_every_level_in_one_call)
+{
+	int64_t id = target("won_amount", "team", 1, "month", "2026-03-01", "3100", "CNY");
+	spm_target_plan plan = SPM_TARGET_PLAN_INIT;
+	struct parts ps;
+	spm_record *r;
+	int64_t parent = 0;
+	size_t decomposed = 0;
+
+	ADD("team", "name", "U", "parent_id", "1");  /* an empty branch: U (3) over V (4) */
+	ADD("team", "name", "V", "parent_id", "3");
+	plan.method = SPM_TARGET_HEADCOUNT;
+	memset(&ps, 0, sizeof(ps));
+	cr_assert_eq(spm_target_decompose_tree(&decomposed, db, id, &plan, "tree", collect, &ps),
+		     SPM_OK, "%s", spm_error_message());
+	cr_assert_eq(decomposed, 2);  /* R, then S; U weighs nothing and is left alone */
+	cr_assert_eq(ps.n, 7);
+	/* R: S (Cy 31 + Di 21 member-days), U (none), Ann, Bo, Di's 10 days in R */
+	cr_assert(strcmp(ps.kind[0], "team") == 0 && ps.ref[0] == 2 && ps.value[0] == 1300);
+	cr_assert(strcmp(ps.kind[1], "team") == 0 && ps.ref[1] == 3 && ps.value[1] == 0);
+	cr_assert(ps.value[2] == 775 && ps.value[3] == 775 && ps.ref[4] == 4 && ps.value[4] == 250);
+	/* S's 1300 over Cy (31 days) and Di (21 days) */
+	cr_assert(strcmp(ps.kind[5], "user") == 0 && ps.ref[5] == 3 && ps.value[5] == 775);
+	cr_assert(ps.ref[6] == 4 && ps.value[6] == 525);
+	cr_assert_eq(spm_record_get(&r, db, "target", ps.id[5]), SPM_OK);
+	cr_assert_eq(spm_record_get_int(&parent, r, "parent_id"), SPM_OK);
+	cr_assert_eq(parent, ps.id[0]);
+	spm_record_free(r);
+	cr_assert_eq(count_targets(), 8);
+	/* again: the same children, updated in place */
+	memset(&ps, 0, sizeof(ps));
+	cr_assert_eq(spm_target_decompose_tree(NULL, db, id, &plan, "again", collect, &ps), SPM_OK);
+	cr_assert_eq(ps.n, 7);
+	cr_assert_eq(count_targets(), 8);
+}
+
+Test(target, decompose_tree_gives_what_one_call_per_team_gives)
+{
+	int64_t a = target("won_amount", "team", 1, "month", "2026-03-01", "100000", "CNY");
+	int64_t b = target("won_amount", "team", 1, "month", "2026-03-01", "100000", "CNY");
+	spm_target_plan plan = SPM_TARGET_PLAN_INIT;
+	struct parts tree, top, sub;
+
+	plan.method = SPM_TARGET_EQUAL_MEMBERS;
+	memset(&tree, 0, sizeof(tree));
+	cr_assert_eq(spm_target_decompose_tree(NULL, db, a, &plan, "tree", collect, &tree), SPM_OK);
+	top = decompose(b, &plan, SPM_OK);
+	sub = decompose(top.id[0], &plan, SPM_OK);
+	cr_assert_eq(tree.n, top.n + sub.n);
+	for (int i = 0; i < top.n; i++)
+		cr_assert(tree.ref[i] == top.ref[i] && tree.value[i] == top.value[i]);
+	for (int i = 0; i < sub.n; i++)
+		cr_assert(tree.ref[top.n + i] == sub.ref[i] && tree.value[top.n + i] == sub.value[i]);
+}
+
+static int stop_at_first(const spm_target_part *p, void *payload)
+{
+	(void)p;
+	(void)payload;
+	return 42;
+}
+
+Test(target, decompose_tree_refuses_bad_input_and_stores_nothing)
+{
+	int64_t id = target("won_amount", "team", 1, "month", "2026-03-01", "3100", "CNY");
+	int64_t user = target("won_amount", "user", 1, "month", "2026-03-01", "100", "CNY");
+	spm_target_plan plan = SPM_TARGET_PLAN_INIT;
+	int64_t w[3] = { 1, 1, 1 };
+	struct parts ps;
+	size_t decomposed = 7;
+
+	memset(&ps, 0, sizeof(ps));
+	plan.method = SPM_TARGET_WEIGHTS;
+	plan.weights = w;
+	plan.nweights = 3;
+	cr_assert_eq(spm_target_decompose_tree(&decomposed, db, id, &plan, "x", NULL, NULL),
+		     SPM_EINVAL);
+	cr_assert(strstr(spm_error_message(), "equal_members, headcount or last_period"), "%s",
+		  spm_error_message());
+	cr_assert_eq(decomposed, 7);
+	plan.method = SPM_TARGET_WORKING_DAYS;
+	cr_assert_eq(spm_target_decompose_tree(NULL, db, id, &plan, "x", NULL, NULL), SPM_EINVAL);
+	plan = (spm_target_plan)SPM_TARGET_PLAN_INIT;
+	plan.method = SPM_TARGET_HEADCOUNT;
+	cr_assert_eq(spm_target_decompose_tree(NULL, db, user, &plan, "x", NULL, NULL), SPM_EINVAL);
+	cr_assert_eq(spm_target_decompose_tree(NULL, db, 99, &plan, "x", NULL, NULL), SPM_ENOTFOUND);
+	cr_assert_eq(spm_target_decompose_tree(NULL, db, id, &plan, "", NULL, NULL), SPM_EINVAL);
+	cr_assert_eq(spm_target_decompose_tree(NULL, db, id, NULL, "x", NULL, NULL), SPM_EINVAL);
+	cr_assert_eq(spm_target_decompose_tree(NULL, NULL, id, &plan, "x", NULL, NULL), SPM_EINVAL);
+	cr_assert_eq(count_targets(), 2);
+	plan.dry_run = 1;
+	cr_assert_eq(spm_target_decompose_tree(&decomposed, db, id, &plan, "x", collect, &ps),
+		     SPM_OK);
+	cr_assert(decomposed == 2 && ps.n == 6 && ps.id[0] == 0 && ps.id[5] == 0);
+	cr_assert_eq(count_targets(), 2);
+	plan.dry_run = 0;
+	cr_assert_eq(spm_target_decompose_tree(NULL, db, id, &plan, "x", stop_at_first, NULL), 42);
+	cr_assert_eq(count_targets(), 8);  /* committed before the parts are reported */
+}
+
 static void pipeline_p(void)
 {
 	ADD("pipeline", "name", "P");
@@ -700,6 +818,158 @@ Test(target, coverage_warning_and_bad_alerts)
 	cr_assert_eq(spm_record_set_int(r, "after_elapsed_pct", 101), SPM_OK);
 	cr_assert_eq(spm_record_save(db, r), SPM_EINVAL);
 	spm_record_free(r);
+}
+
+struct warned { int n; int64_t target[16]; char payload[16][512]; };
+
+static int on_warning(const spm_event *e, void *payload)
+{
+	struct warned *w = payload;
+
+	if (e->type == SPM_EVENT_TARGET_WARNING) {
+		cr_assert_lt(w->n, 16);
+		w->target[w->n] = e->entity_id;
+		snprintf(w->payload[w->n++], sizeof(w->payload[0]), "%s", e->payload);
+	}
+	return 0;
+}
+
+/* One tick computes every target's figures at once; each must be what
+ * spm_target_progress_get gives that target alone. */
+Test(target, tick_checks_every_target_with_its_own_figures)
+{
+	int64_t r = target("won_amount", "team", 1, "month", "2026-03-01", "310000", "CNY");
+	int64_t s = target("won_amount", "team", 2, "month", "2026-03-01", "200000", "CNY");
+	int64_t ann = target("won_amount", "user", 1, "month", "2026-03-01", "100000", "CNY");
+	int64_t cy = target("won_amount", "user", 3, "month", "2026-03-01", "100000", "CNY");
+	int64_t leads = target("new_leads", "user", 2, "month", "2026-03-01", "10", NULL);
+	int64_t expect[] = { s, cy, leads, leads };  /* by alert, then by target id */
+	struct warned w = { 0 };
+
+	target("won_amount", "team", 1, "month", "2026-04-01", "310000", "CNY");  /* not current */
+	sales();
+	ADD("lead", "company", "L", "owner_id", "2");  /* created now (the test clock) */
+	ADD("target_alert", "name", "behind", "check", "pace", "below_pct", "80",
+	    "after_elapsed_pct", "30");
+	ADD("target_alert", "name", "thin", "check", "coverage", "below_pct", "50", "metric",
+	    "new_leads");
+	cr_assert_eq(spm_listener_add(NULL, db, SPM_EVENT_MASK_ALL, on_warning, &w), SPM_OK);
+	cr_assert_eq(spm_db_tick(db, at("2026-03-20")), SPM_OK, "%s", spm_error_message());
+	/* R 105% and Ann 171% of pace are on track; Cy 300.00 of 645.16 expected,
+	 * S 500.00 of 1290.32 and Bo 1 lead of 6.45 are behind; Bo's gap has no
+	 * pipeline */
+	cr_assert_eq(w.n, 4);
+	for (int i = 0; i < 4; i++) {
+		spm_target_progress p = progress(expect[i], "2026-03-20");
+		char want[256];
+
+		cr_assert_eq(w.target[i], expect[i], "%d: %s", i, w.payload[i]);
+		snprintf(want, sizeof(want), "\"target\":%lld,\"attained\":%lld,\"expected\":%lld,"
+			 "\"pace_ppm\":%lld,\"elapsed_ppm\":%lld,\"gap\":%lld,\"pipeline\":%lld,"
+			 "\"coverage_ppm\":%lld}", (long long)p.target, (long long)p.attained,
+			 (long long)p.expected, (long long)p.pace_ppm, (long long)p.elapsed_ppm,
+			 (long long)p.gap, (long long)p.pipeline, (long long)p.coverage_ppm);
+		cr_assert(strstr(w.payload[i], want), "%s\nwant %s", w.payload[i], want);
+	}
+	cr_assert(strstr(w.payload[0], "\"attained\":50000,\"expected\":129032,"), "%s",
+		  w.payload[0]);
+	cr_assert(strstr(w.payload[2], "\"owner_ref\":2,\"target\":10,\"attained\":1,"), "%s",
+		  w.payload[2]);
+	(void)r;
+	(void)ann;
+}
+
+static int count_node(const spm_target_progress *p, void *payload)
+{
+	(void)p;
+	(*(int *)payload)++;
+	return 0;
+}
+
+static int progress_and_tick(int64_t id, int *nodes)
+{
+	int rc;
+
+	*nodes = 0;
+	rc = spm_target_progress_foreach(db, id, D("2026-03-20"), count_node, nodes);
+	if (rc == SPM_OK)
+		rc = spm_db_tick(db, at("2026-03-20"));
+	return rc;
+}
+
+static int tree(int64_t id)
+{
+	spm_target_plan plan = SPM_TARGET_PLAN_INIT;
+
+	plan.method = SPM_TARGET_HEADCOUNT;
+	return spm_target_decompose_tree(NULL, db, id, &plan, "tree", NULL, NULL);
+}
+
+/* TESTING.md §A: fail the Nth allocation for every N that progress (the
+ * actuals from the analytics cache), a tick and a tree decomposition
+ * reach: each fails cleanly, a retry succeeds, nothing leaks, and the
+ * decomposition is complete or absent. */
+Test(target, every_allocation_failure_in_progress_tick_and_tree)
+{
+	int64_t id = target("won_amount", "team", 1, "month", "2026-03-01", "310000", "CNY");
+	struct counting_alloc a = { 0 };
+	spm_db_options o = SPM_DB_OPTIONS_INIT;
+	int nodes, failures = 0, rc, reached;
+	int64_t before;
+
+	sales();
+	ADD("target_alert", "name", "behind", "check", "pace", "below_pct", "80",
+	    "after_elapsed_pct", "30");
+	spm_db_close(db);
+	o.path = path;
+	o.clock = test_clock;
+	o.actor = 1;
+	o.malloc_fn = ca_malloc;
+	o.realloc_fn = ca_realloc;
+	o.free_fn = ca_free;
+	o.alloc_payload = &a;
+	cr_assert_eq(spm_db_open(&db, &o), SPM_OK);
+	for (long n = 1;; n++) {
+		a.calls = 0;
+		a.fail_at = n;
+		rc = progress_and_tick(id, &nodes);
+		reached = a.calls >= n;
+		a.fail_at = 0;
+		cr_assert(rc == SPM_OK || rc == SPM_ENOMEM, "%ld: %s", n, spm_error_message());
+		if (rc != SPM_OK) {
+			failures++;
+			cr_assert_eq(progress_and_tick(id, &nodes), SPM_OK, "retry %ld: %s", n,
+				     spm_error_message());
+		}
+		cr_assert_eq(nodes, 6);  /* R, S, Ann, Bo, Cy, Di */
+		if (!reached)
+			break;
+	}
+	cr_assert_gt(failures, 50);
+	failures = 0;
+	for (long n = 1;; n++) {  /* a new top each time: its tree is all or nothing */
+		int64_t top = target("won_amount", "team", 1, "month", "2026-03-01", "3100", "CNY");
+
+		before = count_targets();
+		a.calls = 0;
+		a.fail_at = n;
+		rc = tree(top);
+		reached = a.calls >= n;
+		a.fail_at = 0;
+		cr_assert(rc == SPM_OK || rc == SPM_ENOMEM, "%ld: %s", n, spm_error_message());
+		cr_assert_eq(count_targets(), before + (rc == SPM_OK ? 6 : 0));
+		if (rc != SPM_OK) {
+			failures++;
+			cr_assert_eq(tree(top), SPM_OK, "retry %ld: %s", n, spm_error_message());
+			cr_assert_eq(count_targets(), before + 6);
+		}
+		if (!reached)
+			break;
+	}
+	cr_assert_gt(failures, 50);
+	spm_db_close(db);
+	cr_assert_eq(a.live, 0, "%ld allocations leaked", a.live);
+	db = open_db(path);
 }
 
 /* ---- JSON and CSV ---- */

@@ -3,6 +3,7 @@
  *   db:target_decompose(id, plan) -> {parts...}, imbalance
  *       plan = { method = "headcount", reason = "...", child_period = "month",
  *                weights = {...}, ramp_ppm = {...}, keep_total = bool, dry_run = bool }
+ *   db:target_decompose_tree(id, plan) -> {parts of every level...}, decomposed
  *   db:target_progress(id, date) -> {figures}
  *   db:target_progress_all(id, date) -> { {figures}, ... }
  *   db:target_progress_csv(id, date) -> text
@@ -147,7 +148,9 @@ static void set_int(lua_State *L, const char *k, int64_t v)
 	lua_setfield(L, -2, k);
 }
 
-static int t_decompose(lua_State *L)
+/* target_decompose, or with tree set target_decompose_tree (whose second
+ * result is the count of decomposed targets instead of the imbalance). */
+static int decompose(lua_State *L, int tree)
 {
 	ldb *d = lspm_open_db(L, 1);
 	spm_target_plan plan = SPM_TARGET_PLAN_INIT;
@@ -186,7 +189,16 @@ static int t_decompose(lua_State *L)
 	plan.child_period = (spm_period_kind)(per + SPM_PERIOD_WEEK);
 	plan.weights = w;
 	plan.ramp_ppm = ramp;
-	rc = spm_target_decompose(&imbalance, d->db, id, &plan, reason ? reason : "", add_part, &ps);
+	if (tree) {
+		size_t decomposed = 0;
+
+		rc = spm_target_decompose_tree(&decomposed, d->db, id, &plan, reason ? reason : "",
+					       add_part, &ps);
+		imbalance = (int64_t)decomposed;
+	} else {
+		rc = spm_target_decompose(&imbalance, d->db, id, &plan, reason ? reason : "",
+					  add_part, &ps);
+	}
 	free(w);
 	free(ramp);
 	if (rc != SPM_OK) {
@@ -209,6 +221,16 @@ static int t_decompose(lua_State *L)
 	free(ps.p);
 	lua_pushinteger(L, imbalance);
 	return 2;
+}
+
+static int t_decompose(lua_State *L)
+{
+	return decompose(L, 0);
+}
+
+static int t_decompose_tree(lua_State *L)
+{
+	return decompose(L, 1);
 }
 
 static void push_progress(lua_State *L, const spm_target_progress *p)
@@ -406,6 +428,7 @@ static int t_plan_from_json(lua_State *L)
 static const luaL_Reg target_methods[] = {
 	{ "target_split", t_split },
 	{ "target_decompose", t_decompose },
+	{ "target_decompose_tree", t_decompose_tree },
 	{ "target_progress", t_progress },
 	{ "target_progress_all", t_progress_all },
 	{ "target_progress_csv", t_progress_csv },

@@ -152,6 +152,38 @@ SPM_API int spm_target_decompose(int64_t *out_imbalance, spm_db *db, int64_t tar
 				 const spm_target_plan *plan, const char *reason,
 				 spm_target_part_cb cb, void *payload);
 
+/**
+ * @brief Decomposes a team's target down the whole org tree: the target
+ * into its team's sub-teams and members, then each sub-team's new target
+ * the same way, down to the leaves — one transaction, all or nothing.
+ *
+ * Each level is exactly what spm_target_decompose() makes with the same
+ * plan (children updated in place, those no longer yielded deleted, one
+ * SPM_EVENT_TARGET_DECOMPOSED per decomposed target), but the org is read
+ * once and nothing is committed until every level is stored. A team below
+ * the top with no sub-teams or members in the period, or whose children
+ * all weigh nothing (an empty branch, which got nothing itself), is left
+ * undecomposed.
+ * @param[out] out_decomposed may be NULL; how many targets were decomposed
+ *             (the top and every team target under it that has children)
+ * @param db the handle
+ * @param target the top target's id (a team's)
+ * @param plan borrowed; method SPM_TARGET_EQUAL_MEMBERS, SPM_TARGET_HEADCOUNT
+ *             or SPM_TARGET_LAST_PERIOD (weights and values would be per team)
+ * @param reason recorded with every child; 1..500 bytes
+ * @param cb may be NULL; called for each part after the commit (or in a
+ *           dry run): the top's children, then each decomposed team's, in
+ *           the order the teams were reached (breadth first)
+ * @param payload passed to cb
+ * @return SPM_OK; SPM_EINVAL (a bad plan, another method, a user target,
+ *         a top team without sub-teams or members or with no weight > 0);
+ *         SPM_ENOTFOUND; SPM_EPERM; SPM_EOVERFLOW; SPM_ESTORAGE;
+ *         SPM_ENOMEM; or cb's value.
+ */
+SPM_API int spm_target_decompose_tree(size_t *out_decomposed, spm_db *db, int64_t target,
+				      const spm_target_plan *plan, const char *reason,
+				      spm_target_part_cb cb, void *payload);
+
 /** @brief The version of spm_target_progress this header describes. */
 #define SPM_TARGET_PROGRESS_VERSION 1
 

@@ -29,7 +29,7 @@ static size_t next_cap(size_t cap, int64_t id)
 	size_t c = cap ? cap : 64;
 
 	while ((int64_t)c <= id)
-		c += c / 8;
+		c += c >= 8 ? c / 8 : 1;  /* opp_shrink may leave a cap below 8 */
 	return c;
 }
 

@@ -36,22 +36,42 @@ int spm__split_exact(int64_t *out, int64_t total, const int64_t *weights, size_t
 	}
 	if (sum == 0)
 		return spm__error_set(SPM_EINVAL, "split: every weight is zero");
+	/* floors first; out[i] is written after weights[i] is read, so out may
+	 * alias weights. 64-bit division when the product fits (most splits):
+	 * 128-bit division is a library call several times slower. */
 	for (size_t i = 0; i < n; i++) {
-		i128 p = (i128)total * weights[i];
+		int64_t p64;
 
-		scratch[i].rem = (int64_t)(p % sum);
+		if (!__builtin_mul_overflow(total, weights[i], &p64)) {
+			scratch[i].rem = p64 % sum;
+			out[i] = p64 / sum;
+		} else {
+			i128 p = (i128)total * weights[i];
+
+			scratch[i].rem = (int64_t)(p % sum);
+			out[i] = (int64_t)(p / sum);  /* each share <= total: no overflow */
+		}
 		scratch[i].idx = i;
-		given += (int64_t)(p / sum);  /* each share <= total: no overflow */
+		given += out[i];
 	}
-	qsort(scratch, n, sizeof(*scratch), by_remainder);
-	/* parts are written only now, so out may alias weights */
-	for (size_t i = 0; i < n; i++) {
-		size_t k = scratch[i].idx;
+	if (given == total)
+		return SPM_OK;
+	/* the units left (fewer than n) go to the largest remainders, ties to
+	 * the earlier part: a total order, so any sort gives the same parts */
+	if (n <= 64) {
+		for (size_t i = 1; i < n; i++) {
+			struct spm__lr_slot x = scratch[i];
+			size_t j = i;
 
-		scratch[i].rem = (int64_t)((i128)total * weights[k] / sum);
+			for (; j > 0 && by_remainder(&scratch[j - 1], &x) > 0; j--)
+				scratch[j] = scratch[j - 1];
+			scratch[j] = x;
+		}
+	} else {
+		qsort(scratch, n, sizeof(*scratch), by_remainder);
 	}
-	for (size_t i = 0; i < n; i++)
-		out[scratch[i].idx] = scratch[i].rem + ((int64_t)i < total - given ? 1 : 0);
+	for (size_t i = 0; (int64_t)i < total - given; i++)
+		out[scratch[i].idx]++;
 	return SPM_OK;
 }
 

@@ -51,7 +51,8 @@ struct spm__org_snap {
 	spm_date *hired_on;    /* SPM_DATE_NONE when unknown */
 	size_t nusers;
 };
-int spm__org_snap_load(struct spm__org_snap *s, spm_db *db);
+/* hires: also read every user's hired_on (ramps); else nusers is 0. */
+int spm__org_snap_load(struct spm__org_snap *s, spm_db *db, int hires);
 void spm__org_snap_free(spm_db *db, struct spm__org_snap *s);
 /* Index of a team, or -1. */
 long spm__org_snap_team(const struct spm__org_snap *s, int64_t team);
@@ -107,5 +108,9 @@ int spm__target_read(struct spm_record **out, spm_db *db, int64_t id);
  * the target's weighting. */
 int spm__progress_compute(spm_db *db, const struct spm_record *target, spm_date as_of,
 			  spm_target_progress *out);
+/* The same for many targets at once (out[i] for targets[i]): the org and the
+ * calendar read once, the actuals once per metric and period. */
+int spm__progress_many(spm_db *db, const struct spm_record *const *targets, size_t n,
+		       spm_date as_of, spm_target_progress *out);
 
 #endif

@@ -1,8 +1,11 @@
-/* Actuals of a target's metric, read straight from the records (won deals,
- * payments, leads, customers, activities, opportunities, custom metrics),
- * and the open weighted pipeline. Each record is reported with its owner
- * and date; callers attribute it to users and teams. */
+/* Actuals of a target's metric (won deals, payments, leads, customers,
+ * activities, opportunities, custom metrics) and the open weighted
+ * pipeline. What the analytics cache holds (won deals, open deals, leads,
+ * activities) comes from it; the rest is read straight from the records.
+ * Each record is reported with its owner and date; callers attribute it to
+ * users and teams. */
 #include "domain/target.h"
+#include "analytics/actuals.h"
 #include "domain/record_fields.h"
 #include "domain/record_rules.h"
 #include "core/kinds.h"
@@ -280,11 +283,28 @@ static int run_scan(struct scan_ctx *c, long didx, int is_time)
 	return rc;
 }
 
+/* From the analytics cache when it holds the metric's records: *served. */
+static int from_cache(int *served, spm_db *db, const struct spm__metric *m, int what,
+		      spm_date from, spm_date to, spm__actual_cb cb, void *payload)
+{
+	struct spm__act_query q = { what, from, to, m->currency, m->activity_type };
+
+	*served = 0;
+	if (what == 0)
+		return SPM_OK;
+	return spm__actuals_foreach(served, db, &q, cb, payload);
+}
+
 int spm__metric_scan(spm_db *db, const struct spm__metric *m, spm_date from, spm_date to,
 		     spm__actual_cb cb, void *payload)
 {
 	struct scan_ctx c = { db, m, from, to, cb, payload, 0, NULL, NULL, 0, spm_db_now(db) };
+	int what = m->type == SPM__M_WON ? SPM__ACT_WON : m->type == SPM__M_LEADS ? SPM__ACT_LEADS
+		   : m->type == SPM__M_ACTIVITIES ? SPM__ACT_ACTIVITIES : 0;
+	int served, rc = from_cache(&served, db, m, what, from, to, cb, payload);
 
+	if (rc != SPM_OK || served)
+		return rc;
 	return run_scan(&c, m->date_idx, m->date_is_time);
 }
 
@@ -330,10 +350,13 @@ int spm__pipeline_scan(spm_db *db, const struct spm__metric *m, spm_date from, s
 	struct scan_ctx c = { db, &opp, from, to, cb, payload, 1, NULL, NULL, 0, spm_db_now(db) };
 	spm_kind *stage = spm__kind_find(db, "stage", 0);
 	int opened = !db->in_txn;
-	int rc;
+	int served, rc;
 
 	if (m->type != SPM__M_WON || stage == NULL)
 		return SPM_OK;
+	rc = from_cache(&served, db, m, SPM__ACT_PIPELINE, from, to, cb, payload);
+	if (rc != SPM_OK || served)
+		return rc;
 	rc = spm__read_begin(db);
 	if (rc == SPM_OK)
 		rc = db->ops->scan(db->store, stage, &all, add_stage, &s);

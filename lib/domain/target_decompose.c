@@ -34,6 +34,11 @@ struct dec {
 	int is_team;
 	spm_date shift_from; /* LAST_YEAR / LAST_PERIOD: the window read */
 	spm_date shift_to;
+	int64_t *subtree_w;  /* HEADCOUNT: member-days under each team (org.team order) */
+	int shared;          /* a tree: org, wc and subtree_w belong to the top */
+	int tree;            /* a tree: a team without children is left as it is */
+	spm_record *own;     /* a tree: the parent made in memory (owned) */
+	size_t up, up_child; /* a tree: the decomposition and child that made it */
 };
 
 static int add_child(struct dec *d, const char *kind, int64_t ref, spm_date a, spm_date b)
@@ -95,7 +100,7 @@ static int org_children(struct dec *d)
 		last = m->user;  /* memberships are sorted by user */
 		rc = add_child(d, "user", m->user, d->per.start, d->per.end);
 	}
-	if (rc == SPM_OK && d->n == 0)
+	if (rc == SPM_OK && d->n == 0 && !d->tree)
 		rc = spm__error_set(SPM_EINVAL, "team %lld has no sub-teams or members in the "
 				    "period", (long long)d->ref);
 	return rc;
@@ -156,16 +161,45 @@ static int64_t member_weight(const struct dec *d, int64_t user, int64_t team)
 	return w;
 }
 
+/* Member-days of every subtree at once: each team's memberships, added to
+ * the team and each of its parents (a walk bounded as in org_snap_under),
+ * so a tree of T teams costs memberships + T x depth, not T x memberships. */
+static int subtree_weights(struct dec *d)
+{
+	const struct spm__org_snap *s = &d->org;
+	int64_t *own = spm__calloc(d->db, s->nteams + 1, sizeof(int64_t));
+	int64_t *w = spm__calloc(d->db, s->nteams + 1, sizeof(int64_t));
+
+	if (own == NULL || w == NULL) {
+		spm__free(d->db, own);
+		spm__free(d->db, w);
+		return spm__error_oom();
+	}
+	for (size_t i = 0; i < s->nmem; i++) {
+		long k = spm__org_snap_team(s, s->mem[i].team);
+
+		if (k >= 0)
+			own[k] += membership_weight(d, &s->mem[i]);
+	}
+	for (size_t i = 0; i < s->nteams; i++) {
+		long k = (long)i;
+
+		for (size_t depth = 0; k >= 0 && depth <= s->nteams; depth++) {
+			w[k] += own[i];
+			k = s->parent[k] ? spm__org_snap_team(s, s->parent[k]) : -1;
+		}
+	}
+	spm__free(d->db, own);
+	d->subtree_w = w;
+	return SPM_OK;
+}
+
 /* Member-days of a subtree: every membership of a team under it. */
 static int64_t subtree_weight(const struct dec *d, int64_t team)
 {
-	const struct spm__org_snap *s = &d->org;
-	int64_t w = 0;
+	long k = spm__org_snap_team(&d->org, team);
 
-	for (size_t i = 0; i < s->nmem; i++)
-		if (spm__org_snap_under(s, s->mem[i].team, team))
-			w += membership_weight(d, &s->mem[i]);
-	return w;
+	return k >= 0 ? d->subtree_w[k] : 0;
 }
 
 struct hist {
@@ -246,7 +280,9 @@ static int weigh(struct dec *d)
 	}
 	if (p->method == SPM_TARGET_LAST_YEAR || p->method == SPM_TARGET_LAST_PERIOD)
 		return history_weights(d);
-	for (size_t i = 0; i < d->n; i++) {
+	if (p->method == SPM_TARGET_HEADCOUNT && d->subtree_w == NULL)
+		rc = subtree_weights(d);
+	for (size_t i = 0; rc == SPM_OK && i < d->n; i++) {
 		struct child *c = &d->c[i];
 
 		switch (p->method) {
@@ -452,15 +488,26 @@ static int plan_parts(struct dec *d)
 	d->ref = spm__fld_num(d->parent, "owner_ref");
 	d->is_team = spm__fld_is(spm__fld_text(d->parent, "owner_kind"), "team");
 	d->org_axis = d->plan->method >= SPM_TARGET_EQUAL_MEMBERS;
-	if (rc == SPM_OK)
-		rc = spm__org_snap_load(&d->org, d->db);
-	if (rc == SPM_OK)
+	if (rc == SPM_OK && !d->shared)
+		rc = spm__org_snap_load(&d->org, d->db, d->plan->nramp > 0);
+	if (rc == SPM_OK && !d->shared)
 		rc = spm__workcal_load(&d->wc, d->db);
 	if (rc == SPM_OK)
 		rc = d->org_axis ? org_children(d) : time_children(d);
-	if (rc == SPM_OK)
+	if (rc == SPM_OK && d->n)
 		rc = weigh(d);
 	return rc;
+}
+
+static void dec_free(struct dec *d)
+{
+	if (!d->shared) {
+		spm__org_snap_free(d->db, &d->org);
+		spm__workcal_free(d->db, &d->wc);
+		spm__free(d->db, d->subtree_w);
+	}
+	spm__free(d->db, d->c);
+	spm_record_free(d->own);
 }
 
 int spm_target_plan_init(spm_target_plan *plan, unsigned int version)
@@ -565,9 +612,146 @@ int spm_target_decompose(int64_t *out_imbalance, spm_db *db, int64_t target,
 		*out_imbalance = imbalance;
 	if (rc == SPM_OK)
 		rc = report(&d, cb, payload);
-	spm__org_snap_free(db, &d.org);
-	spm__workcal_free(db, &d.wc);
-	spm__free(db, d.c);
+	dec_free(&d);
 	spm_record_free(parent);
+	return rc;
+}
+
+/* The decompositions of a tree, top first, each team's after its parent's. */
+struct forest {
+	spm_db *db;
+	struct dec *d;
+	size_t n, cap;
+};
+
+static int forest_add(struct forest *f, struct dec **out)
+{
+	if (f->n == f->cap) {
+		size_t cap = f->cap ? f->cap * 2 : 16;
+		struct dec *d = spm__realloc(f->db, f->d, cap * sizeof(*d));
+
+		if (d == NULL)
+			return spm__error_oom();
+		f->d = d;
+		f->cap = cap;
+	}
+	*out = &f->d[f->n++];
+	memset(*out, 0, sizeof(**out));
+	return SPM_OK;
+}
+
+/* The decomposition of team child k of f->d[up]: its target made in memory
+ * (stored later, when its parent has an id), split the same way. */
+static int plan_child(struct forest *f, size_t up, size_t k, const char *reason)
+{
+	spm_kind *kind = spm__kind_find(f->db, "target", 0);
+	struct dec *d;
+	spm_record *rec = NULL;
+	int64_t imbalance, sum = 0;
+	int rc = spm__record_make(&rec, f->db, kind);
+
+	if (rc == SPM_OK)
+		rc = fill_child(rec, &f->d[up], &f->d[up].c[k], reason);
+	if (rc == SPM_OK)
+		rc = forest_add(f, &d);
+	if (rc != SPM_OK) {
+		spm_record_free(rec);
+		return rc;
+	}
+	d->db = f->db;
+	d->plan = f->d[0].plan;
+	d->parent = d->own = rec;
+	d->org = f->d[0].org;
+	d->wc = f->d[0].wc;
+	d->subtree_w = f->d[0].subtree_w;
+	d->shared = d->tree = 1;
+	d->up = up;
+	d->up_child = k;
+	rc = plan_parts(d);
+	for (size_t i = 0; rc == SPM_OK && i < d->n; i++)
+		sum |= d->c[i].weight;  /* the weights are never negative here */
+	if (rc == SPM_OK && sum)
+		rc = split(d, &imbalance);
+	/* nothing under it, or an empty branch (its children weigh nothing, so
+	 * it got nothing itself): left as it is */
+	if (rc == SPM_OK && sum == 0) {
+		dec_free(d);
+		f->n--;
+	}
+	return rc;
+}
+
+static int store_forest(struct forest *f, const char *reason)
+{
+	struct spm__txn t;
+	char ev[160];
+	int rc = spm__txn_begin(&t, f->db), begun = rc == SPM_OK;
+
+	for (size_t i = 0; rc == SPM_OK && i < f->n; i++) {
+		struct dec *d = &f->d[i];
+
+		if (i > 0)  /* its parent is stored by now */
+			d->own->id = f->d[d->up].c[d->up_child].id;
+		rc = store(&t, d, reason);
+		snprintf(ev, sizeof(ev), "{\"method\":%d,\"axis\":\"org\",\"children\":%zu,"
+			 "\"imbalance\":0}", d->plan->method, d->n);
+		if (rc == SPM_OK)
+			rc = spm__txn_event(&t, SPM_EVENT_TARGET_DECOMPOSED, "target", d->parent->id,
+					    ev);
+	}
+	if (rc == SPM_OK)
+		rc = spm__txn_commit(&t);
+	else if (begun)
+		spm__txn_abort(&t);
+	if (rc != SPM_OK && !t.committed)
+		for (size_t i = 0; i < f->n; i++)
+			for (size_t k = 0; k < f->d[i].n; k++)
+				f->d[i].c[k].id = 0;
+	return rc;
+}
+
+int spm_target_decompose_tree(size_t *out_decomposed, spm_db *db, int64_t target,
+			      const spm_target_plan *plan, const char *reason,
+			      spm_target_part_cb cb, void *payload)
+{
+	struct forest f = { db, NULL, 0, 0 };
+	spm_record *top = NULL;
+	struct dec *d;
+	int64_t imbalance;
+	int rc;
+
+	SPM__CHECK_ARG(db);
+	rc = check_plan(plan, reason);
+	if (rc == SPM_OK && plan->method != SPM_TARGET_EQUAL_MEMBERS &&
+	    plan->method != SPM_TARGET_HEADCOUNT && plan->method != SPM_TARGET_LAST_PERIOD)
+		rc = spm__error_set(SPM_EINVAL, "decompose_tree: the method must be equal_members, "
+				    "headcount or last_period (weights and values are per team)");
+	if (rc == SPM_OK)
+		rc = spm__target_read(&top, db, target);
+	if (rc == SPM_OK)
+		rc = forest_add(&f, &d);
+	if (rc == SPM_OK) {
+		d->db = db;
+		d->plan = plan;
+		d->parent = top;
+		rc = plan_parts(d);
+	}
+	if (rc == SPM_OK)
+		rc = split(d, &imbalance);
+	/* breadth first: f.d grows while it is walked, so index, never point */
+	for (size_t i = 0; rc == SPM_OK && i < f.n; i++)
+		for (size_t k = 0; rc == SPM_OK && k < f.d[i].n; k++)
+			if (strcmp(f.d[i].c[k].owner_kind, "team") == 0)
+				rc = plan_child(&f, i, k, reason);
+	if (rc == SPM_OK && !plan->dry_run)
+		rc = store_forest(&f, reason);
+	if (rc == SPM_OK && out_decomposed)
+		*out_decomposed = f.n;
+	for (size_t i = 0; rc == SPM_OK && i < f.n; i++)
+		rc = report(&f.d[i], cb, payload);
+	for (size_t i = f.n; i-- > 0;)
+		dec_free(&f.d[i]);
+	spm__free(db, f.d);
+	spm_record_free(top);
 	return rc;
 }

@@ -97,7 +97,7 @@ static int by_user(const void *a, const void *b)
 	return x->from < y->from ? -1 : x->from > y->from;
 }
 
-int spm__org_snap_load(struct spm__org_snap *s, spm_db *db)
+int spm__org_snap_load(struct spm__org_snap *s, spm_db *db, int hires)
 {
 	struct grow teams = { db, NULL, 0, 0, sizeof(struct team_row) };
 	struct grow users = { db, NULL, 0, 0, sizeof(struct user_row) };
@@ -106,7 +106,7 @@ int spm__org_snap_load(struct spm__org_snap *s, spm_db *db)
 
 	memset(s, 0, sizeof(*s));
 	rc = scan_all(db, "team", add_team, &teams);
-	if (rc == SPM_OK)
+	if (rc == SPM_OK && hires)  /* a user record each: only ramps need them */
 		rc = scan_all(db, "user", add_user, &users);
 	if (rc == SPM_OK)
 		rc = scan_all(db, "membership", add_member, &mem);

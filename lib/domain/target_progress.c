@@ -459,7 +459,7 @@ static int prog_run(struct prog *p, spm_db *db, const spm_record *root, spm_date
 	if (rc == SPM_OK)
 		rc = spm__metric_load(&p->m, db, root);
 	if (rc == SPM_OK)
-		rc = spm__org_snap_load(&p->org, db);
+		rc = spm__org_snap_load(&p->org, db, 0);
 	if (rc == SPM_OK)
 		rc = spm__workcal_load(&p->wc, db);
 	if (rc == SPM_OK && p->root_is_team && spm__org_snap_team(&p->org, p->root_ref) < 0)
@@ -556,5 +556,211 @@ int spm_target_progress_foreach(spm_db *db, int64_t target, spm_date as_of,
 	}
 	prog_free(&p);
 	spm_record_free(rec);
+	return rc;
+}
+
+/* Many targets at once (the tick's warnings): each gets the figures
+ * spm__progress_compute gives it as the root of its own progress, but the
+ * org and the calendar are read once and the actuals once per group of
+ * targets with the same metric and period. As its own root a target's
+ * figures need only its own value and weighting and its node's actuals; a
+ * team's actuals are those of the teams under it, the same whatever the
+ * root above it, so one roll-up over every team serves the whole group. */
+
+/* The fields that make two targets share their actuals. */
+static int group_cmp(const spm_record *a, const spm_record *b)
+{
+	static const char *const texts[] = { "metric", "activity_type", "period_kind", "currency" };
+	static const char *const nums[] = { "period_start", "metric_id", "fy_start_month",
+					    "week_start_day" };
+
+	for (size_t i = 0; i < 4; i++) {
+		const char *x = spm__fld_text(a, texts[i]), *y = spm__fld_text(b, texts[i]);
+		int c = (x == NULL) != (y == NULL) ? (x == NULL ? -1 : 1) : x ? strcmp(x, y) : 0;
+
+		if (c != 0)
+			return c;
+	}
+	for (size_t i = 0; i < 4; i++) {
+		int64_t x = spm__fld_num(a, nums[i]), y = spm__fld_num(b, nums[i]);
+
+		if (i > 1) {  /* calendar fields default to 1 */
+			x = x ? x : 1;
+			y = y ? y : 1;
+		}
+		if (x != y)
+			return x < y ? -1 : 1;
+	}
+	return 0;
+}
+
+struct many_item { const spm_record *t; size_t at; };
+
+static int by_group(const void *a, const void *b)
+{
+	const struct many_item *x = a, *y = b;
+	int c = group_cmp(x->t, y->t);
+
+	return c ? c : x->at < y->at ? -1 : x->at > y->at;
+}
+
+static int is_team_target(const spm_record *t)
+{
+	return spm__fld_is(spm__fld_text(t, "owner_kind"), "team");
+}
+
+/* Every team in the tree, depth counted from the top of its chain; users:
+ * the owners of the group's user targets. */
+static int group_nodes(struct prog *p, const struct many_item *it, size_t n)
+{
+	const struct spm__org_snap *s = &p->org;
+	size_t nu = 0;
+
+	p->teams = spm__calloc(p->db, s->nteams + 1, sizeof(*p->teams));
+	p->users = spm__calloc(p->db, n + 1, sizeof(*p->users));
+	if (!p->teams || !p->users)
+		return spm__error_oom();
+	for (size_t i = 0; i < s->nteams; i++) {
+		long k = (long)i;
+
+		p->teams[i].ref = s->team[i];
+		p->teams[i].in_tree = 1;
+		for (size_t depth = 0; depth <= s->nteams && s->parent[k]; depth++) {
+			k = spm__org_snap_team(s, s->parent[k]);
+			if (k < 0)
+				break;
+			p->teams[i].depth++;
+		}
+	}
+	for (size_t i = 0; i < n; i++)
+		if (!is_team_target(it[i].t))
+			p->users[nu++].ref = spm__fld_num(it[i].t, "owner_ref");
+	qsort(p->users, nu, sizeof(*p->users), by_ref);
+	p->nusers = 0;
+	for (size_t i = 0; i < nu; i++)  /* unique */
+		if (p->nusers == 0 || p->users[p->nusers - 1].ref != p->users[i].ref)
+			p->users[p->nusers++] = p->users[i];
+	return SPM_OK;
+}
+
+/* Actuals and pipeline of every team, rolled up the whole tree. */
+static int group_roll_up(struct prog *p)
+{
+	const struct spm__org_snap *s = &p->org;
+	struct ordered *order = spm__malloc(p->db, (s->nteams + 1) * sizeof(*order));
+	int rc = SPM_OK;
+
+	if (order == NULL)
+		return spm__error_oom();
+	for (size_t i = 0; i < s->nteams; i++)
+		order[i] = (struct ordered){ p->teams[i].depth, i };
+	qsort(order, s->nteams, sizeof(*order), by_depth_desc);
+	for (size_t i = 0; rc == SPM_OK && i < s->nteams; i++) {
+		const struct pnode *t = &p->teams[order[i].idx];
+		int64_t parent = s->parent[order[i].idx];
+		long k = parent ? spm__org_snap_team(s, parent) : -1;
+		struct pnode *up = k >= 0 ? &p->teams[k] : NULL;
+
+		if (up && (__builtin_add_overflow(up->att, t->att, &up->att) ||
+			   __builtin_add_overflow(up->pipe, t->pipe, &up->pipe)))
+			rc = spm__error_set(SPM_EOVERFLOW, "target: the roll-up overflows");
+	}
+	spm__free(p->db, order);
+	return rc;
+}
+
+static int group_run(struct prog *p, const struct many_item *it, size_t n, spm_date as_of,
+		     spm_target_progress *out)
+{
+	const spm_record *first = it[0].t;
+	spm_date to;
+	int rc;
+
+	p->root = first;
+	p->as_of = as_of;
+	p->root_is_team = 1;  /* teams are credited; users only for their targets */
+	rc = spm__target_period(&p->per, first);
+	if (rc == SPM_OK)
+		rc = spm__metric_load(&p->m, p->db, first);
+	for (size_t i = 0; rc == SPM_OK && i < n; i++)
+		if (is_team_target(it[i].t) &&
+		    spm__org_snap_team(&p->org, spm__fld_num(it[i].t, "owner_ref")) < 0)
+			rc = spm__error_set(SPM_EINVAL, "target %lld: team %lld does not exist",
+					    (long long)it[i].t->id,
+					    (long long)spm__fld_num(it[i].t, "owner_ref"));
+	if (rc == SPM_OK)
+		rc = group_nodes(p, it, n);
+	to = as_of < p->per.end ? as_of : p->per.end;
+	if (rc == SPM_OK && to >= p->per.start)
+		rc = spm__metric_scan(p->db, &p->m, p->per.start, to, on_actual, p);
+	if (rc == SPM_OK)
+		rc = spm__pipeline_scan(p->db, &p->m, p->per.start, p->per.end, on_pipe, p);
+	if (rc == SPM_OK)
+		rc = group_roll_up(p);
+	for (size_t i = 0; rc == SPM_OK && i < n; i++) {
+		const spm_record *t = it[i].t;
+		int64_t ref = spm__fld_num(t, "owner_ref");
+		int team = is_team_target(t);
+		struct pnode node = team ? p->teams[spm__org_snap_team(&p->org, ref)]
+					 : p->users[user_idx(p, ref)];
+
+		node.has = 1;
+		node.target_id = t->id;
+		node.value = spm__fld_num(t, "value");
+		node.weighting = weighting_of(t);
+		rc = figures(p, &node, team ? "team" : "user", &out[it[i].at]);
+	}
+	return rc;
+}
+
+int spm__progress_many(spm_db *db, const spm_record *const *targets, size_t n, spm_date as_of,
+		       spm_target_progress *out)
+{
+	struct many_item *it;
+	struct spm__org_snap org;
+	struct spm__workcal wc;
+	struct spm__scope scope;
+	int rc;
+
+	if (n == 0)
+		return SPM_OK;
+	rc = spm__scope_load(&scope, db);
+	if (rc != SPM_OK)
+		return rc;
+	if (scope.mode != SPM_SCOPE_ALL) {
+		/* each target is checked against what the actor sees, one by one */
+		spm__scope_free(db, &scope);
+		for (size_t i = 0; rc == SPM_OK && i < n; i++)
+			rc = spm__progress_compute(db, targets[i], as_of, &out[i]);
+		return rc;
+	}
+	spm__scope_free(db, &scope);
+	it = spm__malloc(db, n * sizeof(*it));
+	if (it == NULL)
+		return spm__error_oom();
+	for (size_t i = 0; i < n; i++)
+		it[i] = (struct many_item){ targets[i], i };
+	qsort(it, n, sizeof(*it), by_group);
+	memset(&wc, 0, sizeof(wc));
+	rc = spm__org_snap_load(&org, db, 0);
+	if (rc == SPM_OK)
+		rc = spm__workcal_load(&wc, db);
+	for (size_t a = 0, b; rc == SPM_OK && a < n; a = b) {
+		struct prog p;
+
+		for (b = a + 1; b < n && group_cmp(it[a].t, it[b].t) == 0; b++)
+			;
+		memset(&p, 0, sizeof(p));
+		p.db = db;
+		p.org = org;
+		p.wc = wc;
+		rc = group_run(&p, it + a, b - a, as_of, out);
+		spm__metric_free(db, &p.m);
+		spm__free(db, p.teams);
+		spm__free(db, p.users);
+	}
+	spm__org_snap_free(db, &org);  /* both are empty after a failed load */
+	spm__workcal_free(db, &wc);
+	spm__free(db, it);
 	return rc;
 }

@@ -65,15 +65,13 @@ static int save_note(struct spm__txn *t, spm_record *note, int64_t alert, int64_
 }
 
 static int check(struct spm__txn *t, const spm_record *alert, const spm_record *target,
-		 spm_date today)
+		 const spm_target_progress *prog)
 {
-	spm_target_progress p;
+	spm_target_progress p = *prog;
 	spm_record *note = NULL;
 	char payload[512];
-	int on, was, rc = spm__progress_compute(t->db, target, today, &p);
+	int on, was, rc;
 
-	if (rc != SPM_OK)
-		return rc;
 	on = holds(alert, &p);
 	rc = find_note(&note, t, alert->id, target->id);
 	was = note && spm_record_value_int(note, SPM__TNOTE_STATE);
@@ -107,40 +105,89 @@ static int current(const spm_record *target, spm_date today)
 	       today <= per.end;
 }
 
+static int active(const spm_record *alert)
+{
+	return !spm__fld_has(alert, "active") || spm__fld_num(alert, "active");
+}
+
+static int checked_by(const spm_record *alert, const spm_record *target)
+{
+	const char *metric = spm__fld_text(alert, "metric");
+
+	return active(alert) &&
+	       (metric == NULL || spm__fld_is(spm__fld_text(target, "metric"), metric));
+}
+
+/* The progress of every current target some active alert checks, all at
+ * once: prog[j] for targets.recs[j] when need[j]. */
+static int progress_all(spm_db *db, const struct spm__page *alerts,
+			const struct spm__page *targets, spm_date today, uint8_t *need,
+			spm_target_progress *prog)
+{
+	const spm_record **pick = spm__malloc(db, (targets->n + 1) * sizeof(*pick));
+	spm_target_progress *got = spm__malloc(db, (targets->n + 1) * sizeof(*got));
+	size_t n = 0;
+	int rc = pick && got ? SPM_OK : spm__error_oom();
+
+	for (size_t j = 0; rc == SPM_OK && j < targets->n; j++) {
+		need[j] = 0;
+		for (size_t i = 0; !need[j] && i < alerts->n; i++)
+			need[j] = checked_by(alerts->recs[i], targets->recs[j]);
+		need[j] = need[j] && current(targets->recs[j], today);
+		if (need[j])
+			pick[n++] = targets->recs[j];
+	}
+	if (rc == SPM_OK)
+		rc = spm__progress_many(db, pick, n, today, got);
+	for (size_t j = 0, k = 0; rc == SPM_OK && j < targets->n; j++)
+		if (need[j])
+			prog[j] = got[k++];
+	spm__free(db, pick);
+	spm__free(db, got);
+	return rc;
+}
+
 int spm__target_warn_run(spm_db *db, spm_time now)
 {
 	spm_scan all = { SPM_SCAN_VERSION, NULL, 0, 0, 0, 0, 0 };
 	struct spm__page alerts = { NULL, 0, 0 }, targets = { NULL, 0, 0 };
 	spm_kind *ak = spm__kind_find(db, "target_alert", 0);
+	spm_target_progress *prog = NULL;
+	uint8_t *need = NULL;
 	struct spm__txn t;
 	spm_date today;
 	int rc;
 
 	if (ak == NULL || spm_date_from_time(&today, now) != SPM_OK)
 		return SPM_OK;
-	rc = spm__txn_begin(&t, db);
-	if (rc != SPM_OK)
-		return rc;
-	t.at = now;  /* the checks run at the tick's now, not the handle's clock */
+	/* the figures are computed before the write transaction, so that they
+	 * come from the analytics cache (never filled inside one) */
 	rc = spm__scan_page(db, &alerts, ak, &all);
 	if (rc == SPM_OK && alerts.n)
 		rc = spm__scan_page(db, &targets, spm__kind_find(db, "target", 0), &all);
-	for (size_t i = 0; rc == SPM_OK && i < alerts.n; i++) {
-		const spm_record *a = alerts.recs[i];
-		const char *metric = spm__fld_text(a, "metric");
-
-		if (spm__fld_has(a, "active") && !spm__fld_num(a, "active"))
-			continue;
-		for (size_t j = 0; rc == SPM_OK && j < targets.n; j++)
-			if ((metric == NULL || spm__fld_is(spm__fld_text(targets.recs[j], "metric"), metric)) &&
-			    current(targets.recs[j], today))
-				rc = check(&t, a, targets.recs[j], today);
+	if (rc == SPM_OK && targets.n) {
+		need = spm__malloc(db, targets.n);
+		prog = spm__malloc(db, targets.n * sizeof(*prog));
+		rc = need && prog ? progress_all(db, &alerts, &targets, today, need, prog)
+				  : spm__error_oom();
 	}
+	if (rc == SPM_OK)
+		rc = spm__txn_begin(&t, db);
+	if (rc != SPM_OK)
+		goto out;
+	t.at = now;  /* the checks run at the tick's now, not the handle's clock */
+	for (size_t i = 0; rc == SPM_OK && i < alerts.n; i++)
+		for (size_t j = 0; rc == SPM_OK && j < targets.n; j++)
+			if (need[j] && checked_by(alerts.recs[i], targets.recs[j]))
+				rc = check(&t, alerts.recs[i], targets.recs[j], &prog[j]);
+	if (rc != SPM_OK || t.nev == 0)
+		spm__txn_abort(&t);
+	else
+		rc = spm__txn_commit(&t);
+out:
 	spm__page_clear(db, &alerts);
 	spm__page_clear(db, &targets);
-	if (rc != SPM_OK || t.nev == 0) {
-		spm__txn_abort(&t);
-		return rc;
-	}
-	return spm__txn_commit(&t);
+	spm__free(db, need);
+	spm__free(db, prog);
+	return rc;
 }

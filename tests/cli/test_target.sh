@@ -59,4 +59,20 @@ printf '[{"value": "x"}]' >"$tmp/bad.json"
 check "import bad" 1 "" "spm: target import: \$[0].value: 'x' is not an integer (SPM_EINVAL)" \
 	--db "$db" target import "$tmp/bad.json" copy
 
+
+# a whole tree in one call: team 1 over sub-team 2 and its members, then team 2 over Cy
+add user name=Cy role_id=1 active=true
+add team name=S parent_id=1
+add membership user_id=3 team_id=2 valid_from=2026-01-01
+add target metric=won_amount owner_kind=team owner_ref=1 period_kind=month \
+	period_start=2026-04-01 value=3000 currency=CNY reason=plan
+check "decompose-tree" 0 "$(tsv 'team|2|2026-04-01|1000|8' 'user|1|2026-04-01|1000|9' \
+	'user|2|2026-04-01|1000|10' 'user|3|2026-04-01|1000|11')" "" \
+	--db "$db" target decompose-tree 7 '{"method":"headcount"}' "April plan"
+check "decompose-tree weights" 1 "" \
+	"spm: target decompose-tree: decompose_tree: the method must be equal_members, headcount or last_period (weights and values are per team) (SPM_EINVAL)" \
+	--db "$db" target decompose-tree 7 '{"method":"weights","weights":[1,1,1]}' "x"
+check "decompose-tree usage" 2 "" "$(usage_err "target decompose-tree needs ID PLAN REASON")" \
+	--db "$db" target decompose-tree 7
+
 finish

@@ -70,6 +70,24 @@ test("decompose over time and over the org", function()
   db:close()
 end)
 
+test("decompose a team's target down the whole tree", function()
+  local db, add = org()
+  local month = add("target", { metric = "won_amount", owner_kind = "team", owner_ref = "1",
+    period_kind = "month", period_start = "2026-03-01", value = "3100", currency = "CNY",
+    reason = "plan" })
+  local parts, decomposed = assert(db:target_decompose_tree(month, { method = "headcount",
+    reason = "tree" }))
+  eq(#parts, 4); eq(decomposed, 2)
+  eq(parts[1].owner_kind, "team"); eq(parts[1].owner_ref, 2); eq(parts[1].value, 1034)
+  eq(parts[2].value, 1033); eq(parts[3].value, 1033)
+  eq(parts[4].owner_kind, "user"); eq(parts[4].owner_ref, 3); eq(parts[4].value, 1034)
+  assert(parts[4].target_id > parts[1].target_id)
+  fails(spm.EINVAL, "equal_members, headcount or last_period",
+    db:target_decompose_tree(month, { method = "weights", weights = { 1, 1, 1 }, reason = "x" }))
+  fails(spm.ENOTFOUND, nil, db:target_decompose_tree(99, { method = "headcount", reason = "x" }))
+  db:close()
+end)
+
 test("progress of one node and of all nodes, CSV", function()
   local db, add = org()
   local month = add("target", { metric = "won_amount", owner_kind = "team", owner_ref = "1",

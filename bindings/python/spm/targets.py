@@ -16,7 +16,7 @@ from ctypes import (CFUNCTYPE, POINTER, Structure, byref, c_char, c_char_p, c_in
 from . import _check, _date_to_days, _days_to_date, _b, _int64, _Trap
 from ._capi import lib as _lib
 
-__all__ = ["METHODS", "PERIODS", "split", "decompose", "progress", "progress_all",
+__all__ = ["METHODS", "PERIODS", "split", "decompose", "decompose_tree", "progress", "progress_all",
            "progress_csv", "export_json", "import_json", "plan_from_json", "plan_to_json"]
 
 METHODS = {"equal_days": 1, "equal_periods": 2, "working_days": 3, "seasonality": 4,
@@ -58,6 +58,9 @@ _lib.spm_target_split.restype = c_int
 _lib.spm_target_decompose.argtypes = [POINTER(c_int64), c_void_p, c_int64, POINTER(_Plan),
                                       c_char_p, _part_cb, c_void_p]
 _lib.spm_target_decompose.restype = c_int
+_lib.spm_target_decompose_tree.argtypes = [POINTER(c_size_t), c_void_p, c_int64, POINTER(_Plan),
+                                           c_char_p, _part_cb, c_void_p]
+_lib.spm_target_decompose_tree.restype = c_int
 _lib.spm_target_progress_get.argtypes = [POINTER(_Progress), c_void_p, c_int64, c_int32]
 _lib.spm_target_progress_get.restype = c_int
 _lib.spm_target_progress_foreach.argtypes = [c_void_p, c_int64, c_int32, _progress_cb, c_void_p]
@@ -118,6 +121,19 @@ def decompose(db, target, method, reason, child_period="month", weights=None,
     db._finish(_lib.spm_target_decompose(byref(imbalance), db._p, _int64(target, "target"),
                                          byref(plan), _b(reason, "reason"), cb, None), trap)
     return parts, imbalance.value
+
+
+def decompose_tree(db, target, method, reason, ramp_ppm=None, dry_run=False):
+    """Decomposes a team's target down the whole org tree in one transaction
+    (equal_members, headcount or last_period); returns (parts, decomposed):
+    the parts of every level, top first, and how many targets were split."""
+    plan, _keep = _plan(method, "month", None, ramp_ppm, False, dry_run)
+    parts, decomposed, trap = [], c_size_t(), _Trap()
+    cb = _part_cb(lambda p, _payload: trap.call(lambda: parts.append(_part(p))))
+    db._finish(_lib.spm_target_decompose_tree(byref(decomposed), db._p,
+                                              _int64(target, "target"), byref(plan),
+                                              _b(reason, "reason"), cb, None), trap)
+    return parts, decomposed.value
 
 
 def _progress(p):

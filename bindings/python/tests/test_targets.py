@@ -80,6 +80,26 @@ class TargetsTest(unittest.TestCase):
         with self.assertRaises(ValueError):
             targets.decompose(self.db, month, "magic", "x")
 
+    def test_decompose_tree_down_every_level(self):
+        month = self.target("team", 1, "month", D(2026, 3, 1), 3100)
+        parts, decomposed = targets.decompose_tree(self.db, month, "headcount", "plan")
+        self.assertEqual([(p["owner_kind"], p["owner_ref"], p["value"]) for p in parts],
+                         [("team", 2, 1034), ("user", 1, 1033), ("user", 2, 1033),
+                          ("user", 3, 1034)])
+        self.assertEqual(decomposed, 2)
+        self.assertTrue(all(p["target_id"] > 0 for p in parts))
+        sub = self.db.get("target", parts[0]["target_id"])
+        self.assertEqual(sub["parent_id"], month)
+        self.assertEqual(self.db.get("target", parts[3]["target_id"])["parent_id"],
+                         parts[0]["target_id"])
+        again, _ = targets.decompose_tree(self.db, month, "headcount", "again")
+        self.assertEqual([p["target_id"] for p in again], [p["target_id"] for p in parts])
+        with self.assertRaises(spm.Invalid) as cm:
+            targets.decompose_tree(self.db, month, "weights", "x")
+        self.assertIn("equal_members, headcount or last_period", str(cm.exception))
+        with self.assertRaises(spm.NotFound):
+            targets.decompose_tree(self.db, 999, "headcount", "x")
+
     def test_progress_of_every_node(self):
         month = self.target("team", 1, "month", D(2026, 3, 1), 310000)
         self.won(1, day(D(2026, 3, 5)), "1000.00 CNY")
