@@ -172,6 +172,6 @@ int cli_cmd_target(struct ctx *c, int argc, char **argv)
 			putchar('\n');
 		return rc == SPM_OK ? 0 : cli_fail("target export", rc);
 	}
-	return cli_usage("target needs a subcommand: split, decompose, progress, export or import",
+	return cli_usage("target needs a subcommand: split, decompose, decompose-tree, progress, export or import",
 			 NULL);
 }

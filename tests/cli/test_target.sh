@@ -17,7 +17,7 @@ check "split negative" 1 "" "spm: target split: split: a negative target (-5) ca
 check "split bad weight" 2 "" "$(usage_err "target split: 'x' is not an integer weight")" \
 	--db "$db" target split 5 1 x
 check "no subcommand" 2 "" \
-	"$(usage_err "target needs a subcommand: split, decompose, progress, export or import")" \
+	"$(usage_err "target needs a subcommand: split, decompose, decompose-tree, progress, export or import")" \
 	--db "$db" target
 
 "$SPM" --db "$db" init >/dev/null
