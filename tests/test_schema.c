@@ -2,6 +2,7 @@
  * place, data intact; a database of a newer schema is refused. The fixture
  * is kept forever (see fixtures/make_v1.c). */
 #include "helpers.h"
+#include "core/db_internal.h"
 
 #include <sqlite3.h>
 
@@ -57,8 +58,8 @@ Test(schema, version_1_fixture_is_upgraded_with_its_data)
 	fixture_copy(path, sizeof(path));
 	db = open_db(path);
 	cr_assert_eq(spm_db_schema_version(&v, db), SPM_OK);
-	cr_assert_eq(v, 4);
-	cr_assert_eq(user_version(path), 4);
+	cr_assert_eq(v, 5);
+	cr_assert_eq(user_version(path), 5);
 	cr_assert_eq(spm_record_get(&r, db, "customer", 1), SPM_OK);
 	cr_assert_eq(spm_record_get_text(&s, r, "name"), SPM_OK);
 	cr_assert_str_eq(s, "Fixture 有限公司");
@@ -99,7 +100,7 @@ Test(schema, version_1_fixture_read_only_cannot_be_upgraded)
 	o.flags = SPM_OPEN_READONLY;
 	cr_assert_eq(spm_db_open(&db, &o), SPM_EPERM);
 	cr_assert_str_eq(spm_error_message(), "the database has schema version 1 and needs an "
-			 "upgrade to 4, but is open read-only");
+			 "upgrade to 5, but is open read-only");
 	cr_assert_eq(user_version(path), 1);
 }
 
@@ -115,12 +116,132 @@ Test(schema, newer_schema_is_refused_and_left_alone)
 	make_customer(db, "Acme");
 	spm_db_close(db);
 	cr_assert_eq(sqlite3_open(path, &s), SQLITE_OK);
-	cr_assert_eq(sqlite3_exec(s, "PRAGMA user_version = 5", NULL, NULL, NULL), SQLITE_OK);
+	cr_assert_eq(sqlite3_exec(s, "PRAGMA user_version = 6", NULL, NULL, NULL), SQLITE_OK);
 	sqlite3_close(s);
 	o.path = path;
 	cr_assert_eq(spm_db_open(&db, &o), SPM_EVERSION);
 	cr_assert_null(db);
-	cr_assert_str_eq(spm_error_message(), "the database has schema version 5; this libspm "
-			 "(0.1.0) knows up to 4: use a newer libspm");
+	cr_assert_str_eq(spm_error_message(), "the database has schema version 6; this libspm "
+			 "(0.1.0) knows up to 5: use a newer libspm");
+	cr_assert_eq(user_version(path), 6);
+}
+
+/* The audit entries of a test, in order, as "id op kind#entity field old>new". */
+struct audit_log {
+	char lines[16][128];
+	int n;
+};
+
+static int audit_log_cb(const spm_audit_entry *e, void *payload)
+{
+	struct audit_log *log = payload;
+
+	cr_assert_lt(log->n, 16);
+	snprintf(log->lines[log->n++], sizeof(log->lines[0]), "%lld %d %s#%lld %s %s>%s",
+		 (long long)e->id, e->op, e->kind ? e->kind : "-", (long long)e->entity_id,
+		 e->field ? e->field : "-", e->old_value ? e->old_value : "-",
+		 e->new_value ? e->new_value : "-");
+	return 0;
+}
+
+static int sql_count(const char *path, const char *sql)
+{
+	sqlite3 *s;
+	sqlite3_stmt *st;
+	int n;
+
+	cr_assert_eq(sqlite3_open_v2(path, &s, SQLITE_OPEN_READONLY, NULL), SQLITE_OK);
+	cr_assert_eq(sqlite3_prepare_v2(s, sql, -1, &st, NULL), SQLITE_OK, "%s", sqlite3_errmsg(s));
+	cr_assert_eq(sqlite3_step(st), SQLITE_ROW);
+	n = sqlite3_column_int(st, 0);
+	sqlite3_finalize(st);
+	sqlite3_close(s);
+	return n;
+}
+
+/* Version 5 stores one audit row per record change; a version-4 file keeps
+ * its rows of one field each, and both read back alike, numbered in order. */
+Test(schema, version_4_audit_rows_stay_readable_after_upgrade_to_5)
+{
+	spm_db_options o = SPM_DB_OPTIONS_INIT;
+	struct audit_log log = { .n = 0 };
+	char path[256];
+	spm_db *db = NULL;
+	spm_record *r;
+	sqlite3 *s;
+
+	temp_db_path(path, sizeof(path));
+	o.path = path;
+	o.clock = test_clock;
+	o.actor = 1;
+	cr_assert_eq(spm__db_open_at_version(&db, &o, 4), SPM_OK, "%s", spm_error_message());
+	spm_db_close(db);
+	cr_assert_eq(user_version(path), 4);
+	cr_assert_eq(sql_count(path, "SELECT count(*) FROM pragma_table_info('_audit') "
+			       "WHERE name = 'changes'"), 0);
+	/* what libspm 4 wrote for creating customer 1 (two fields), ids 1-2 */
+	cr_assert_eq(sqlite3_open(path, &s), SQLITE_OK);
+	cr_assert_eq(sqlite3_exec(s,
+		"INSERT INTO customer (id, seq, deleted, name, owner_id) VALUES (1, 1, 0, 'Old Co', 1);"
+		"INSERT INTO _audit (id, seq, deleted, change_seq, at, actor, op, kind, entity_id, "
+		"field, old_value, new_value) VALUES "
+		"(1, 1, 0, 1, 100, 1, 1, 'customer', 1, 'name', NULL, 'Old Co'),"
+		"(2, 1, 0, 1, 100, 1, 1, 'customer', 1, 'owner_id', NULL, '1');"
+		"INSERT INTO \"spm:counters\" (name, value) VALUES ('_audit', 2), ('seq', 1), "
+		"('customer', 1);", NULL, NULL, NULL), SQLITE_OK, "%s", sqlite3_errmsg(s));
+	sqlite3_close(s);
+
+	db = open_db(path);
 	cr_assert_eq(user_version(path), 5);
+	cr_assert_eq(sql_count(path, "SELECT count(*) FROM pragma_table_info('_audit') "
+			       "WHERE name = 'changes'"), 1);
+	cr_assert_eq(spm_record_get(&r, db, "customer", 1), SPM_OK, "%s", spm_error_message());
+	cr_assert_eq(spm_record_set_text(r, "name", "New Co"), SPM_OK);
+	cr_assert_eq(spm_record_set_text(r, "industry", "Retail"), SPM_OK);
+	cr_assert_eq(spm_record_save(db, r), SPM_OK, "%s", spm_error_message());
+	spm_record_free(r);
+	/* the update of two fields is one stored row */
+	cr_assert_eq(sql_count(path, "SELECT count(*) FROM _audit"), 3);
+	cr_assert_eq(sql_count(path, "SELECT count(*) FROM _audit WHERE changes IS NOT NULL"), 1);
+	cr_assert_eq(spm_audit_foreach(db, "customer", 1, audit_log_cb, &log), SPM_OK);
+	cr_assert_eq(log.n, 4);
+	cr_assert_str_eq(log.lines[0], "1 1 customer#1 name ->Old Co");
+	cr_assert_str_eq(log.lines[1], "2 1 customer#1 owner_id ->1");
+	cr_assert_str_eq(log.lines[2], "3 2 customer#1 name Old Co>New Co");
+	cr_assert_str_eq(log.lines[3], "4 2 customer#1 industry ->Retail");
+	spm_db_close(db);
+}
+
+/* A stored row whose changes are not what the library writes is reported,
+ * not skipped or half read. */
+Test(schema, malformed_audit_changes_are_reported_as_corrupt)
+{
+	struct audit_log log = { .n = 0 };
+	char path[256];
+	spm_db *db;
+	sqlite3 *s;
+
+	temp_db_path(path, sizeof(path));
+	db = open_db(path);
+	make_customer(db, "Acme");
+	spm_db_close(db);
+	cr_assert_eq(sqlite3_open(path, &s), SQLITE_OK);
+	cr_assert_eq(sqlite3_exec(s, "UPDATE _audit SET changes = '[1,2]' WHERE kind = 'customer'",
+				  NULL, NULL, NULL), SQLITE_OK);
+	sqlite3_close(s);
+	db = open_db(path);
+	cr_assert_eq(spm_audit_foreach(db, "customer", 0, audit_log_cb, &log), SPM_ECORRUPT);
+	cr_assert_eq(log.n, 0);
+	cr_assert(strstr(spm_error_message(), "changes are not a JSON object") != NULL, "%s",
+		  spm_error_message());
+	spm_db_close(db);
+	cr_assert_eq(sqlite3_open(path, &s), SQLITE_OK);
+	cr_assert_eq(sqlite3_exec(s, "UPDATE _audit SET changes = '{\"name\":{\"old\":1}}' "
+				  "WHERE kind = 'customer'", NULL, NULL, NULL), SQLITE_OK);
+	sqlite3_close(s);
+	db = open_db(path);
+	cr_assert_eq(spm_audit_foreach(db, "customer", 0, audit_log_cb, &log), SPM_ECORRUPT);
+	cr_assert(strstr(spm_error_message(), "change of name is malformed") != NULL, "%s",
+		  spm_error_message());
+	spm_db_close(db);
 }

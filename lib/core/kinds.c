@@ -34,6 +34,10 @@ static const struct spm__core_field audit_fields[] = {
 	{ "field", SPM_FIELD_TEXT, 0, 1, 64 },
 	{ "old_value", SPM_FIELD_TEXT, 0, 1, 0 },
 	{ "new_value", SPM_FIELD_TEXT, 0, 1, 0 },
+	/* Since 5: one row per record change, its fields as the JSON object
+	 * {"field":{"old":…,"new":…},…} (field, old_value and new_value stay
+	 * NULL); rows written before keep one field each. */
+	{ "changes", SPM_FIELD_TEXT, 0, 5, 0 },
 };
 
 static const struct spm__core_field event_fields[] = {

@@ -12,7 +12,7 @@
  * the lead pool policy; customer follow-up fields. Version 4: pipelines,
  * stages, opportunities, line items and stage history. A kind's core
  * fields are appended in version order. */
-#define SPM__SCHEMA_VERSION 4
+#define SPM__SCHEMA_VERSION 5
 
 struct spm__txn;
 struct spm_record;
@@ -62,7 +62,8 @@ extern const size_t spm__kind_def_count;
 enum { SPM__FIELD_KIND, SPM__FIELD_NAME, SPM__FIELD_TYPE, SPM__FIELD_FLAGS,
        SPM__FIELD_CHOICES, SPM__FIELD_LABEL, SPM__FIELD_MAXLEN };
 enum { SPM__AUDIT_SEQ, SPM__AUDIT_AT, SPM__AUDIT_ACTOR, SPM__AUDIT_OP, SPM__AUDIT_KIND,
-       SPM__AUDIT_ENTITY, SPM__AUDIT_FIELD, SPM__AUDIT_OLD, SPM__AUDIT_NEW };
+       SPM__AUDIT_ENTITY, SPM__AUDIT_FIELD, SPM__AUDIT_OLD, SPM__AUDIT_NEW,
+       SPM__AUDIT_CHANGES };
 enum { SPM__EVENT_SEQ, SPM__EVENT_AT, SPM__EVENT_ACTOR, SPM__EVENT_TYPE, SPM__EVENT_KIND,
        SPM__EVENT_ENTITY, SPM__EVENT_PAYLOAD };
 enum { SPM__CONSUMER_NAME, SPM__CONSUMER_POSITION };

@@ -185,6 +185,46 @@ int spm__txn_audit(struct spm__txn *t, int op, const char *kind, int64_t entity_
 	return rc;
 }
 
+int spm__txn_audit_changes(struct spm__txn *t, int op, const char *kind, int64_t entity_id,
+			   const char *changes, size_t n)
+{
+	spm_record *rec;
+	int64_t first = 0, id;
+	int rc = spm__record_make(&rec, t->db, spm__kind_find(t->db, SPM__KIND_AUDIT, 1));
+
+	if (rc != SPM_OK)
+		return rc;
+	rc = spm__record_put_int(rec, SPM__AUDIT_SEQ, t->seq);
+	if (rc == SPM_OK)
+		rc = spm__record_put_int(rec, SPM__AUDIT_AT, t->at);
+	if (rc == SPM_OK)
+		rc = spm__record_put_int(rec, SPM__AUDIT_ACTOR, t->db->actor);
+	if (rc == SPM_OK)
+		rc = spm__record_put_int(rec, SPM__AUDIT_OP, op);
+	if (rc == SPM_OK)
+		rc = put_text_or_null(rec, SPM__AUDIT_KIND, kind);
+	if (rc == SPM_OK)
+		rc = spm__record_put_int(rec, SPM__AUDIT_ENTITY, entity_id);
+	if (rc == SPM_OK)
+		rc = put_text_or_null(rec, SPM__AUDIT_CHANGES, changes);
+	/* Ids come from memory inside a write transaction (one counter read
+	 * per transaction), so reserving n of them is cheap. */
+	for (size_t i = 0; rc == SPM_OK && i < n; i++) {
+		rc = t->db->ops->next_id(t->db->store, &id, SPM__KIND_AUDIT);
+		if (rc == SPM_OK && i == 0)
+			first = id;
+		else if (rc == SPM_OK && id != first + (int64_t)i)
+			rc = spm__error_set(SPM_ESTORAGE, "audit ids are not consecutive");
+	}
+	if (rc == SPM_OK) {
+		rec->id = first;
+		rec->seq = t->seq;
+		rc = t->db->ops->put(t->db->store, rec);
+	}
+	spm_record_free(rec);
+	return rc;
+}
+
 int spm__txn_event(struct spm__txn *t, int type, const char *kind, int64_t entity_id,
 		   const char *payload)
 {

@@ -48,6 +48,12 @@ void spm__txn_abort(struct spm__txn *t);
 
 int spm__txn_audit(struct spm__txn *t, int op, const char *kind, int64_t entity_id,
 		   const char *field, const char *old_value, const char *new_value);
+/* One audit row for the n changed fields of a record change: changes is
+ * the JSON object {"field":{"old":…,"new":…},…} (lib/events/audit.c reads it
+ * back as n entries). The row takes n consecutive entry ids, so entries keep
+ * the numbers they had when each field had a row of its own. */
+int spm__txn_audit_changes(struct spm__txn *t, int op, const char *kind, int64_t entity_id,
+			   const char *changes, size_t n);
 /* payload is copied; NULL means "{}". */
 int spm__txn_event(struct spm__txn *t, int type, const char *kind, int64_t entity_id,
 		   const char *payload);

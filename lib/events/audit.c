@@ -1,8 +1,14 @@
-/* Reading the audit trail. */
+/* Reading the audit trail.
+ *
+ * Since schema version 5 a record change is one stored row whose "changes"
+ * column holds every changed field; it is read back as one entry per field,
+ * numbered from the row's id on (the ids it reserved), exactly as the rows
+ * of one field each that version 4 wrote and that are still read as they are. */
 #include "core/kinds.h"
 #include "core/txn.h"
 #include "domain/org.h"
 
+#include <jansson.h>
 #include <string.h>
 
 #define PAGE 256
@@ -63,6 +69,44 @@ static int entry_visible(int *out, const struct spm__scope *s, spm_db *db,
 	return rc;
 }
 
+/* Calls cb for each field of a row with "changes" (schema 5), or for the
+ * row itself (a row of one field, a delete or a schema change). */
+static int emit_row(spm_audit_entry *e, const spm_record *rec, spm_audit_cb cb, void *payload)
+{
+	const char *text = spm_record_value_text(rec, SPM__AUDIT_CHANGES, NULL);
+	json_t *changes, *pair;
+	const char *name;
+	int64_t first = e->id;
+	int rc = SPM_OK;
+
+	if (text == NULL)
+		return cb(e, payload);
+	changes = json_loads(text, 0, NULL);
+	if (!json_is_object(changes)) {
+		json_decref(changes);
+		return spm__error_set(SPM_ECORRUPT, "audit entry %lld: changes are not a JSON object",
+				      (long long)first);
+	}
+	json_object_foreach(changes, name, pair) {
+		json_t *o = json_object_get(pair, "old"), *n = json_object_get(pair, "new");
+		if (!json_is_object(pair) || (o && !json_is_string(o) && !json_is_null(o)) ||
+		    (n && !json_is_string(n) && !json_is_null(n))) {
+			rc = spm__error_set(SPM_ECORRUPT, "audit entry %lld: change of %s is malformed",
+					    (long long)first, name);
+			break;
+		}
+		e->field = name;
+		e->old_value = json_string_value(o);
+		e->new_value = json_string_value(n);
+		rc = cb(e, payload);
+		if (rc != 0)
+			break;
+		e->id++;
+	}
+	json_decref(changes);
+	return rc;
+}
+
 int spm_audit_foreach(spm_db *db, const char *kind, int64_t entity_id, spm_audit_cb cb,
 		      void *payload)
 {
@@ -101,7 +145,7 @@ int spm_audit_foreach(spm_db *db, const char *kind, int64_t entity_id, spm_audit
 			if (scope.mode != SPM_SCOPE_ALL)
 				rc = entry_visible(&seen, &scope, db, &e, &cache);
 			if (rc == SPM_OK && seen)
-				rc = cb(&e, payload);
+				rc = emit_row(&e, page.recs[i], cb, payload);
 		}
 		spm__page_clear(db, &page);
 	} while (rc == SPM_OK && got == PAGE);

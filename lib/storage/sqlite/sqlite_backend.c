@@ -208,6 +208,7 @@ int spm__sqlite_begin(void *self, unsigned int flags)
 		rc = spm__sqlite_run_cached(s, &s->begin_read, "BEGIN", "begin read");
 	if (rc == SPM_OK)
 		s->txn_write = write;
+	spm__sqlite_counters_forget(s);
 	return rc;
 }
 
@@ -220,10 +221,15 @@ int spm__sqlite_commit(void *self)
 		return spm_storage_error(SPM_EINVAL,
 					 "sqlite: commit: no transaction is open (an error may have "
 					 "rolled it back)");
-	/* On failure the transaction may still be open: the core rolls back. */
-	rc = spm__sqlite_run_cached(s, &s->commit, "COMMIT", "commit");
+	/* On failure the transaction may still be open: the core rolls back
+	 * (which also discards the counters in memory). */
+	rc = s->txn_write ? spm__sqlite_counters_flush(s) : SPM_OK;
 	if (rc == SPM_OK)
+		rc = spm__sqlite_run_cached(s, &s->commit, "COMMIT", "commit");
+	if (rc == SPM_OK) {
 		s->txn_write = 0;
+		spm__sqlite_counters_forget(s);
+	}
 	return rc;
 }
 
@@ -232,6 +238,7 @@ int spm__sqlite_rollback(void *self)
 	spm__sqlite *s = self;
 	int rc;
 
+	spm__sqlite_counters_forget(s);
 	/* After SQLITE_FULL, IOERR, BUSY or NOMEM SQLite may have rolled the
 	 * transaction back on its own; ROLLBACK would then fail. */
 	if (sqlite3_get_autocommit(s->conn)) {
@@ -351,7 +358,7 @@ static void spm__sqlite_free(void *self)
 	sqlite3_finalize(s->commit);
 	sqlite3_finalize(s->rollback);
 	sqlite3_finalize(s->user_version);
-	sqlite3_finalize(s->next_id);
+	spm__sqlite_counters_free(s);
 	/* close_v2 rolls back an open transaction and never fails for
 	 * unfinalized statements (there are none left). */
 	sqlite3_close_v2(s->conn);

@@ -2,7 +2,8 @@
  *
  * sqlite_backend.c  open, pragmas, transactions, the ops table, helpers
  * sqlite_schema.c   DDL from the kind registry; schema_version and upgrade
- * sqlite_rows.c     get, put, remove, scan and next_id
+ * sqlite_rows.c     get, put, remove and scan
+ * sqlite_counters.c next_id: counters kept in memory during a write transaction
  */
 #ifndef SPM_STORAGE_SQLITE_INTERNAL_H
 #define SPM_STORAGE_SQLITE_INTERNAL_H
@@ -25,11 +26,20 @@
 typedef struct spm__sqlite_kind {
 	const spm_kind *kind;
 	sqlite3_stmt *get;
-	sqlite3_stmt *put;
+	sqlite3_stmt *put;        /* INSERT of a new id */
+	sqlite3_stmt *update;     /* UPDATE of an existing row */
 	sqlite3_stmt *remove;
 	sqlite3_stmt *scan[SPM__SQLITE_SCAN_SLOTS];
 	unsigned int scan_victim; /* next slot to replace, round robin */
 } spm__sqlite_kind;
+
+/* A named counter as seen by the open write transaction (sqlite_counters.c). */
+typedef struct spm__sqlite_counter {
+	char *name;
+	int64_t stored;           /* the value in the table when loaded */
+	int64_t value;            /* the last value handed out */
+	int loaded;               /* read in the open write transaction */
+} spm__sqlite_counter;
 
 typedef struct spm__sqlite {
 	spm_db *db;
@@ -43,7 +53,11 @@ typedef struct spm__sqlite {
 	sqlite3_stmt *commit;
 	sqlite3_stmt *rollback;
 	sqlite3_stmt *user_version;
-	sqlite3_stmt *next_id;
+	sqlite3_stmt *counter_get;
+	sqlite3_stmt *counter_put;
+	spm__sqlite_counter *counters;
+	size_t ncounters;
+	size_t counters_cap;
 	spm__sqlite_kind **kinds; /* one allocation each: entries never move */
 	size_t nkinds;
 	size_t kinds_cap;
@@ -102,7 +116,14 @@ int spm__sqlite_put(void *self, const spm_record *rec);
 int spm__sqlite_remove(void *self, const spm_kind *kind, int64_t id, int64_t seq);
 int spm__sqlite_scan(void *self, const spm_kind *kind, const spm_scan *scan, spm_scan_cb cb,
 		     void *payload);
+
+/* Counters (sqlite_counters.c). */
 int spm__sqlite_next_id(void *self, int64_t *out, const char *counter);
+/* Writes back the counters the open write transaction moved; before COMMIT. */
+int spm__sqlite_counters_flush(spm__sqlite *s);
+/* Discards the values in memory: at the end of every transaction. */
+void spm__sqlite_counters_forget(spm__sqlite *s);
+void spm__sqlite_counters_free(spm__sqlite *s);
 /* Finalizes the statements of a kind cache entry and frees it; NULL is fine. */
 void spm__sqlite_kind_release(spm__sqlite *s, spm__sqlite_kind *k);
 

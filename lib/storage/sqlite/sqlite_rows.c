@@ -1,4 +1,4 @@
-/* Rows of the SQLite backend: get, put, remove, scan and next_id.
+/* Rows of the SQLite backend: get, put, remove and scan.
  *
  * Statements are prepared once per kind and kept (see sqlite_internal.h).
  * Every value is bound; the SQL text is made only of the checked kind and
@@ -19,6 +19,7 @@ void spm__sqlite_kind_release(spm__sqlite *s, spm__sqlite_kind *k)
 		return;
 	sqlite3_finalize(k->get);
 	sqlite3_finalize(k->put);
+	sqlite3_finalize(k->update);
 	sqlite3_finalize(k->remove);
 	for (i = 0; i < SPM__SQLITE_SCAN_SLOTS; i++)
 		sqlite3_finalize(k->scan[i]);
@@ -276,6 +277,14 @@ int spm__sqlite_get(void *self, spm_record **out, const spm_kind *kind, int64_t 
 
 /* ---- put ------------------------------------------------------------- */
 
+/* Writes go through INSERT OR FAIL and UPDATE OR FAIL, not INSERT OR
+ * REPLACE: a statement that may abort half-way (REPLACE, or the default
+ * ABORT on the NOT NULL "seq") makes SQLite keep a statement journal, a copy
+ * of every page the statement touches, which was the largest cost of a
+ * write. OR FAIL keeps no journal; a failed write fails the whole
+ * transaction anyway (the core rolls back on any storage error). Both
+ * statements take the same parameters: ?1 id, ?2 seq, ?3… the core
+ * columns, then custom. */
 static int spm__sqlite_put_stmt(spm__sqlite *s, spm__sqlite_kind *k)
 {
 	size_t i, n = spm__sqlite_ncols(s, k->kind);
@@ -284,7 +293,7 @@ static int spm__sqlite_put_stmt(spm__sqlite *s, spm__sqlite_kind *k)
 	if (k->put != NULL)
 		return SPM_OK;
 	spm__sqlite_buf_init(&buf, s->db);
-	spm__sqlite_buf_add(&buf, "INSERT OR REPLACE INTO ");
+	spm__sqlite_buf_add(&buf, "INSERT OR FAIL INTO ");
 	spm__sqlite_buf_ident(&buf, spm_kind_name(k->kind));
 	spm__sqlite_buf_add(&buf, " (\"id\", \"seq\", \"deleted\"");
 	spm__sqlite_buf_columns(&buf, k->kind, n);
@@ -294,6 +303,38 @@ static int spm__sqlite_put_stmt(spm__sqlite *s, spm__sqlite_kind *k)
 					  ", ?, ?" : ", ?");
 	spm__sqlite_buf_add(&buf, ", ?)");
 	return spm__sqlite_prepare_buf(s, &k->put, &buf, 1, "prepare put", k->kind);
+}
+
+static int spm__sqlite_update_stmt(spm__sqlite *s, spm__sqlite_kind *k)
+{
+	size_t i, n = spm__sqlite_ncols(s, k->kind);
+	int param = 3;
+	char num[24];
+	spm__sqlite_buf buf;
+
+	if (k->update != NULL)
+		return SPM_OK;
+	spm__sqlite_buf_init(&buf, s->db);
+	spm__sqlite_buf_add(&buf, "UPDATE OR FAIL ");
+	spm__sqlite_buf_ident(&buf, spm_kind_name(k->kind));
+	spm__sqlite_buf_add(&buf, " SET \"seq\" = ?2, \"deleted\" = 0");
+	for (i = 0; i < n; i++) {
+		spm__sqlite_buf_add(&buf, ", ");
+		spm__sqlite_buf_ident(&buf, spm_kind_field_name(k->kind, i));
+		snprintf(num, sizeof(num), " = ?%d", param++);
+		spm__sqlite_buf_add(&buf, num);
+		if (spm_kind_field_type(k->kind, i) == SPM_FIELD_MONEY) {
+			spm__sqlite_buf_add(&buf, ", ");
+			spm__sqlite_buf_currency_ident(&buf, spm_kind_field_name(k->kind, i));
+			snprintf(num, sizeof(num), " = ?%d", param++);
+			spm__sqlite_buf_add(&buf, num);
+		}
+	}
+	snprintf(num, sizeof(num), " = ?%d", param);
+	spm__sqlite_buf_add(&buf, ", \"custom\"");
+	spm__sqlite_buf_add(&buf, num);
+	spm__sqlite_buf_add(&buf, " WHERE \"id\" = ?1");
+	return spm__sqlite_prepare_buf(s, &k->update, &buf, 1, "prepare put", k->kind);
 }
 
 /* Binds core field i from parameter *param on; advances *param. Text is
@@ -352,6 +393,30 @@ static int spm__sqlite_bind_row(sqlite3_stmt *st, const spm_record *rec, const s
 	return sqlite3_bind_text64(st, param, custom, custom_len, SQLITE_STATIC, SQLITE_UTF8);
 }
 
+/* Runs one of the two put statements; *changed tells whether a row was
+ * written. */
+static int spm__sqlite_put_run(spm__sqlite *s, sqlite3_stmt *st, const spm_record *rec,
+			       const char *custom, size_t custom_len, int *changed)
+{
+	const spm_kind *kind = spm_record_kind_of(rec);
+	int rc;
+
+	*changed = 0;
+	rc = spm__sqlite_bind_row(st, rec, kind, spm__sqlite_ncols(s, kind), custom, custom_len);
+	if (rc == SQLITE_OK)
+		rc = sqlite3_step(st);
+	if (rc == SQLITE_DONE) {
+		*changed = sqlite3_changes(s->conn) > 0;
+		rc = SPM_OK;
+	} else {
+		rc = spm__sqlite_fail(s, rc, "put", spm_kind_name(kind));
+	}
+	/* Reset and unbind before the borrowed texts go away. */
+	sqlite3_reset(st);
+	sqlite3_clear_bindings(st);
+	return rc;
+}
+
 int spm__sqlite_put(void *self, const spm_record *rec)
 {
 	spm__sqlite *s = self;
@@ -359,7 +424,7 @@ int spm__sqlite_put(void *self, const spm_record *rec)
 	spm__sqlite_kind *k;
 	char *custom = NULL;
 	size_t custom_len = 0;
-	int rc;
+	int changed = 0, rc;
 
 	kind = rec != NULL ? spm_record_kind_of(rec) : NULL;
 	if (kind == NULL)
@@ -371,16 +436,15 @@ int spm__sqlite_put(void *self, const spm_record *rec)
 	if (rc == SPM_OK)
 		rc = spm__sqlite_put_stmt(s, k);
 	if (rc == SPM_OK)
+		rc = spm__sqlite_update_stmt(s, k);
+	if (rc == SPM_OK)
 		rc = spm_record_custom_json(&custom, &custom_len, rec);
 	if (rc != SPM_OK)
 		return rc;
-	rc = spm__sqlite_bind_row(k->put, rec, kind, spm__sqlite_ncols(s, kind), custom, custom_len);
-	if (rc == SQLITE_OK)
-		rc = sqlite3_step(k->put);
-	rc = rc == SQLITE_DONE ? SPM_OK : spm__sqlite_fail(s, rc, "put", spm_kind_name(kind));
-	/* Reset and unbind before the borrowed texts go away. */
-	sqlite3_reset(k->put);
-	sqlite3_clear_bindings(k->put);
+	/* An existing row (or tombstone) is updated; a new id is inserted. */
+	rc = spm__sqlite_put_run(s, k->update, rec, custom, custom_len, &changed);
+	if (rc == SPM_OK && !changed)
+		rc = spm__sqlite_put_run(s, k->put, rec, custom, custom_len, &changed);
 	spm_storage_free(s->db, custom);
 	return rc;
 }
@@ -396,7 +460,8 @@ static int spm__sqlite_remove_stmt(spm__sqlite *s, spm__sqlite_kind *k)
 	if (k->remove != NULL)
 		return SPM_OK;
 	spm__sqlite_buf_init(&buf, s->db);
-	spm__sqlite_buf_add(&buf, "UPDATE ");
+	/* OR FAIL: no statement journal (see spm__sqlite_put_stmt). */
+	spm__sqlite_buf_add(&buf, "UPDATE OR FAIL ");
 	spm__sqlite_buf_ident(&buf, spm_kind_name(k->kind));
 	spm__sqlite_buf_add(&buf, " SET \"deleted\" = 1, \"seq\" = ?2");
 	/* A tombstone keeps id and seq only: the values are erased. */
@@ -687,57 +752,5 @@ int spm__sqlite_scan(void *self, const spm_kind *kind, const spm_scan *scan, spm
 	sqlite3_clear_bindings(st);
 	if (owned)
 		sqlite3_finalize(st);
-	return rc;
-}
-
-/* ---- next_id --------------------------------------------------------- */
-
-static int spm__sqlite_next_id_stmt(spm__sqlite *s)
-{
-	if (s->next_id != NULL)
-		return SPM_OK;
-	return spm__sqlite_prepare(s, &s->next_id,
-				   "INSERT INTO \"" SPM__SQLITE_COUNTERS "\" (\"name\", \"value\") "
-				   "VALUES (?1, 1) ON CONFLICT (\"name\") DO UPDATE SET "
-				   "\"value\" = \"value\" + 1 RETURNING \"value\"",
-				   1, "prepare next_id", NULL);
-}
-
-int spm__sqlite_next_id(void *self, int64_t *out, const char *counter)
-{
-	spm__sqlite *s = self;
-	sqlite3_stmt *st;
-	int rc;
-
-	if (out == NULL || counter == NULL)
-		return spm_storage_error(SPM_EINVAL, "sqlite: next_id: NULL argument");
-	*out = 0;
-	/* Outside a write transaction two processes could both read the old
-	 * value before either writes it back. */
-	if (sqlite3_get_autocommit(s->conn) || !s->txn_write)
-		return spm_storage_error(SPM_EINVAL, "sqlite: next_id %s: no write transaction is open",
-					 counter);
-	rc = spm__sqlite_next_id_stmt(s);
-	if (rc != SPM_OK)
-		return rc;
-	st = s->next_id;
-	rc = sqlite3_bind_text(st, 1, counter, -1, SQLITE_STATIC);
-	if (rc == SQLITE_OK)
-		rc = sqlite3_step(st);
-	if (rc == SQLITE_ROW && sqlite3_column_type(st, 0) == SQLITE_INTEGER) {
-		*out = sqlite3_column_int64(st, 0);
-		rc = sqlite3_step(st);
-	} else if (rc == SQLITE_ROW) {
-		/* "value" + 1 past INT64_MAX turns into a REAL in SQLite. */
-		rc = spm_storage_error(SPM_EOVERFLOW, "sqlite: next_id %s: counter overflow", counter);
-	}
-	if (rc == SQLITE_DONE)
-		rc = SPM_OK;
-	else if (rc > 0)
-		rc = spm__sqlite_fail(s, rc, "next_id", counter);
-	sqlite3_reset(st);
-	sqlite3_clear_bindings(st);
-	if (rc != SPM_OK)
-		*out = 0;
 	return rc;
 }
