@@ -61,7 +61,8 @@ static int opp_fit(spm_db *db, struct spm__acache *c, int64_t id)
 	    (rc = grow(db, (void **)&c->closed, 4, old, cap)))
 		return rc;
 	for (size_t k = 0; k < c->nccols; k++)
-		if ((rc = grow(db, (void **)&c->ccols[k].code, 4, old, cap)))
+		if ((rc = grow(db, (void **)&c->ccols[k].code, 4, old, cap)) ||
+		    (c->ccols[k].val && (rc = grow(db, (void **)&c->ccols[k].val, 8, old, cap))))
 			return rc;
 	/* the history offsets follow the opportunities: new ones have no rows */
 	if (c->hoff) {
@@ -100,6 +101,10 @@ static void opp_shrink(spm_db *db, struct spm__acache *c)
 		if (p == NULL)
 			return;
 		c->ccols[k].code = p;
+		if (c->ccols[k].val && (p = spm__realloc(db, c->ccols[k].val, cap * 8)) == NULL)
+			return;
+		if (c->ccols[k].val)
+			c->ccols[k].val = p;
 	}
 	c->ocap = cap;
 }
@@ -240,20 +245,29 @@ static int load_stage(spm_record *rec, void *payload)
 	return rc;
 }
 
-static int load_custom_value(struct spm__acache *c, spm_db *db, struct spm__ccol *col,
-			     const spm_record *rec)
+static int load_custom_value(spm_db *db, struct spm__ccol *col, const spm_record *rec)
 {
 	char *text = NULL;
 	uint32_t code = 0;
 	int rc = SPM_OK;
 	int has = !rec->deleted && col->index < rec->nvalues && rec->v[col->index].has;
+	spm_field_type type = rec->kind->fields[col->index].type;
 
-	if (col->days) {
+	if (col->mode == SPM__CC_DAYS) {
 		int64_t v = has ? rec->v[col->index].i : 0;
-		if (has && rec->kind->fields[col->index].type == SPM_FIELD_TIME)
+		if (has && type == SPM_FIELD_TIME)
 			v = v >= 0 ? v / 86400 : -((-v + 86399) / 86400);
 		((int32_t *)col->code)[rec->id] = has ? (int32_t)v : INT32_MIN;
 		return SPM_OK;
+	}
+	if (col->mode == SPM__CC_VALUES) {
+		col->val[rec->id] = has ? rec->v[col->index].i : 0;
+		if (has && type == SPM_FIELD_MONEY)
+			rc = spm__dict_code(&code, db, &col->dict,
+					    spm_record_value_currency(rec, col->index), 65535);
+		if (rc == SPM_OK)
+			col->code[rec->id] = has ? code + 1 : 0;
+		return rc;
 	}
 	if (has)
 		rc = spm__record_render(&text, rec, col->index);
@@ -262,7 +276,6 @@ static int load_custom_value(struct spm__acache *c, spm_db *db, struct spm__ccol
 	spm__free(db, text);
 	if (rc == SPM_OK)
 		col->code[rec->id] = code;
-	(void)c;
 	return rc;
 }
 
@@ -322,7 +335,7 @@ static int load_opp(spm_record *rec, void *payload)
 		c->osource[id] = (uint16_t)code;
 	}
 	for (size_t k = 0; rc == SPM_OK && k < c->nccols; k++)
-		rc = load_custom_value(c, l->db, &c->ccols[k], rec);
+		rc = load_custom_value(l->db, &c->ccols[k], rec);
 	if (rc == SPM_OK) {
 		c->ostate[id] = st | (c->ostate[id] & SPM__OF_HISTORY);
 		if (id > c->omax)
@@ -744,7 +757,7 @@ int spm__acache_get(struct spm__acache **out, spm_db *db, unsigned int need)
 }
 
 int spm__acache_custom(struct spm__ccol **out, spm_db *db, struct spm__acache *c,
-		       const char *field, int days)
+		       const char *field, int mode)
 {
 	spm_kind *k = spm__kind_find(db, "opportunity", 0);
 	struct spm__ccol *p;
@@ -752,7 +765,7 @@ int spm__acache_custom(struct spm__ccol **out, spm_db *db, struct spm__acache *c
 	int rc;
 
 	for (size_t i = 0; i < c->nccols; i++)
-		if (strcmp(c->ccols[i].field, field) == 0 && c->ccols[i].days == days) {
+		if (strcmp(c->ccols[i].field, field) == 0 && c->ccols[i].mode == mode) {
 			*out = &c->ccols[i];
 			return SPM_OK;
 		}
@@ -761,7 +774,7 @@ int spm__acache_custom(struct spm__ccol **out, spm_db *db, struct spm__acache *c
 		return spm__error_set(SPM_ENOTFOUND, "opportunity has no field '%s'", field);
 	if (index < k->ncore)
 		return spm__error_set(SPM_EINVAL, "'%s' is a core field, not a custom one", field);
-	if (days && k->fields[index].type != SPM_FIELD_DATE &&
+	if (mode == SPM__CC_DAYS && k->fields[index].type != SPM_FIELD_DATE &&
 	    k->fields[index].type != SPM_FIELD_TIME)
 		return spm__error_set(SPM_EINVAL, "opportunity.%s is not a date or time field", field);
 	p = spm__realloc(db, c->ccols, (c->nccols + 1) * sizeof(*p));
@@ -771,12 +784,15 @@ int spm__acache_custom(struct spm__ccol **out, spm_db *db, struct spm__acache *c
 	p = &c->ccols[c->nccols];
 	memset(p, 0, sizeof(*p));
 	p->index = index;
-	p->days = days;
+	p->mode = mode;
 	p->field = spm__strdup(db, field);
 	p->code = spm__calloc(db, c->ocap ? c->ocap : 1, sizeof(*p->code));
-	if (p->field == NULL || p->code == NULL) {
+	if (mode == SPM__CC_VALUES)
+		p->val = spm__calloc(db, c->ocap ? c->ocap : 1, sizeof(*p->val));
+	if (p->field == NULL || p->code == NULL || (mode == SPM__CC_VALUES && p->val == NULL)) {
 		spm__free(db, p->field);
 		spm__free(db, p->code);
+		spm__free(db, p->val);
 		return spm__error_oom();
 	}
 	c->nccols++;
@@ -816,6 +832,7 @@ void spm__acache_free(spm_db *db)
 	for (size_t i = 0; i < c->nccols; i++) {
 		spm__free(db, c->ccols[i].field);
 		spm__free(db, c->ccols[i].code);
+		spm__free(db, c->ccols[i].val);
 		spm__dict_free(db, &c->ccols[i].dict);
 	}
 	spm__free(db, c->ccols);
@@ -861,7 +878,7 @@ size_t spm__acache_bytes(const struct spm__acache *c)
 	n += c->nstages * sizeof(struct spm__stage) + c->npipes * 8;
 	n += c->ccap * 6 + c->licap * 8 + c->lcap * 11 + c->acap * 11;
 	for (size_t i = 0; i < c->nccols; i++)
-		n += c->ocap * 4 + spm__dict_bytes(&c->ccols[i].dict);
+		n += c->ocap * (c->ccols[i].val ? 12 : 4) + spm__dict_bytes(&c->ccols[i].dict);
 	n += spm__dict_bytes(&c->cur) + spm__dict_bytes(&c->source);
 	return n;
 }
