@@ -236,11 +236,17 @@ static int build_dim(struct spm__agroups *g, struct teams *teams, struct spm__ar
 	case SPM__D_NONE:
 		break;
 	case SPM__D_OWNER: {
-		int64_t max = 0;
-		for (size_t i = 0; i < r->nrec; i++) {
-			g->key[i] = (uint32_t)rec_owner(r, i);
-			if (rec_owner(r, i) > max)
-				max = rec_owner(r, i);
+		/* owner ids are codes already (0: none; never negative, cache.c):
+		 * the cache's column serves as the keys, no copy */
+		const int32_t *own = r->base == SPM__BASE_OPP ? c->owner :
+			r->base == SPM__BASE_LEAD ? c->lowner : c->aowner;
+		int32_t max = 0;
+		for (size_t i = 0; i < r->nrec; i++)
+			max = own[i] > max ? own[i] : max;
+		if (r->nrec) {
+			spm__free(db, g->key);
+			g->key = (uint32_t *)(uintptr_t)own;
+			g->key_borrowed = 1;
 		}
 		g->n = (uint32_t)max + 1;
 		g->lint = spm__calloc(db, g->n, sizeof(*g->lint));
@@ -392,7 +398,8 @@ static int build_dim(struct spm__agroups *g, struct teams *teams, struct spm__ar
 
 static void groups_free(spm_db *db, struct spm__agroups *g, const struct teams *t, int dim)
 {
-	spm__free(db, g->key);
+	if (!g->key_borrowed)
+		spm__free(db, g->key);
 	if (dim != SPM__D_TEAM) {
 		spm__free(db, g->off);
 		spm__free(db, g->list);
@@ -449,17 +456,40 @@ static int apply_filters(struct spm__arun *r, struct teams *teams)
 	return SPM_OK;
 }
 
+/* Live records the actor may see: the scope is resolved once per owner id,
+ * not once per record. */
 static int visible_mask(struct spm__arun *r)
 {
 	struct spm__scope s;
+	uint8_t *may = NULL;
+	int64_t max = 0;
 	int rc = spm__scope_load(&s, r->db);
 
 	if (rc != SPM_OK)
 		return rc;
-	for (size_t i = 0; i < r->nrec; i++) {
-		int64_t owner = rec_owner(r, i);
-		r->pass[i] = (uint8_t)(live(r, i) && spm__scope_may_own(&s, owner));
+	if (s.mode == SPM_SCOPE_ALL) {
+		if (r->base == SPM__BASE_OPP)
+			for (size_t i = 0; i < r->nrec; i++)
+				r->pass[i] = (r->c->ostate[i] & SPM__OS_STATUS) != SPM__OS_ABSENT;
+		else
+			for (size_t i = 0; i < r->nrec; i++)
+				r->pass[i] = (uint8_t)live(r, i);
+		spm__scope_free(r->db, &s);
+		return SPM_OK;
 	}
+	for (size_t i = 0; i < r->nrec; i++)
+		if (rec_owner(r, i) > max)
+			max = rec_owner(r, i);
+	may = spm__malloc(r->db, (size_t)max + 1);
+	if (may == NULL) {
+		spm__scope_free(r->db, &s);
+		return spm__error_oom();
+	}
+	for (int64_t u = 0; u <= max; u++)
+		may[u] = (uint8_t)spm__scope_may_own(&s, u);
+	for (size_t i = 0; i < r->nrec; i++)
+		r->pass[i] = (uint8_t)(live(r, i) && may[rec_owner(r, i)]);
+	spm__free(r->db, may);
 	spm__scope_free(r->db, &s);
 	return SPM_OK;
 }
@@ -576,6 +606,8 @@ void spm__arun_free(struct spm__arun *r)
 	spm__free(db, r->vrow);
 	spm__free(db, r->vlist);
 	spm__free(db, r->vval);
+	spm__free(db, r->voff);
+	spm__free(db, r->vsorted);
 	spm__free(db, r->drow);
 	spm__free(db, r->did);
 	memset(r, 0, sizeof(*r));
@@ -789,18 +821,4 @@ int spm__arun_drill(struct spm__arun *r, const struct spm__arow *row, int64_t id
 	r->drow[r->nd] = (uint32_t)(row - r->rows);
 	r->did[r->nd++] = id;
 	return SPM_OK;
-}
-
-void spm__arow_money(struct spm__arow *row, int i, int64_t amount, uint8_t cur)
-{
-	if (!row->mhas[i]) {
-		row->mhas[i] = 1;
-		row->mcur[i] = cur;
-		row->m[i] = amount;
-		return;
-	}
-	if (row->mcur[i] != cur)
-		row->mbad[i] |= 1;
-	else if (__builtin_add_overflow(row->m[i], amount, &row->m[i]))
-		row->mbad[i] |= 2;
 }

@@ -76,10 +76,48 @@ static int opp_window(uint32_t *pcode, struct spm__arun *r, size_t i, int def, i
 	return *rc == SPM_OK;
 }
 
+/* Every closed deal counts, one group each, no drill-down: the kernels'
+ * common case, run as a plain loop without window or period lookups. */
+static int plain(const struct spm__arun *r)
+{
+	return !r->q->period && !r->q->has_from && !r->q->has_to && r->dense && !r->g.off &&
+		!r->q->drill;
+}
+
+static int win_rate_plain(struct spm__arun *r)
+{
+	const struct spm__acache *c = r->c;
+	const uint32_t *key = r->g.key;
+	int rc = SPM_OK;
+
+	for (size_t i = 0; i < r->nrec && rc == SPM_OK; i++) {
+		struct spm__arow *a;
+		uint8_t st = c->ostate[i];
+		if (!r->pass[i])
+			continue;
+		/* a group of open deals only shows too, empty */
+		if ((rc = spm__arun_row_fast(&a, r, key[i], 0, -1)) != SPM_OK)
+			break;
+		if ((st & SPM__OS_STATUS) == SPM__OS_WON) {
+			a->n[0]++;
+			if (st & SPM__OF_AMOUNT) {
+				spm__arow_money(a, 0, c->amount[i], c->ocur[i]);
+				a->n[4]++;
+			}
+		} else if ((st & SPM__OS_STATUS) == SPM__OS_LOST) {
+			a->n[1]++;
+		}
+	}
+	return rc;
+}
+
 static int win_rate(struct spm__arun *r)
 {
 	struct spm__acache *c = r->c;
 	int rc = SPM_OK;
+
+	if (r->q->query == SPM__Q_WIN_RATE && plain(r))
+		return win_rate_plain(r);
 
 	for (size_t i = 0; i < r->nrec && rc == SPM_OK; i++) {
 		int st = status_of(c, i);
@@ -91,7 +129,7 @@ static int win_rate(struct spm__arun *r)
 			/* with no window, a group of open deals only shows, empty */
 			SPM__FOR_GROUPS(&r->g, i, g) {
 				struct spm__arow *a;
-				if ((rc = spm__arun_row(&a, r, g, 0, -1)) != SPM_OK)
+				if ((rc = spm__arun_row_fast(&a, r, g, 0, -1)) != SPM_OK)
 					break;
 			}
 			continue;
@@ -102,7 +140,7 @@ static int win_rate(struct spm__arun *r)
 			continue;
 		SPM__FOR_GROUPS(&r->g, i, g) {
 			struct spm__arow *a;
-			if ((rc = spm__arun_row(&a, r, g, p, -1)) != SPM_OK)
+			if ((rc = spm__arun_row_fast(&a, r, g, p, -1)) != SPM_OK)
 				break;
 			a->n[st == SPM__OS_WON ? 0 : 1]++;
 			if (st == SPM__OS_WON && (c->ostate[i] & SPM__OF_AMOUNT)) {
@@ -114,10 +152,60 @@ static int win_rate(struct spm__arun *r)
 				a->n[3]++;
 				a->t[0] += (int64_t)c->closed[i] - (int64_t)c->opened[i];
 			}
-			if ((rc = spm__arun_drill(r, a, (int64_t)i)) != SPM_OK)
+			if ((rc = SPM__ARUN_DRILL(r, a, (int64_t)i)) != SPM_OK)
 				break;
 		}
 	}
+	return rc;
+}
+
+/* The cycle's plain case in two passes: counts and sums per row, then each
+ * value straight into its row's slice of the value lists (no appends). */
+static int cycle_plain(struct spm__arun *r)
+{
+	const struct spm__acache *c = r->c;
+	const uint32_t *key = r->g.key;
+	const uint8_t want = SPM__OF_OPENED | SPM__OF_CLOSED;
+	size_t *pos = NULL, total = 0;
+	int rc = SPM_OK;
+
+	for (int pass = 0; pass < 2 && rc == SPM_OK; pass++) {
+		for (size_t i = 0; i < r->nrec; i++) {
+			struct spm__arow *a;
+			uint8_t st = c->ostate[i];
+			int s = st & SPM__OS_STATUS, l = s == SPM__OS_LOST;
+			int64_t secs;
+			if (!r->pass[i] || (s != SPM__OS_WON && s != SPM__OS_LOST) ||
+			    (st & want) != want)
+				continue;
+			secs = (int64_t)c->closed[i] - (int64_t)c->opened[i];
+			if ((rc = spm__arun_row_fast(&a, r, key[i], 0, -1)) != SPM_OK)
+				break;
+			if (pass == 0) {
+				a->n[l]++;
+				a->t[l] += secs;
+			} else {
+				r->vsorted[pos[(size_t)(a - r->rows) * 2 + (size_t)l]++] = secs;
+			}
+		}
+		if (pass == 1 || rc != SPM_OK)
+			break;
+		r->voff = spm__calloc(r->db, r->nrows * 2 + 2, sizeof(*r->voff));
+		pos = spm__malloc(r->db, (r->nrows * 2 + 2) * sizeof(*pos));
+		for (size_t k = 0; r->voff && k < r->nrows; k++)
+			total += (size_t)(r->rows[k].n[0] + r->rows[k].n[1]);
+		r->vsorted = spm__malloc(r->db, (total ? total : 1) * sizeof(*r->vsorted));
+		if (r->voff == NULL || pos == NULL || r->vsorted == NULL) {
+			rc = spm__error_oom();
+			break;
+		}
+		for (size_t k = 0; k < r->nrows * 2; k++)
+			r->voff[k + 1] = r->voff[k] + (size_t)r->rows[k / 2].n[k % 2];
+		r->voff[r->nrows * 2 + 1] = r->voff[r->nrows * 2];
+		memcpy(pos, r->voff, (r->nrows * 2 + 2) * sizeof(*pos));
+		r->voff_rows = r->nrows;
+	}
+	spm__free(r->db, pos);
 	return rc;
 }
 
@@ -125,6 +213,9 @@ static int cycle(struct spm__arun *r)
 {
 	struct spm__acache *c = r->c;
 	int rc = SPM_OK;
+
+	if (plain(r))
+		return cycle_plain(r);
 
 	for (size_t i = 0; i < r->nrec && rc == SPM_OK; i++) {
 		int st = status_of(c, i), l;
@@ -139,9 +230,9 @@ static int cycle(struct spm__arun *r)
 		secs = (int64_t)c->closed[i] - (int64_t)c->opened[i];
 		SPM__FOR_GROUPS(&r->g, i, g) {
 			struct spm__arow *a;
-			if ((rc = spm__arun_row(&a, r, g, p, -1)) != SPM_OK ||
+			if ((rc = spm__arun_row_fast(&a, r, g, p, -1)) != SPM_OK ||
 			    (rc = spm__arun_value(r, a, l, secs)) != SPM_OK ||
-			    (rc = spm__arun_drill(r, a, (int64_t)i)) != SPM_OK)
+			    (rc = SPM__ARUN_DRILL(r, a, (int64_t)i)) != SPM_OK)
 				break;
 			a->n[l]++;
 			a->t[l] += secs;
@@ -165,8 +256,8 @@ static int open_pipeline(struct spm__arun *r)
 			continue;
 		SPM__FOR_GROUPS(&r->g, i, g) {
 			struct spm__arow *a;
-			if ((rc = spm__arun_row(&a, r, g, p, -1)) != SPM_OK ||
-			    (rc = spm__arun_drill(r, a, (int64_t)i)) != SPM_OK)
+			if ((rc = spm__arun_row_fast(&a, r, g, p, -1)) != SPM_OK ||
+			    (rc = SPM__ARUN_DRILL(r, a, (int64_t)i)) != SPM_OK)
 				break;
 			a->n[0]++;
 			if (c->ostate[i] & SPM__OF_AMOUNT) {
@@ -189,8 +280,8 @@ static int velocity(struct spm__arun *r)
 			continue;
 		SPM__FOR_GROUPS(&r->g, i, g) {
 			struct spm__arow *a;
-			if ((rc = spm__arun_row(&a, r, g, 0, -1)) != SPM_OK ||
-			    (rc = spm__arun_drill(r, a, (int64_t)i)) != SPM_OK)
+			if ((rc = spm__arun_row_fast(&a, r, g, 0, -1)) != SPM_OK ||
+			    (rc = SPM__ARUN_DRILL(r, a, (int64_t)i)) != SPM_OK)
 				break;
 			a->n[2]++;
 		}
@@ -227,9 +318,9 @@ static int time_in_stage(struct spm__arun *r)
 			SPM__FOR_GROUPS(&r->g, i, g) {
 				struct spm__arow *a;
 				int64_t secs = (int64_t)c->hat[k + 1] - (int64_t)c->hat[k];
-				if ((rc = spm__arun_row(&a, r, g, p, c->hstage[k] - 1)) != SPM_OK ||
+				if ((rc = spm__arun_row_fast(&a, r, g, p, c->hstage[k] - 1)) != SPM_OK ||
 				    (rc = spm__arun_value(r, a, 0, secs)) != SPM_OK ||
-				    (rc = spm__arun_drill(r, a, (int64_t)i)) != SPM_OK)
+				    (rc = SPM__ARUN_DRILL(r, a, (int64_t)i)) != SPM_OK)
 					break;
 				a->n[0]++;
 				a->t[0] += secs;
@@ -246,11 +337,100 @@ static int funnel_count(struct spm__arun *r, size_t i, uint32_t p, int s)
 
 	SPM__FOR_GROUPS(&r->g, i, g) {
 		struct spm__arow *a;
-		if ((rc = spm__arun_row(&a, r, g, p, s)) != SPM_OK ||
-		    (rc = spm__arun_drill(r, a, (int64_t)i)) != SPM_OK)
+		if ((rc = spm__arun_row_fast(&a, r, g, p, s)) != SPM_OK ||
+		    (rc = SPM__ARUN_DRILL(r, a, (int64_t)i)) != SPM_OK)
 			break;
 		a->n[0]++;
 	}
+	return rc;
+}
+
+/* The funnel without periods or drill-down, the common case: each deal's
+ * stages as a bit mask (so a deal counts once per stage), counted in a small
+ * array laid out like the direct row table, made into rows at the end. The
+ * same definitions as funnel() below, which handles the rest. */
+static int funnel_masks(struct spm__arun *r, uint16_t pipe)
+{
+	const struct spm__acache *c = r->c;
+	const struct spm__aq *q = r->q;
+	int mode = q->funnel;
+	int rf = range_field(q, mode == SPM__FUNNEL_ENTERED ? SPM__F_ENTERED : SPM__F_OPENED);
+	int row_window = mode == SPM__FUNNEL_ENTERED && rf == SPM__F_ENTERED;
+	size_t S = r->dense_s, ns = c->nstages;
+	int64_t lo = q->has_from ? (int64_t)q->from * DAY : INT64_MIN;
+	int64_t hi = q->has_to ? ((int64_t)q->to + 1) * DAY : INT64_MAX;
+	uint64_t inpipe = 0, counted = 0;
+	uint32_t *cnt = spm__calloc(r->db, (size_t)r->g.n * S, sizeof(*cnt));
+	int rc = SPM_OK;
+
+	if (cnt == NULL)
+		return spm__error_oom();
+	for (size_t s = 0; s < ns; s++) {
+		if (c->stages[s].pipeline_id == q->pipeline)
+			inpipe |= 1ull << s;
+		if (c->stages[s].live && c->stages[s].pipeline_id == q->pipeline)
+			counted |= 1ull << s;
+	}
+	for (size_t i = 0; i < r->nrec; i++) {
+		int st = c->ostage[i] - 1;
+		uint64_t mask = 0;
+		if (!r->pass[i] || st < 0 || c->stages[st].pipe != pipe)
+			continue;
+		if (!row_window) {
+			spm_date day;
+			int has = opp_day(&day, r, i, rf);
+			if (!in_range(q, has, day))
+				continue;
+		}
+		if (mode == SPM__FUNNEL_CURRENT) {
+			mask = 1ull << st;
+		} else if (mode == SPM__FUNNEL_ENTERED) {
+			for (uint32_t k = c->hoff[i]; k < c->hoff[i + 1]; k++) {
+				int64_t t = c->hat[k];
+				if (!row_window || (t >= lo && t < hi))
+					mask |= 1ull << (c->hstage[k] - 1);
+			}
+			mask &= inpipe;
+		} else {
+			/* reached: the furthest open or won stage counts every open or
+			 * won stage before it; a lost one only when entered or current */
+			int64_t furthest = INT64_MIN;
+			uint64_t entered = 0;
+			for (uint32_t k = c->hoff[i]; k < c->hoff[i + 1]; k++) {
+				const struct spm__stage *S1 = &c->stages[c->hstage[k] - 1];
+				entered |= 1ull << (c->hstage[k] - 1);
+				if (S1->pipeline_id == q->pipeline && S1->outcome != SPM__OS_LOST &&
+				    S1->position > furthest)
+					furthest = S1->position;
+			}
+			if (c->stages[st].outcome != SPM__OS_LOST &&
+			    c->stages[st].position > furthest)
+				furthest = c->stages[st].position;
+			for (size_t s = 0; s < ns; s++) {
+				const struct spm__stage *S1 = &c->stages[s];
+				if (S1->outcome == SPM__OS_LOST ? (int)s == st :
+				    S1->position <= furthest)
+					mask |= 1ull << s;
+			}
+			mask = (mask | entered) & counted;
+		}
+		if (mask == 0)
+			continue;
+		SPM__FOR_GROUPS(&r->g, i, g) {
+			uint32_t *row = cnt + (size_t)g * S + 1;
+			for (uint64_t m = mask; m; m &= m - 1)
+				row[__builtin_ctzll(m)]++;
+		}
+	}
+	for (uint32_t g = 0; g < r->g.n && rc == SPM_OK; g++)
+		for (size_t s = 0; s < ns && rc == SPM_OK; s++) {
+			struct spm__arow *a;
+			if (cnt[(size_t)g * S + s + 1] == 0)
+				continue;
+			if ((rc = spm__arun_row(&a, r, g, 0, (int32_t)s)) == SPM_OK)
+				a->n[0] = cnt[(size_t)g * S + s + 1];
+		}
+	spm__free(r->db, cnt);
 	return rc;
 }
 
@@ -266,6 +446,8 @@ static int funnel(struct spm__arun *r)
 	for (size_t k = 0; k < c->npipes; k++)
 		if (c->pipes[k] == r->q->pipeline)
 			pipe = (uint16_t)(k + 1);
+	if (rc == SPM_OK && !r->q->period && !r->q->drill && r->dense && c->nstages <= 64)
+		return pipe ? funnel_masks(r, pipe) : SPM_OK;
 	for (size_t i = 0; i < r->nrec && rc == SPM_OK; i++) {
 		int st = c->ostage[i] - 1;
 		spm_date day = 0;
@@ -378,8 +560,8 @@ static int leads(struct spm__arun *r)
 			break;
 		SPM__FOR_GROUPS(&r->g, i, g) {
 			struct spm__arow *a;
-			if ((rc = spm__arun_row(&a, r, g, p, -1)) != SPM_OK ||
-			    (rc = spm__arun_drill(r, a, (int64_t)i)) != SPM_OK)
+			if ((rc = spm__arun_row_fast(&a, r, g, p, -1)) != SPM_OK ||
+			    (rc = SPM__ARUN_DRILL(r, a, (int64_t)i)) != SPM_OK)
 				break;
 			a->n[0]++;
 			a->n[1] += (c->lstate[i] & 2) != 0;
@@ -404,8 +586,8 @@ static int activities(struct spm__arun *r)
 			struct spm__arow *a;
 			/* grouped by type, the type is the group already */
 			int32_t s = r->q->dim == SPM__D_TYPE ? -1 : (int32_t)c->atype[i];
-			if ((rc = spm__arun_row(&a, r, g, p, s)) != SPM_OK ||
-			    (rc = spm__arun_drill(r, a, (int64_t)i)) != SPM_OK)
+			if ((rc = spm__arun_row_fast(&a, r, g, p, s)) != SPM_OK ||
+			    (rc = SPM__ARUN_DRILL(r, a, (int64_t)i)) != SPM_OK)
 				break;
 			a->n[0]++;
 		}
