@@ -180,12 +180,24 @@ static int pipe_code(uint16_t *out, spm_db *db, struct spm__acache *c, int64_t i
 	return SPM_OK;
 }
 
+/* Core fields of opportunities and stage changes by index, looked up once
+ * per scan rather than by name for every record. */
+enum { OF_STATUS, OF_OPENED, OF_CREATED, OF_OWNER, OF_CUSTOMER, OF_STAGE, OF_AMOUNT, OF_CLOSED,
+       OF_EXPECT, OF_SOURCE, HF_OPP, HF_TO, HF_FROM, HF_AT, NFIELDS };
+
+static const char *const field_names[NFIELDS] = {
+	"status", "opened_at", "created_at", "owner_id", "customer_id", "stage_id", "amount",
+	"closed_at", "expected_close", "source", "opportunity_id", "to_stage_id",
+	"from_stage_id", "at"
+};
+
 struct load {
 	spm_db *db;
 	struct spm__acache *c;
 	struct spm__table *t;
 	int full;              /* a load from scratch: every row is new */
 	int history_edited;
+	long f[NFIELDS];       /* of the scanned kind; -1 where it has none */
 };
 
 static void seen(struct load *l, const spm_record *rec)
@@ -290,13 +302,13 @@ static int load_opp(spm_record *rec, void *payload)
 
 	if (rc == SPM_OK && !rec->deleted) {
 		long stage = -1;
-		const char *status = sval(rec, idx(rec, "status"));
-		long iopen = idx(rec, "opened_at");
-		int64_t owner = ival(rec, idx(rec, "owner_id"));
-		int64_t cust = ival(rec, idx(rec, "customer_id"));
+		const char *status = sval(rec, l->f[OF_STATUS]);
+		long iopen = l->f[OF_OPENED];
+		int64_t owner = ival(rec, l->f[OF_OWNER]);
+		int64_t cust = ival(rec, l->f[OF_CUSTOMER]);
 
-		if (has(rec, idx(rec, "stage_id")))
-			stage = spm__acache_stage(c, ival(rec, idx(rec, "stage_id")));
+		if (has(rec, l->f[OF_STAGE]))
+			stage = spm__acache_stage(c, ival(rec, l->f[OF_STAGE]));
 		if (status)
 			st = (uint8_t)outcome_of(status);
 		else
@@ -307,8 +319,8 @@ static int load_opp(spm_record *rec, void *payload)
 		c->owner[id] = (int32_t)owner;
 		c->customer[id] = (int32_t)cust;
 		c->ostage[id] = (uint16_t)(stage + 1);
-		if (rc == SPM_OK && has(rec, idx(rec, "amount"))) {
-			long ia = idx(rec, "amount");
+		if (rc == SPM_OK && has(rec, l->f[OF_AMOUNT])) {
+			long ia = l->f[OF_AMOUNT];
 			st |= SPM__OF_AMOUNT;
 			c->amount[id] = spm_record_value_int(rec, (size_t)ia);
 			rc = spm__dict_code(&code, l->db, &c->cur,
@@ -316,22 +328,22 @@ static int load_opp(spm_record *rec, void *payload)
 			c->ocur[id] = (uint8_t)code;
 		}
 		if (!has(rec, iopen))
-			iopen = idx(rec, "created_at");
+			iopen = l->f[OF_CREATED];
 		if (rc == SPM_OK && has(rec, iopen)) {
 			st |= SPM__OF_OPENED;
 			rc = time_u32(&c->opened[id], rec, iopen);
 		}
-		if (rc == SPM_OK && has(rec, idx(rec, "closed_at"))) {
+		if (rc == SPM_OK && has(rec, l->f[OF_CLOSED])) {
 			st |= SPM__OF_CLOSED;
-			rc = time_u32(&c->closed[id], rec, idx(rec, "closed_at"));
+			rc = time_u32(&c->closed[id], rec, l->f[OF_CLOSED]);
 		}
-		if (rc == SPM_OK && has(rec, idx(rec, "expected_close"))) {
+		if (rc == SPM_OK && has(rec, l->f[OF_EXPECT])) {
 			st |= SPM__OF_EXPECT;
-			c->expect[id] = (int32_t)ival(rec, idx(rec, "expected_close"));
+			c->expect[id] = (int32_t)ival(rec, l->f[OF_EXPECT]);
 		}
 		if (rc == SPM_OK)
 			rc = spm__dict_code(&code, l->db, &c->source,
-					    sval(rec, idx(rec, "source")), 65535);
+					    sval(rec, l->f[OF_SOURCE]), 65535);
 		c->osource[id] = (uint16_t)code;
 	}
 	for (size_t k = 0; rc == SPM_OK && k < c->nccols; k++)
@@ -374,21 +386,21 @@ static int load_history(spm_record *rec, void *payload)
 		/* an edit or delete of an old row: the sorted rows are rebuilt */
 		l->history_edited = 1;
 	} else if (!rec->deleted) {
-		int64_t opp = ival(rec, idx(rec, "opportunity_id"));
-		long stage = has(rec, idx(rec, "to_stage_id")) ?
-			spm__acache_stage(c, ival(rec, idx(rec, "to_stage_id"))) : -1;
+		int64_t opp = ival(rec, l->f[HF_OPP]);
+		long stage = has(rec, l->f[HF_TO]) ?
+			spm__acache_stage(c, ival(rec, l->f[HF_TO])) : -1;
 		uint32_t at = 0;
 
 		rc = opp_fit(l->db, c, opp);
 		if (rc == SPM_OK)
-			rc = time_u32(&at, rec, idx(rec, "at"));
+			rc = time_u32(&at, rec, l->f[HF_AT]);
 		/* A deal created in a stage has no row for entering it (only the
 		 * system and importers write one): its first row leaving a stage
 		 * means it entered that stage when it was opened. */
 		if (rc == SPM_OK && stage >= 0 && !(c->ostate[opp] & SPM__OF_HISTORY) &&
 		    (c->ostate[opp] & SPM__OF_OPENED) && c->opened[opp] <= at &&
-		    has(rec, idx(rec, "from_stage_id"))) {
-			long from = spm__acache_stage(c, ival(rec, idx(rec, "from_stage_id")));
+		    has(rec, l->f[HF_FROM])) {
+			long from = spm__acache_stage(c, ival(rec, l->f[HF_FROM]));
 			if (from >= 0)
 				rc = tail_push(l->db, c, opp, (uint16_t)(from + 1), c->opened[opp]);
 		}
@@ -683,11 +695,13 @@ static int catch_up(spm_db *db, struct spm__acache *c, struct spm__table *t, con
 	spm_kind *k = spm__kind_find(db, kind, 0);
 	spm_scan s = { SPM_SCAN_VERSION, NULL, 0, t->id, t->seq, 0,
 		       SPM_SCAN_BY_SEQ | SPM_SCAN_DELETED };
-	struct load l = { db, c, t, t->seq == 0 && t->id == 0, 0 };
+	struct load l = { db, c, t, t->seq == 0 && t->id == 0, 0, { 0 } };
 	int rc;
 
 	if (k == NULL)
 		return spm__error_set(SPM_ENOTFOUND, "no kind '%s' (schema too old)", kind);
+	for (int f = 0; f < NFIELDS; f++)
+		l.f[f] = spm__core_index(k, field_names[f]);
 	rc = db->ops->scan(db->store, k, &s, cb, &l);
 	t->on = 1;
 	if (history_edited)
