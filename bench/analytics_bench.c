@@ -382,10 +382,15 @@ static void update_1000(spm_db *db, size_t n)
 	CHECK("batch", spm_batch_new(&b, db));
 	for (int i = 0; i < 1000 && (size_t)i < n; i++) {
 		spm_record *r;
-		/* 1,000 distinct deals (7919 is prime) */
+		int64_t amount;
+		const char *cur;
+		/* 1,000 distinct deals (7919 is prime); each amount goes up by one
+		 * cent, so that a rerun on a kept file changes them again (saving
+		 * the same value would write nothing) */
 		int64_t id = 1 + (int64_t)(((uint64_t)i * 7919 + off) % n);
 		CHECK("get", spm_record_get(&r, db, "opportunity", id));
-		CHECK("set", spm_record_set_money(r, "amount", 1000 + rnd(1000000), "CNY"));
+		CHECK("amount", spm_record_get_money(&amount, &cur, r, "amount"));
+		CHECK("set", spm_record_set_money(r, "amount", amount + 1, "CNY"));
 		CHECK("batch save", spm_batch_save(b, r));
 		spm_record_free(r);
 	}
