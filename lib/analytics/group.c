@@ -468,9 +468,12 @@ static int visible_mask(struct spm__arun *r)
 	if (rc != SPM_OK)
 		return rc;
 	if (s.mode == SPM_SCOPE_ALL) {
+		/* restrict: the two byte arrays do not overlap, so this vectorises */
+		uint8_t *restrict pass = r->pass;
+		const uint8_t *restrict st = r->c->ostate;
 		if (r->base == SPM__BASE_OPP)
 			for (size_t i = 0; i < r->nrec; i++)
-				r->pass[i] = (r->c->ostate[i] & SPM__OS_STATUS) != SPM__OS_ABSENT;
+				pass[i] = (st[i] & SPM__OS_STATUS) != SPM__OS_ABSENT;
 		else
 			for (size_t i = 0; i < r->nrec; i++)
 				r->pass[i] = (uint8_t)live(r, i);
