@@ -317,6 +317,8 @@ static int load_opp(spm_record *rec, void *payload)
 			rc = spm__error_set(SPM_ERANGE, "opportunity %lld: an id outside the "
 					    "analytics range", (long long)id);
 		c->owner[id] = (int32_t)owner;
+		if (rc == SPM_OK && owner > c->owner_max)
+			c->owner_max = (int32_t)owner;
 		c->customer[id] = (int32_t)cust;
 		c->ostage[id] = (uint16_t)(stage + 1);
 		if (rc == SPM_OK && has(rec, l->f[OF_AMOUNT])) {

@@ -72,6 +72,7 @@ struct spm__acache {
 	uint8_t *ostate;       /* status | flags */
 	uint8_t *ocur;         /* currency code (dict cur) */
 	int32_t *owner;        /* 0: none */
+	int32_t owner_max;     /* at least every owner in owner[] (never lowered) */
 	int32_t *customer;     /* 0: none */
 	uint16_t *ostage;      /* stage code (stages[] index + 1); 0: none. The
 				  deal's pipeline is its stage's */

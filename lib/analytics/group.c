@@ -240,8 +240,8 @@ static int build_dim(struct spm__agroups *g, struct teams *teams, struct spm__ar
 		 * the cache's column serves as the keys, no copy */
 		const int32_t *own = r->base == SPM__BASE_OPP ? c->owner :
 			r->base == SPM__BASE_LEAD ? c->lowner : c->aowner;
-		int32_t max = 0;
-		for (size_t i = 0; i < r->nrec; i++)
+		int32_t max = r->base == SPM__BASE_OPP ? c->owner_max : 0;
+		for (size_t i = 0; r->base != SPM__BASE_OPP && i < r->nrec; i++)
 			max = own[i] > max ? own[i] : max;
 		if (r->nrec) {
 			spm__free(db, g->key);
