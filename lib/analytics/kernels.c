@@ -159,53 +159,58 @@ static int win_rate(struct spm__arun *r)
 	return rc;
 }
 
-/* The cycle's plain case in two passes: counts and sums per row, then each
- * value straight into its row's slice of the value lists (no appends). */
+/* The cycle's plain case: one pass over the deals counts and sums per row
+ * and notes each closed deal's (row, list) slot; the values then go straight
+ * into their slot's part of the value lists from that short list (no appends,
+ * no second pass over the columns). */
 static int cycle_plain(struct spm__arun *r)
 {
 	const struct spm__acache *c = r->c;
 	const uint32_t *key = r->g.key;
 	const uint8_t want = SPM__OF_OPENED | SPM__OF_CLOSED;
-	size_t *pos = NULL, total = 0;
+	size_t *pos = NULL, total = 0, nq = 0;
+	uint32_t *qi = spm__malloc(r->db, (r->nrec ? r->nrec : 1) * sizeof(*qi));
+	uint32_t *qs = spm__malloc(r->db, (r->nrec ? r->nrec : 1) * sizeof(*qs));
 	int rc = SPM_OK;
 
-	for (int pass = 0; pass < 2 && rc == SPM_OK; pass++) {
-		for (size_t i = 0; i < r->nrec; i++) {
-			struct spm__arow *a;
-			uint8_t st = c->ostate[i];
-			int s = st & SPM__OS_STATUS, l = s == SPM__OS_LOST;
-			int64_t secs;
-			if (!r->pass[i] || (s != SPM__OS_WON && s != SPM__OS_LOST) ||
-			    (st & want) != want)
-				continue;
-			secs = (int64_t)c->closed[i] - (int64_t)c->opened[i];
-			if ((rc = spm__arun_row_fast(&a, r, key[i], 0, -1)) != SPM_OK)
-				break;
-			if (pass == 0) {
-				a->n[l]++;
-				a->t[l] += secs;
-			} else {
-				r->vsorted[pos[(size_t)(a - r->rows) * 2 + (size_t)l]++] = secs;
-			}
-		}
-		if (pass == 1 || rc != SPM_OK)
+	if (qi == NULL || qs == NULL)
+		rc = spm__error_oom();
+	for (size_t i = 0; i < r->nrec && rc == SPM_OK; i++) {
+		struct spm__arow *a;
+		uint8_t st = c->ostate[i];
+		int s = st & SPM__OS_STATUS, l = s == SPM__OS_LOST;
+		int64_t secs;
+		if (!r->pass[i] || (s != SPM__OS_WON && s != SPM__OS_LOST) || (st & want) != want)
+			continue;
+		secs = (int64_t)c->closed[i] - (int64_t)c->opened[i];
+		if ((rc = spm__arun_row_fast(&a, r, key[i], 0, -1)) != SPM_OK)
 			break;
+		a->n[l]++;
+		a->t[l] += secs;
+		qi[nq] = (uint32_t)i;
+		qs[nq++] = (uint32_t)(a - r->rows) * 2 + (uint32_t)l;
+	}
+	if (rc == SPM_OK) {
 		r->voff = spm__calloc(r->db, r->nrows * 2 + 2, sizeof(*r->voff));
 		pos = spm__malloc(r->db, (r->nrows * 2 + 2) * sizeof(*pos));
 		for (size_t k = 0; r->voff && k < r->nrows; k++)
 			total += (size_t)(r->rows[k].n[0] + r->rows[k].n[1]);
 		r->vsorted = spm__malloc(r->db, (total ? total : 1) * sizeof(*r->vsorted));
-		if (r->voff == NULL || pos == NULL || r->vsorted == NULL) {
+		if (r->voff == NULL || pos == NULL || r->vsorted == NULL)
 			rc = spm__error_oom();
-			break;
-		}
+	}
+	if (rc == SPM_OK) {
 		for (size_t k = 0; k < r->nrows * 2; k++)
 			r->voff[k + 1] = r->voff[k] + (size_t)r->rows[k / 2].n[k % 2];
 		r->voff[r->nrows * 2 + 1] = r->voff[r->nrows * 2];
 		memcpy(pos, r->voff, (r->nrows * 2 + 2) * sizeof(*pos));
 		r->voff_rows = r->nrows;
+		for (size_t j = 0; j < nq; j++)
+			r->vsorted[pos[qs[j]]++] = (int64_t)c->closed[qi[j]] - (int64_t)c->opened[qi[j]];
 	}
 	spm__free(r->db, pos);
+	spm__free(r->db, qi);
+	spm__free(r->db, qs);
 	return rc;
 }
 
@@ -361,15 +366,33 @@ static int funnel_masks(struct spm__arun *r, uint16_t pipe)
 	int64_t hi = q->has_to ? ((int64_t)q->to + 1) * DAY : INT64_MAX;
 	uint64_t inpipe = 0, counted = 0;
 	uint32_t *cnt = spm__calloc(r->db, (size_t)r->g.n * S, sizeof(*cnt));
+	uint32_t *hist = NULL;
+	uint8_t lbit[65] = { 0 }, lstage[8] = { 0 };
+	unsigned nlocal = 0;
 	int rc = SPM_OK;
 
 	if (cnt == NULL)
 		return spm__error_oom();
 	for (size_t s = 0; s < ns; s++) {
-		if (c->stages[s].pipeline_id == q->pipeline)
+		if (c->stages[s].pipeline_id == q->pipeline) {
 			inpipe |= 1ull << s;
+			if (nlocal < 8) {
+				lstage[nlocal] = (uint8_t)s;
+				lbit[s + 1] = (uint8_t)(1u << nlocal);
+			}
+			nlocal++;
+		}
 		if (c->stages[s].live && c->stages[s].pipeline_id == q->pipeline)
 			counted |= 1ull << s;
+	}
+	/* with few stages in the pipeline and not too many groups, the entered
+	 * mode counts each deal's mask once (no loop over its bits per deal) */
+	if (mode == SPM__FUNNEL_ENTERED && nlocal <= 8 && ((size_t)r->g.n << nlocal) <= (1u << 20)) {
+		hist = spm__calloc(r->db, (size_t)r->g.n << nlocal, sizeof(*hist));
+		if (hist == NULL) {
+			spm__free(r->db, cnt);
+			return spm__error_oom();
+		}
 	}
 	for (size_t i = 0; i < r->nrec; i++) {
 		int st = c->ostage[i] - 1;
@@ -381,6 +404,20 @@ static int funnel_masks(struct spm__arun *r, uint16_t pipe)
 			int has = opp_day(&day, r, i, rf);
 			if (!in_range(q, has, day))
 				continue;
+		}
+		if (hist) {
+			/* entered: the deal's pipeline stages as local bits, one
+			 * increment per deal into its group's histogram of masks */
+			uint32_t lm = 0;
+			for (uint32_t k = c->hoff[i]; k < c->hoff[i + 1]; k++) {
+				int64_t t = c->hat[k];
+				uint32_t in = !row_window || ((t >= lo) & (t < hi));
+				lm |= lbit[c->hstage[k]] & (0u - in);
+			}
+			if (lm)
+				SPM__FOR_GROUPS(&r->g, i, g)
+					hist[((size_t)g << nlocal) + lm]++;
+			continue;
 		}
 		if (mode == SPM__FUNNEL_CURRENT) {
 			mask = 1ull << st;
@@ -422,6 +459,13 @@ static int funnel_masks(struct spm__arun *r, uint16_t pipe)
 				row[__builtin_ctzll(m)]++;
 		}
 	}
+	for (uint32_t g = 0; hist && g < r->g.n; g++)
+		for (uint32_t m = 1; m < (1u << nlocal); m++) {
+			uint32_t h = hist[((size_t)g << nlocal) + m];
+			for (uint32_t b = m; h && b; b &= b - 1)
+				cnt[(size_t)g * S + 1 + lstage[__builtin_ctz(b)]] += h;
+		}
+	spm__free(r->db, hist);
 	for (uint32_t g = 0; g < r->g.n && rc == SPM_OK; g++)
 		for (size_t s = 0; s < ns && rc == SPM_OK; s++) {
 			struct spm__arow *a;
