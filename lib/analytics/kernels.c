@@ -350,6 +350,39 @@ static int funnel_count(struct spm__arun *r, size_t i, uint32_t p, int s)
 	return rc;
 }
 
+/* Eight stage counters of a group, added as one vector. */
+typedef uint32_t spm__v8 __attribute__((vector_size(32)));
+
+/* The funnel's entered mode over the entry window, one group per deal and
+ * at most eight stages in the pipeline, the benchmark's and the dashboards'
+ * case: a deal's stages entered in [lo, hi) as local bits (lbit by stage
+ * code), its group's eight counters in hist[] increased by the row of ones[]
+ * for that mask; the deal's current stage must be in the pipeline (inpipe
+ * by stage code). */
+static void funnel_entered8(const struct spm__arun *r, uint32_t *hist, const uint32_t *ones,
+			    const uint8_t *lbit, const uint8_t *inpipe, int64_t lo, int64_t hi)
+{
+	const struct spm__acache *c = r->c;
+	const uint32_t *key = r->g.key, *hoff = c->hoff, *hat = c->hat;
+	const uint16_t *hstage = c->hstage, *ostage = c->ostage;
+	const uint8_t *pass = r->pass;
+
+	for (size_t i = 0; i < r->nrec; i++) {
+		uint32_t lm = 0;
+		spm__v8 x, y;
+		if (!((pass[i] != 0) & inpipe[ostage[i]]))
+			continue;
+		for (uint32_t k = hoff[i]; k < hoff[i + 1]; k++) {
+			int64_t t = hat[k];
+			lm |= lbit[hstage[k]] & (0u - (uint32_t)((t >= lo) & (t < hi)));
+		}
+		memcpy(&x, hist + (size_t)key[i] * 8, sizeof(x));
+		memcpy(&y, ones + (size_t)lm * 8, sizeof(y));
+		x += y;
+		memcpy(hist + (size_t)key[i] * 8, &x, sizeof(x));
+	}
+}
+
 /* The funnel without periods or drill-down, the common case: each deal's
  * stages as a bit mask (so a deal counts once per stage), counted in a small
  * array laid out like the direct row table, made into rows at the end. The
@@ -366,7 +399,7 @@ static int funnel_masks(struct spm__arun *r, uint16_t pipe)
 	int64_t hi = q->has_to ? ((int64_t)q->to + 1) * DAY : INT64_MAX;
 	uint64_t inpipe = 0, counted = 0;
 	uint32_t *cnt = spm__calloc(r->db, (size_t)r->g.n * S, sizeof(*cnt));
-	uint32_t *hist = NULL;
+	uint32_t *hist = NULL, *ones = NULL;
 	uint8_t lbit[65] = { 0 }, lstage[8] = { 0 };
 	unsigned nlocal = 0;
 	int rc = SPM_OK;
@@ -385,16 +418,28 @@ static int funnel_masks(struct spm__arun *r, uint16_t pipe)
 		if (c->stages[s].live && c->stages[s].pipeline_id == q->pipeline)
 			counted |= 1ull << s;
 	}
-	/* with few stages in the pipeline and not too many groups, the entered
-	 * mode counts each deal's mask once (no loop over its bits per deal) */
-	if (mode == SPM__FUNNEL_ENTERED && nlocal <= 8 && ((size_t)r->g.n << nlocal) <= (1u << 20)) {
-		hist = spm__calloc(r->db, (size_t)r->g.n << nlocal, sizeof(*hist));
-		if (hist == NULL) {
+	/* with at most eight stages in the pipeline, the entered mode counts in
+	 * eight counters per group, adding a deal's mask as a row of ones[] */
+	if (mode == SPM__FUNNEL_ENTERED && nlocal <= 8) {
+		hist = spm__calloc(r->db, (size_t)r->g.n * 8, sizeof(*hist));
+		ones = spm__malloc(r->db, 256 * 8 * sizeof(*ones));
+		if (hist == NULL || ones == NULL) {
+			spm__free(r->db, hist);
+			spm__free(r->db, ones);
 			spm__free(r->db, cnt);
 			return spm__error_oom();
 		}
+		for (uint32_t m = 0; m < 256; m++)
+			for (int b = 0; b < 8; b++)
+				ones[m * 8 + (uint32_t)b] = (m >> b) & 1;
 	}
-	for (size_t i = 0; i < r->nrec; i++) {
+	if (hist && row_window && !r->g.off) {
+		uint8_t okpipe[65] = { 0 };
+		for (size_t s = 0; s < ns; s++)
+			okpipe[s + 1] = c->stages[s].pipe == pipe;
+		funnel_entered8(r, hist, ones, lbit, okpipe, lo, hi);
+	}
+	for (size_t i = 0; i < r->nrec && !(hist && row_window && !r->g.off); i++) {
 		int st = c->ostage[i] - 1;
 		uint64_t mask = 0;
 		if (!r->pass[i] || st < 0 || c->stages[st].pipe != pipe)
@@ -406,8 +451,8 @@ static int funnel_masks(struct spm__arun *r, uint16_t pipe)
 				continue;
 		}
 		if (hist) {
-			/* entered: the deal's pipeline stages as local bits, one
-			 * increment per deal into its group's histogram of masks */
+			/* entered: the deal's pipeline stages as local bits, added to
+			 * its group's eight counters at once (no loop over the bits) */
 			uint32_t lm = 0;
 			for (uint32_t k = c->hoff[i]; k < c->hoff[i + 1]; k++) {
 				int64_t t = c->hat[k];
@@ -415,8 +460,12 @@ static int funnel_masks(struct spm__arun *r, uint16_t pipe)
 				lm |= lbit[c->hstage[k]] & (0u - in);
 			}
 			if (lm)
-				SPM__FOR_GROUPS(&r->g, i, g)
-					hist[((size_t)g << nlocal) + lm]++;
+				SPM__FOR_GROUPS(&r->g, i, g) {
+					uint32_t *row8 = hist + (size_t)g * 8;
+					const uint32_t *add = ones + (size_t)lm * 8;
+					for (int b = 0; b < 8; b++)
+						row8[b] += add[b];
+				}
 			continue;
 		}
 		if (mode == SPM__FUNNEL_CURRENT) {
@@ -460,12 +509,10 @@ static int funnel_masks(struct spm__arun *r, uint16_t pipe)
 		}
 	}
 	for (uint32_t g = 0; hist && g < r->g.n; g++)
-		for (uint32_t m = 1; m < (1u << nlocal); m++) {
-			uint32_t h = hist[((size_t)g << nlocal) + m];
-			for (uint32_t b = m; h && b; b &= b - 1)
-				cnt[(size_t)g * S + 1 + lstage[__builtin_ctz(b)]] += h;
-		}
+		for (unsigned b = 0; b < nlocal; b++)
+			cnt[(size_t)g * S + 1 + lstage[b]] += hist[(size_t)g * 8 + b];
 	spm__free(r->db, hist);
+	spm__free(r->db, ones);
 	for (uint32_t g = 0; g < r->g.n && rc == SPM_OK; g++)
 		for (size_t s = 0; s < ns && rc == SPM_OK; s++) {
 			struct spm__arow *a;
