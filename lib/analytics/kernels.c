@@ -188,55 +188,74 @@ static int win_rate(struct spm__arun *r)
 	return rc;
 }
 
-/* The cycle's plain case: one pass over the deals counts and sums per row
- * and notes each closed deal's (row, list) slot; the values then go straight
- * into their slot's part of the value lists from that short list (no appends,
- * no second pass over the columns). */
+/* A group's cycle counts and sums while the plain loop runs. */
+struct cy_acc {
+	spm__i128 t[2];        /* won, lost: second sums, as in the rows */
+	int64_t n[2];
+};
+
+/* The cycle's plain case: one pass over the deals counts and sums per group
+ * (small accumulators, not rows) and notes each closed deal's (group, list)
+ * slot; the values then go straight into their slot's part of the value
+ * lists from that short list (no appends, no second pass over the columns). */
 static int cycle_plain(struct spm__arun *r)
 {
 	const struct spm__acache *c = r->c;
 	const uint32_t *key = r->g.key;
 	const uint8_t want = SPM__OF_OPENED | SPM__OF_CLOSED;
-	size_t *pos = NULL, total = 0, nq = 0;
+	size_t ng = r->g.n ? r->g.n : 1, total = 0, nq = 0;
+	struct cy_acc *acc = spm__calloc(r->db, ng, sizeof(*acc));
+	size_t *pos = spm__malloc(r->db, ng * 2 * sizeof(*pos));
 	uint32_t *qi = spm__malloc(r->db, (r->nrec ? r->nrec : 1) * sizeof(*qi));
 	uint32_t *qs = spm__malloc(r->db, (r->nrec ? r->nrec : 1) * sizeof(*qs));
 	int rc = SPM_OK;
 
-	if (qi == NULL || qs == NULL)
+	if (acc == NULL || pos == NULL || qi == NULL || qs == NULL)
 		rc = spm__error_oom();
 	for (size_t i = 0; i < r->nrec && rc == SPM_OK; i++) {
-		struct spm__arow *a;
 		uint8_t st = c->ostate[i];
 		int s = st & SPM__OS_STATUS, l = s == SPM__OS_LOST;
 		int64_t secs;
 		if (!r->pass[i] || (s != SPM__OS_WON && s != SPM__OS_LOST) || (st & want) != want)
 			continue;
 		secs = (int64_t)c->closed[i] - (int64_t)c->opened[i];
-		if ((rc = spm__arun_row_fast(&a, r, key[i], 0, -1)) != SPM_OK)
-			break;
-		a->n[l]++;
-		a->t[l] += secs;
+		acc[key[i]].n[l]++;
+		acc[key[i]].t[l] += secs;
 		qi[nq] = (uint32_t)i;
-		qs[nq++] = (uint32_t)(a - r->rows) * 2 + (uint32_t)l;
+		qs[nq++] = key[i] * 2 + (uint32_t)l;
+	}
+	for (uint32_t g = 0; g < r->g.n && rc == SPM_OK; g++) {
+		struct spm__arow *a;
+		if (acc[g].n[0] + acc[g].n[1] == 0 ||
+		    (rc = spm__arun_row_fast(&a, r, g, 0, -1)) != SPM_OK)
+			continue;
+		for (int l = 0; l < 2; l++) {
+			a->n[l] = acc[g].n[l];
+			a->t[l] = acc[g].t[l];
+		}
 	}
 	if (rc == SPM_OK) {
 		r->voff = spm__calloc(r->db, r->nrows * 2 + 2, sizeof(*r->voff));
-		pos = spm__malloc(r->db, (r->nrows * 2 + 2) * sizeof(*pos));
 		for (size_t k = 0; r->voff && k < r->nrows; k++)
 			total += (size_t)(r->rows[k].n[0] + r->rows[k].n[1]);
 		r->vsorted = spm__malloc(r->db, (total ? total : 1) * sizeof(*r->vsorted));
-		if (r->voff == NULL || pos == NULL || r->vsorted == NULL)
+		if (r->voff == NULL || r->vsorted == NULL)
 			rc = spm__error_oom();
 	}
 	if (rc == SPM_OK) {
 		for (size_t k = 0; k < r->nrows * 2; k++)
 			r->voff[k + 1] = r->voff[k] + (size_t)r->rows[k / 2].n[k % 2];
 		r->voff[r->nrows * 2 + 1] = r->voff[r->nrows * 2];
-		memcpy(pos, r->voff, (r->nrows * 2 + 2) * sizeof(*pos));
 		r->voff_rows = r->nrows;
+		/* each group's two lists start where its row's do */
+		for (size_t k = 0; k < r->nrows; k++) {
+			pos[(size_t)r->rows[k].g * 2] = r->voff[k * 2];
+			pos[(size_t)r->rows[k].g * 2 + 1] = r->voff[k * 2 + 1];
+		}
 		for (size_t j = 0; j < nq; j++)
 			r->vsorted[pos[qs[j]]++] = (int64_t)c->closed[qi[j]] - (int64_t)c->opened[qi[j]];
 	}
+	spm__free(r->db, acc);
 	spm__free(r->db, pos);
 	spm__free(r->db, qi);
 	spm__free(r->db, qs);
