@@ -195,7 +195,7 @@ struct cy_acc {
 };
 
 /* The cycle's plain case: one pass over the deals counts and sums per group
- * (small accumulators, not rows) and notes each closed deal's (group, list)
+ * (small accumulators, not rows) and notes each closed deal's value and (group, list)
  * slot; the values then go straight into their slot's part of the value
  * lists from that short list (no appends, no second pass over the columns). */
 static int cycle_plain(struct spm__arun *r)
@@ -206,11 +206,11 @@ static int cycle_plain(struct spm__arun *r)
 	size_t ng = r->g.n ? r->g.n : 1, total = 0, nq = 0;
 	struct cy_acc *acc = spm__calloc(r->db, ng, sizeof(*acc));
 	size_t *pos = spm__malloc(r->db, ng * 2 * sizeof(*pos));
-	uint32_t *qi = spm__malloc(r->db, (r->nrec ? r->nrec : 1) * sizeof(*qi));
+	int64_t *qv = spm__malloc(r->db, (r->nrec ? r->nrec : 1) * sizeof(*qv));
 	uint32_t *qs = spm__malloc(r->db, (r->nrec ? r->nrec : 1) * sizeof(*qs));
 	int rc = SPM_OK;
 
-	if (acc == NULL || pos == NULL || qi == NULL || qs == NULL)
+	if (acc == NULL || pos == NULL || qv == NULL || qs == NULL)
 		rc = spm__error_oom();
 	for (size_t i = 0; i < r->nrec && rc == SPM_OK; i++) {
 		uint8_t st = c->ostate[i];
@@ -221,7 +221,7 @@ static int cycle_plain(struct spm__arun *r)
 		secs = (int64_t)c->closed[i] - (int64_t)c->opened[i];
 		acc[key[i]].n[l]++;
 		acc[key[i]].t[l] += secs;
-		qi[nq] = (uint32_t)i;
+		qv[nq] = secs;
 		qs[nq++] = key[i] * 2 + (uint32_t)l;
 	}
 	for (uint32_t g = 0; g < r->g.n && rc == SPM_OK; g++) {
@@ -253,11 +253,11 @@ static int cycle_plain(struct spm__arun *r)
 			pos[(size_t)r->rows[k].g * 2 + 1] = r->voff[k * 2 + 1];
 		}
 		for (size_t j = 0; j < nq; j++)
-			r->vsorted[pos[qs[j]]++] = (int64_t)c->closed[qi[j]] - (int64_t)c->opened[qi[j]];
+			r->vsorted[pos[qs[j]]++] = qv[j];
 	}
 	spm__free(r->db, acc);
 	spm__free(r->db, pos);
-	spm__free(r->db, qi);
+	spm__free(r->db, qv);
 	spm__free(r->db, qs);
 	return rc;
 }
