@@ -204,6 +204,8 @@ static const char *text(const spm_result *r, size_t row, const char *name)
 
 #define NUL INT64_MIN
 
+static void expect_bad(const char *json, int code, const char *msg);
+
 Test(analytics, win_rate_overall_and_by_owner)
 {
 	spm_result *r = run("{\"query\": \"win_rate\"}");
@@ -529,6 +531,169 @@ Test(analytics, filters_in_the_rule_language)
 	r = run("{\"query\": \"pipeline\", \"rule\": \"expected_close < date '2026-04-01' "
 		"and status = 'open'\"}");
 	cr_assert_eq(num(r, 0, "open_deals"), 1, "deal 6 has no close date: null is not met");
+	spm_result_free(r);
+}
+
+/* Sets a custom field of opportunity id with a setter of the record API. */
+#define SET_CUSTOM(id, call)                                                      \
+	do {                                                                      \
+		spm_record *rec_;                                                 \
+		cr_assert_eq(spm_record_get(&rec_, db, "opportunity", (id)), SPM_OK); \
+		cr_assert_eq(call, SPM_OK, "%s", spm_error_message());            \
+		cr_assert_eq(spm_record_save(db, rec_), SPM_OK, "%s", spm_error_message()); \
+		spm_record_free(rec_);                                            \
+	} while (0)
+
+static void expect_won_lost(const char *rule, int64_t won, int64_t lost)
+{
+	char json[512];
+	spm_result *r;
+
+	snprintf(json, sizeof(json), "{\"query\": \"win_rate\", \"rule\": \"%s\"}", rule);
+	r = run(json);
+	cr_assert_eq(spm_result_row_count(r), 1, "%s", rule);
+	cr_assert_eq(num(r, 0, "won"), won, "%s: won", rule);
+	cr_assert_eq(num(r, 0, "lost"), lost, "%s: lost", rule);
+	spm_result_free(r);
+}
+
+Test(analytics, rule_filters_see_custom_fields_of_every_type)
+{
+	spm_field_options o = SPM_FIELD_OPTIONS_INIT;
+	spm_date dd;
+	spm_result *r;
+
+	cr_assert_eq(spm_field_add(db, "opportunity", "seats", SPM_FIELD_INTEGER, &o), SPM_OK);
+	cr_assert_eq(spm_field_add(db, "opportunity", "budget", SPM_FIELD_MONEY, &o), SPM_OK);
+	cr_assert_eq(spm_field_add(db, "opportunity", "strategic", SPM_FIELD_BOOLEAN, &o), SPM_OK);
+	cr_assert_eq(spm_field_add(db, "opportunity", "tier", SPM_FIELD_TEXT, &o), SPM_OK);
+	cr_assert_eq(spm_field_add(db, "opportunity", "signed_on", SPM_FIELD_DATE, &o), SPM_OK);
+	cr_assert_eq(spm_field_add(db, "opportunity", "kickoff", SPM_FIELD_TIME, &o), SPM_OK);
+	/* closed: d1 won, d2 lost, d3 won; d4 and d5 open */
+	SET_CUSTOM(d[1], spm_record_set_int(rec_, "seats", 10));
+	SET_CUSTOM(d[2], spm_record_set_int(rec_, "seats", 3));
+	SET_CUSTOM(d[3], spm_record_set_int(rec_, "seats", 25));
+	SET_CUSTOM(d[4], spm_record_set_int(rec_, "seats", 5));
+	SET_CUSTOM(d[1], spm_record_set_money(rec_, "budget", 200000, "CNY"));
+	SET_CUSTOM(d[2], spm_record_set_money(rec_, "budget", 50000, "CNY"));
+	SET_CUSTOM(d[2], spm_record_set_bool(rec_, "strategic", 0));
+	SET_CUSTOM(d[3], spm_record_set_bool(rec_, "strategic", 1));
+	SET_CUSTOM(d[1], spm_record_set_text(rec_, "tier", "gold"));
+	SET_CUSTOM(d[2], spm_record_set_text(rec_, "tier", "silver"));
+	SET_CUSTOM(d[5], spm_record_set_text(rec_, "tier", "gold"));
+	cr_assert_eq(spm_date_parse(&dd, "2026-04-02"), SPM_OK);
+	SET_CUSTOM(d[3], spm_record_set_date(rec_, "signed_on", dd));
+	/* d1's kick-off a day after it opened; d2's one second before */
+	SET_CUSTOM(d[1], spm_record_set_time(rec_, "kickoff", day_time("2026-01-02")));
+	SET_CUSTOM(d[2], spm_record_set_time(rec_, "kickoff", day_time("2026-01-02") - 1));
+
+	expect_won_lost("seats >= 10", 2, 0);
+	expect_won_lost("seats < 10", 0, 1);
+	expect_won_lost("seats is null", 0, 0);
+	expect_won_lost("budget >= 1000.00 CNY", 1, 0);
+	expect_won_lost("budget < 1000.00 CNY and seats = 3", 0, 1);
+	expect_won_lost("strategic = true", 1, 0);
+	expect_won_lost("strategic = false", 0, 1);
+	expect_won_lost("tier = 'gold'", 1, 0);
+	expect_won_lost("tier in ('gold', 'silver') and amount < 1000.00 CNY", 0, 1);
+	expect_won_lost("signed_on >= date '2026-04-01'", 1, 0);
+	expect_won_lost("kickoff > opened_at", 1, 0);
+	expect_won_lost("kickoff < opened_at", 0, 1);
+	/* open deals too, and a custom field as the dimension at the same time */
+	r = run("{\"query\": \"pipeline\", \"group_by\": \"tier\", \"rule\": \"tier = 'gold' "
+		"or seats = 5\"}");
+	cr_assert_eq(spm_result_row_count(r), 2);
+	cr_assert_str_eq(text(r, 0, "tier"), "(null)");
+	cr_assert_eq(num(r, 0, "open_deals"), 1, "d4: 5 seats, no tier");
+	cr_assert_str_eq(text(r, 1, "tier"), "gold");
+	cr_assert_eq(num(r, 1, "open_deals"), 1, "d5");
+	cr_assert_eq(money(r, 1, "open_amount"), 30000);
+	spm_result_free(r);
+	/* a later write is in the next result (the columns are caught up) */
+	SET_CUSTOM(d[2], spm_record_set_int(rec_, "seats", 30));
+	expect_won_lost("seats >= 10", 2, 1);
+
+	/* money in another currency is an error at run time, not a silent false */
+	SET_CUSTOM(d[3], spm_record_set_money(rec_, "budget", 10000, "USD"));
+	expect_bad("{\"query\": \"win_rate\", \"rule\": \"budget >= 1000.00 CNY\"}",
+		   SPM_ECURRENCY, "$.rule: 1:8: cannot compare money in USD with money in "
+		   "CNY (opportunity 3)");
+	expect_bad("{\"query\": \"win_rate\", \"rule\": \"seats = 'ten'\"}", SPM_EINVAL,
+		   "$.rule: 1:7: cannot compare integer with text");
+	expect_bad("{\"query\": \"win_rate\", \"rule\": \"colour = 'red'\"}", SPM_EINVAL,
+		   "$.rule: 1:1: unknown field 'colour'");
+	/* core fields outside the cache's columns are not offered */
+	expect_bad("{\"query\": \"win_rate\", \"rule\": \"name = 'deal'\"}", SPM_EINVAL,
+		   "$.rule: 1:1: unknown field 'name'");
+}
+
+/* An (East) moves to a new team, West, on 2026-01-12: the deal An closed on
+ * the 11th stays with East, the one closed on the 22nd counts for West, and
+ * An's open deal counts for West (today's team). */
+Test(analytics, team_rows_use_the_membership_on_the_deals_date)
+{
+	spm_record *m;
+	spm_date last;
+	int64_t west;
+	spm_result *r;
+	char json[256];
+
+	west = ADD("team", "name", "West", "parent_id", "1");
+	cr_assert_eq(spm_date_parse(&last, "2026-01-11"), SPM_OK);
+	cr_assert_eq(spm_record_get(&m, db, "membership", 1), SPM_OK);
+	cr_assert_eq(spm_record_set_date(m, "valid_to", last), SPM_OK);
+	cr_assert_eq(spm_record_save(db, m), SPM_OK, "%s", spm_error_message());
+	spm_record_free(m);
+	ADD("membership", "user_id", "2", "team_id", "3", "valid_from", "2026-01-12");
+
+	r = run("{\"query\": \"win_rate\", \"group_by\": \"team\"}");
+	cr_assert_eq(spm_result_row_count(r), 4);
+	cr_assert_eq(num(r, 0, "team_id"), NUL, "the pool's open deal");
+	cr_assert_str_eq(text(r, 1, "team"), "Sales");
+	cr_assert_eq(num(r, 1, "won"), 2, "d1 (East) and d3 (Bo), both under Sales");
+	cr_assert_eq(num(r, 1, "lost"), 1, "d2 (West)");
+	cr_assert_str_eq(text(r, 2, "team"), "East");
+	cr_assert_eq(num(r, 2, "won"), 1, "d1 closed on East's last day");
+	cr_assert_eq(num(r, 2, "lost"), 0, "d2 closed after the move");
+	cr_assert_str_eq(text(r, 3, "team"), "West");
+	cr_assert_eq(num(r, 3, "team_id"), west);
+	cr_assert_eq(num(r, 3, "won"), 0);
+	cr_assert_eq(num(r, 3, "lost"), 1);
+	spm_result_free(r);
+
+	/* open deals count under today's team */
+	r = run("{\"query\": \"pipeline\", \"group_by\": \"team\"}");
+	cr_assert_eq(spm_result_row_count(r), 3);
+	cr_assert_eq(num(r, 0, "team_id"), NUL);
+	cr_assert_eq(num(r, 0, "open_deals"), 1);
+	cr_assert_str_eq(text(r, 1, "team"), "Sales");
+	cr_assert_eq(num(r, 1, "open_deals"), 2, "d4 (Bo) and d5 (An, now West)");
+	cr_assert_str_eq(text(r, 2, "team"), "West");
+	cr_assert_eq(num(r, 2, "open_deals"), 1);
+	cr_assert_eq(money(r, 2, "open_amount"), 30000);
+	spm_result_free(r);
+
+	/* a team filter follows the same rule */
+	snprintf(json, sizeof(json), "{\"query\": \"win_rate\", \"filters\": [{\"field\": "
+		 "\"team\", \"value\": %lld}]}", (long long)west);
+	r = run(json);
+	cr_assert_eq(num(r, 0, "won"), 0);
+	cr_assert_eq(num(r, 0, "lost"), 1);
+	spm_result_free(r);
+
+	/* per month: January's closes split between East and West */
+	r = run("{\"query\": \"win_rate\", \"group_by\": \"team\", \"period\": \"month\", "
+		"\"from\": \"2026-01-01\", \"to\": \"2026-01-31\"}");
+	cr_assert_eq(spm_result_row_count(r), 3);
+	cr_assert_str_eq(text(r, 0, "team"), "Sales");
+	cr_assert_eq(num(r, 0, "won"), 1);
+	cr_assert_eq(num(r, 0, "lost"), 1);
+	cr_assert_str_eq(text(r, 1, "team"), "East");
+	cr_assert_eq(num(r, 1, "won"), 1);
+	cr_assert_eq(num(r, 1, "lost"), 0);
+	cr_assert_str_eq(text(r, 2, "team"), "West");
+	cr_assert_eq(num(r, 2, "won"), 0);
+	cr_assert_eq(num(r, 2, "lost"), 1);
 	spm_result_free(r);
 }
 

@@ -61,7 +61,8 @@ static int opp_fit(spm_db *db, struct spm__acache *c, int64_t id)
 	    (rc = grow(db, (void **)&c->closed, 4, old, cap)))
 		return rc;
 	for (size_t k = 0; k < c->nccols; k++)
-		if ((rc = grow(db, (void **)&c->ccols[k].code, 4, old, cap)))
+		if ((rc = grow(db, (void **)&c->ccols[k].code, 4, old, cap)) ||
+		    (c->ccols[k].val && (rc = grow(db, (void **)&c->ccols[k].val, 8, old, cap))))
 			return rc;
 	/* the history offsets follow the opportunities: new ones have no rows */
 	if (c->hoff) {
@@ -100,6 +101,10 @@ static void opp_shrink(spm_db *db, struct spm__acache *c)
 		if (p == NULL)
 			return;
 		c->ccols[k].code = p;
+		if (c->ccols[k].val && (p = spm__realloc(db, c->ccols[k].val, cap * 8)) == NULL)
+			return;
+		if (c->ccols[k].val)
+			c->ccols[k].val = p;
 	}
 	c->ocap = cap;
 }
@@ -175,12 +180,24 @@ static int pipe_code(uint16_t *out, spm_db *db, struct spm__acache *c, int64_t i
 	return SPM_OK;
 }
 
+/* Core fields of opportunities and stage changes by index, looked up once
+ * per scan rather than by name for every record. */
+enum { OF_STATUS, OF_OPENED, OF_CREATED, OF_OWNER, OF_CUSTOMER, OF_STAGE, OF_AMOUNT, OF_CLOSED,
+       OF_EXPECT, OF_SOURCE, HF_OPP, HF_TO, HF_FROM, HF_AT, NFIELDS };
+
+static const char *const field_names[NFIELDS] = {
+	"status", "opened_at", "created_at", "owner_id", "customer_id", "stage_id", "amount",
+	"closed_at", "expected_close", "source", "opportunity_id", "to_stage_id",
+	"from_stage_id", "at"
+};
+
 struct load {
 	spm_db *db;
 	struct spm__acache *c;
 	struct spm__table *t;
 	int full;              /* a load from scratch: every row is new */
 	int history_edited;
+	long f[NFIELDS];       /* of the scanned kind; -1 where it has none */
 };
 
 static void seen(struct load *l, const spm_record *rec)
@@ -240,20 +257,29 @@ static int load_stage(spm_record *rec, void *payload)
 	return rc;
 }
 
-static int load_custom_value(struct spm__acache *c, spm_db *db, struct spm__ccol *col,
-			     const spm_record *rec)
+static int load_custom_value(spm_db *db, struct spm__ccol *col, const spm_record *rec)
 {
 	char *text = NULL;
 	uint32_t code = 0;
 	int rc = SPM_OK;
 	int has = !rec->deleted && col->index < rec->nvalues && rec->v[col->index].has;
+	spm_field_type type = rec->kind->fields[col->index].type;
 
-	if (col->days) {
+	if (col->mode == SPM__CC_DAYS) {
 		int64_t v = has ? rec->v[col->index].i : 0;
-		if (has && rec->kind->fields[col->index].type == SPM_FIELD_TIME)
+		if (has && type == SPM_FIELD_TIME)
 			v = v >= 0 ? v / 86400 : -((-v + 86399) / 86400);
 		((int32_t *)col->code)[rec->id] = has ? (int32_t)v : INT32_MIN;
 		return SPM_OK;
+	}
+	if (col->mode == SPM__CC_VALUES) {
+		col->val[rec->id] = has ? rec->v[col->index].i : 0;
+		if (has && type == SPM_FIELD_MONEY)
+			rc = spm__dict_code(&code, db, &col->dict,
+					    spm_record_value_currency(rec, col->index), 65535);
+		if (rc == SPM_OK)
+			col->code[rec->id] = has ? code + 1 : 0;
+		return rc;
 	}
 	if (has)
 		rc = spm__record_render(&text, rec, col->index);
@@ -262,7 +288,6 @@ static int load_custom_value(struct spm__acache *c, spm_db *db, struct spm__ccol
 	spm__free(db, text);
 	if (rc == SPM_OK)
 		col->code[rec->id] = code;
-	(void)c;
 	return rc;
 }
 
@@ -277,13 +302,13 @@ static int load_opp(spm_record *rec, void *payload)
 
 	if (rc == SPM_OK && !rec->deleted) {
 		long stage = -1;
-		const char *status = sval(rec, idx(rec, "status"));
-		long iopen = idx(rec, "opened_at");
-		int64_t owner = ival(rec, idx(rec, "owner_id"));
-		int64_t cust = ival(rec, idx(rec, "customer_id"));
+		const char *status = sval(rec, l->f[OF_STATUS]);
+		long iopen = l->f[OF_OPENED];
+		int64_t owner = ival(rec, l->f[OF_OWNER]);
+		int64_t cust = ival(rec, l->f[OF_CUSTOMER]);
 
-		if (has(rec, idx(rec, "stage_id")))
-			stage = spm__acache_stage(c, ival(rec, idx(rec, "stage_id")));
+		if (has(rec, l->f[OF_STAGE]))
+			stage = spm__acache_stage(c, ival(rec, l->f[OF_STAGE]));
 		if (status)
 			st = (uint8_t)outcome_of(status);
 		else
@@ -292,10 +317,12 @@ static int load_opp(spm_record *rec, void *payload)
 			rc = spm__error_set(SPM_ERANGE, "opportunity %lld: an id outside the "
 					    "analytics range", (long long)id);
 		c->owner[id] = (int32_t)owner;
+		if (rc == SPM_OK && owner > c->owner_max)
+			c->owner_max = (int32_t)owner;
 		c->customer[id] = (int32_t)cust;
 		c->ostage[id] = (uint16_t)(stage + 1);
-		if (rc == SPM_OK && has(rec, idx(rec, "amount"))) {
-			long ia = idx(rec, "amount");
+		if (rc == SPM_OK && has(rec, l->f[OF_AMOUNT])) {
+			long ia = l->f[OF_AMOUNT];
 			st |= SPM__OF_AMOUNT;
 			c->amount[id] = spm_record_value_int(rec, (size_t)ia);
 			rc = spm__dict_code(&code, l->db, &c->cur,
@@ -303,26 +330,26 @@ static int load_opp(spm_record *rec, void *payload)
 			c->ocur[id] = (uint8_t)code;
 		}
 		if (!has(rec, iopen))
-			iopen = idx(rec, "created_at");
+			iopen = l->f[OF_CREATED];
 		if (rc == SPM_OK && has(rec, iopen)) {
 			st |= SPM__OF_OPENED;
 			rc = time_u32(&c->opened[id], rec, iopen);
 		}
-		if (rc == SPM_OK && has(rec, idx(rec, "closed_at"))) {
+		if (rc == SPM_OK && has(rec, l->f[OF_CLOSED])) {
 			st |= SPM__OF_CLOSED;
-			rc = time_u32(&c->closed[id], rec, idx(rec, "closed_at"));
+			rc = time_u32(&c->closed[id], rec, l->f[OF_CLOSED]);
 		}
-		if (rc == SPM_OK && has(rec, idx(rec, "expected_close"))) {
+		if (rc == SPM_OK && has(rec, l->f[OF_EXPECT])) {
 			st |= SPM__OF_EXPECT;
-			c->expect[id] = (int32_t)ival(rec, idx(rec, "expected_close"));
+			c->expect[id] = (int32_t)ival(rec, l->f[OF_EXPECT]);
 		}
 		if (rc == SPM_OK)
 			rc = spm__dict_code(&code, l->db, &c->source,
-					    sval(rec, idx(rec, "source")), 65535);
+					    sval(rec, l->f[OF_SOURCE]), 65535);
 		c->osource[id] = (uint16_t)code;
 	}
 	for (size_t k = 0; rc == SPM_OK && k < c->nccols; k++)
-		rc = load_custom_value(c, l->db, &c->ccols[k], rec);
+		rc = load_custom_value(l->db, &c->ccols[k], rec);
 	if (rc == SPM_OK) {
 		c->ostate[id] = st | (c->ostate[id] & SPM__OF_HISTORY);
 		if (id > c->omax)
@@ -361,21 +388,21 @@ static int load_history(spm_record *rec, void *payload)
 		/* an edit or delete of an old row: the sorted rows are rebuilt */
 		l->history_edited = 1;
 	} else if (!rec->deleted) {
-		int64_t opp = ival(rec, idx(rec, "opportunity_id"));
-		long stage = has(rec, idx(rec, "to_stage_id")) ?
-			spm__acache_stage(c, ival(rec, idx(rec, "to_stage_id"))) : -1;
+		int64_t opp = ival(rec, l->f[HF_OPP]);
+		long stage = has(rec, l->f[HF_TO]) ?
+			spm__acache_stage(c, ival(rec, l->f[HF_TO])) : -1;
 		uint32_t at = 0;
 
 		rc = opp_fit(l->db, c, opp);
 		if (rc == SPM_OK)
-			rc = time_u32(&at, rec, idx(rec, "at"));
+			rc = time_u32(&at, rec, l->f[HF_AT]);
 		/* A deal created in a stage has no row for entering it (only the
 		 * system and importers write one): its first row leaving a stage
 		 * means it entered that stage when it was opened. */
 		if (rc == SPM_OK && stage >= 0 && !(c->ostate[opp] & SPM__OF_HISTORY) &&
 		    (c->ostate[opp] & SPM__OF_OPENED) && c->opened[opp] <= at &&
-		    has(rec, idx(rec, "from_stage_id"))) {
-			long from = spm__acache_stage(c, ival(rec, idx(rec, "from_stage_id")));
+		    has(rec, l->f[HF_FROM])) {
+			long from = spm__acache_stage(c, ival(rec, l->f[HF_FROM]));
 			if (from >= 0)
 				rc = tail_push(l->db, c, opp, (uint16_t)(from + 1), c->opened[opp]);
 		}
@@ -670,11 +697,13 @@ static int catch_up(spm_db *db, struct spm__acache *c, struct spm__table *t, con
 	spm_kind *k = spm__kind_find(db, kind, 0);
 	spm_scan s = { SPM_SCAN_VERSION, NULL, 0, t->id, t->seq, 0,
 		       SPM_SCAN_BY_SEQ | SPM_SCAN_DELETED };
-	struct load l = { db, c, t, t->seq == 0 && t->id == 0, 0 };
+	struct load l = { db, c, t, t->seq == 0 && t->id == 0, 0, { 0 } };
 	int rc;
 
 	if (k == NULL)
 		return spm__error_set(SPM_ENOTFOUND, "no kind '%s' (schema too old)", kind);
+	for (int f = 0; f < NFIELDS; f++)
+		l.f[f] = spm__core_index(k, field_names[f]);
 	rc = db->ops->scan(db->store, k, &s, cb, &l);
 	t->on = 1;
 	if (history_edited)
@@ -744,7 +773,7 @@ int spm__acache_get(struct spm__acache **out, spm_db *db, unsigned int need)
 }
 
 int spm__acache_custom(struct spm__ccol **out, spm_db *db, struct spm__acache *c,
-		       const char *field, int days)
+		       const char *field, int mode)
 {
 	spm_kind *k = spm__kind_find(db, "opportunity", 0);
 	struct spm__ccol *p;
@@ -752,7 +781,7 @@ int spm__acache_custom(struct spm__ccol **out, spm_db *db, struct spm__acache *c
 	int rc;
 
 	for (size_t i = 0; i < c->nccols; i++)
-		if (strcmp(c->ccols[i].field, field) == 0 && c->ccols[i].days == days) {
+		if (strcmp(c->ccols[i].field, field) == 0 && c->ccols[i].mode == mode) {
 			*out = &c->ccols[i];
 			return SPM_OK;
 		}
@@ -761,7 +790,7 @@ int spm__acache_custom(struct spm__ccol **out, spm_db *db, struct spm__acache *c
 		return spm__error_set(SPM_ENOTFOUND, "opportunity has no field '%s'", field);
 	if (index < k->ncore)
 		return spm__error_set(SPM_EINVAL, "'%s' is a core field, not a custom one", field);
-	if (days && k->fields[index].type != SPM_FIELD_DATE &&
+	if (mode == SPM__CC_DAYS && k->fields[index].type != SPM_FIELD_DATE &&
 	    k->fields[index].type != SPM_FIELD_TIME)
 		return spm__error_set(SPM_EINVAL, "opportunity.%s is not a date or time field", field);
 	p = spm__realloc(db, c->ccols, (c->nccols + 1) * sizeof(*p));
@@ -771,12 +800,15 @@ int spm__acache_custom(struct spm__ccol **out, spm_db *db, struct spm__acache *c
 	p = &c->ccols[c->nccols];
 	memset(p, 0, sizeof(*p));
 	p->index = index;
-	p->days = days;
+	p->mode = mode;
 	p->field = spm__strdup(db, field);
 	p->code = spm__calloc(db, c->ocap ? c->ocap : 1, sizeof(*p->code));
-	if (p->field == NULL || p->code == NULL) {
+	if (mode == SPM__CC_VALUES)
+		p->val = spm__calloc(db, c->ocap ? c->ocap : 1, sizeof(*p->val));
+	if (p->field == NULL || p->code == NULL || (mode == SPM__CC_VALUES && p->val == NULL)) {
 		spm__free(db, p->field);
 		spm__free(db, p->code);
+		spm__free(db, p->val);
 		return spm__error_oom();
 	}
 	c->nccols++;
@@ -816,6 +848,7 @@ void spm__acache_free(spm_db *db)
 	for (size_t i = 0; i < c->nccols; i++) {
 		spm__free(db, c->ccols[i].field);
 		spm__free(db, c->ccols[i].code);
+		spm__free(db, c->ccols[i].val);
 		spm__dict_free(db, &c->ccols[i].dict);
 	}
 	spm__free(db, c->ccols);
@@ -861,7 +894,7 @@ size_t spm__acache_bytes(const struct spm__acache *c)
 	n += c->nstages * sizeof(struct spm__stage) + c->npipes * 8;
 	n += c->ccap * 6 + c->licap * 8 + c->lcap * 11 + c->acap * 11;
 	for (size_t i = 0; i < c->nccols; i++)
-		n += c->ocap * 4 + spm__dict_bytes(&c->ccols[i].dict);
+		n += c->ocap * (c->ccols[i].val ? 12 : 4) + spm__dict_bytes(&c->ccols[i].dict);
 	n += spm__dict_bytes(&c->cur) + spm__dict_bytes(&c->source);
 	return n;
 }

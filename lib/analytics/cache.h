@@ -40,13 +40,20 @@ struct spm__stage {
 	char *name;
 };
 
-/* A custom field of opportunities used as a dimension: one code per opportunity. */
+/* How a custom column keeps its field: as dictionary codes of the rendered
+ * text (a dimension), as days (a date window or period), or as the exact
+ * value (a rule filter on an integer, money, boolean or time field). */
+enum { SPM__CC_CODES = 0, SPM__CC_DAYS = 1, SPM__CC_VALUES = 2 };
+
+/* A custom field of opportunities read by a query: one cell per opportunity. */
 struct spm__ccol {
 	char *field;
 	size_t index;          /* field index in the kind */
-	int days;              /* a date or time field kept as days, not codes */
-	uint32_t *code;        /* by opportunity id; dictionary codes, or int32 days
-				  (INT32_MIN: none) when days is set */
+	int mode;              /* SPM__CC_* */
+	uint32_t *code;        /* by opportunity id: CODES: dictionary codes; DAYS:
+				  int32 days (INT32_MIN: none); VALUES: 0 none, else
+				  1 + the currency's code in dict (money) or 1 */
+	int64_t *val;          /* VALUES: the value by opportunity id, else NULL */
 	struct spm__dict dict;
 };
 
@@ -65,6 +72,7 @@ struct spm__acache {
 	uint8_t *ostate;       /* status | flags */
 	uint8_t *ocur;         /* currency code (dict cur) */
 	int32_t *owner;        /* 0: none */
+	int32_t owner_max;     /* at least every owner in owner[] (never lowered) */
 	int32_t *customer;     /* 0: none */
 	uint16_t *ostage;      /* stage code (stages[] index + 1); 0: none. The
 				  deal's pipeline is its stage's */
@@ -138,9 +146,10 @@ struct spm__acache {
 /* The handle's cache (made on first use), caught up with storage; with a
  * custom field of opportunities as a dimension, *ccol is its column. */
 int spm__acache_get(struct spm__acache **out, spm_db *db, unsigned int need);
-/* The column of a custom opportunity field, loading it when new. */
+/* The column of a custom opportunity field kept in mode (SPM__CC_*), loading
+ * it when new (one scan of the opportunities; it may move c->ccols). */
 int spm__acache_custom(struct spm__ccol **out, spm_db *db, struct spm__acache *c,
-		       const char *field, int days);
+		       const char *field, int mode);
 /* Frees the handle's cache (spm_db_close). */
 void spm__acache_free(spm_db *db);
 /* Bytes held by the cache's arrays (benchmark figure). */

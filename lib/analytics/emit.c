@@ -148,6 +148,21 @@ static int stats_build(struct stats *s, struct spm__arun *r)
 {
 	size_t nk = r->nrows * 2;
 
+	if (r->voff) {
+		/* grouped by the kernel; rows added since have no values */
+		size_t old = r->voff_rows * 2;
+		size_t *p = spm__realloc(r->db, r->voff, (nk + 2) * sizeof(*p));
+		if (p == NULL)
+			return spm__error_oom();
+		for (size_t k = old + 1; k < nk + 2; k++)
+			p[k] = p[old];
+		s->off = p;
+		s->vals = r->vsorted;
+		r->voff = NULL;
+		r->vsorted = NULL;
+		return SPM_OK;
+	}
+
 	s->off = spm__calloc(r->db, nk + 2, sizeof(*s->off));
 	s->vals = spm__malloc(r->db, (r->nv ? r->nv : 1) * sizeof(*s->vals));
 	if (s->off == NULL || s->vals == NULL)

@@ -20,6 +20,7 @@ struct spm__agroups {
 	uint32_t *list;
 	uint32_t n;            /* codes 0 .. n-1 */
 	int64_t *lint;         /* integer label per code, or NULL */
+	int key_borrowed;      /* key is the cache's owner column, not a copy */
 	const char **ltext;    /* text label per code, or NULL */
 };
 
@@ -76,6 +77,13 @@ struct spm__arun {
 	int64_t *vval;
 	size_t nv, vcap;
 
+	/* or the value lists already grouped by the kernel: values of (row, list)
+	 * at vsorted[voff[row * 2 + list] .. voff[row * 2 + list + 1]), made for
+	 * voff_rows rows (emit takes them over) */
+	size_t *voff;
+	int64_t *vsorted;
+	size_t voff_rows;
+
 	/* drill-down: (row, id) */
 	uint32_t *drow;
 	int64_t *did;
@@ -89,9 +97,39 @@ int spm__arun_period(uint32_t *out, struct spm__arun *r, int has, spm_date day);
 /* The row for (group, period, stage); *out NULL on failure. */
 int spm__arun_row(struct spm__arow **out, struct spm__arun *r, uint32_t g, uint32_t p,
 		  int32_t s);
+/* spm__arun_row with the direct table's hit inlined (the kernels' hot path:
+ * with no periods p is always 0). */
+static inline int spm__arun_row_fast(struct spm__arow **out, struct spm__arun *r, uint32_t g,
+				     uint32_t p, int32_t s)
+{
+	if (r->dense) {
+		uint32_t k = r->dense[(size_t)g * r->dense_s + (size_t)(s + 1)];
+		if (k != UINT32_MAX) {
+			*out = &r->rows[k];
+			return 0;
+		}
+	}
+	return spm__arun_row(out, r, g, p, s);
+}
 int spm__arun_value(struct spm__arun *r, const struct spm__arow *row, int list, int64_t v);
 int spm__arun_drill(struct spm__arun *r, const struct spm__arow *row, int64_t id);
-void spm__arow_money(struct spm__arow *row, int i, int64_t amount, uint8_t cur);
+/* spm__arun_drill without the call when the query has no drill-down. */
+#define SPM__ARUN_DRILL(r, row, id) ((r)->q->drill ? spm__arun_drill(r, row, id) : 0)
+/* Adds amount in currency cur to money sum i of row: a second currency or an
+ * overflow marks the sum bad (mbad) instead. */
+static inline void spm__arow_money(struct spm__arow *row, int i, int64_t amount, uint8_t cur)
+{
+	if (!row->mhas[i]) {
+		row->mhas[i] = 1;
+		row->mcur[i] = cur;
+		row->m[i] = amount;
+		return;
+	}
+	if (row->mcur[i] != cur)
+		row->mbad[i] |= 1;
+	else if (__builtin_add_overflow(row->m[i], amount, &row->m[i]))
+		row->mbad[i] |= 2;
+}
 
 /* Fills the rows (kernels.c). */
 int spm__arun_kernel(struct spm__arun *r);

@@ -10,11 +10,23 @@
 #include <stdlib.h>
 #include <string.h>
 
+/* One dated membership: the user was in team (a team code) from .. to,
+ * both days included (to INT32_MAX: still). */
+struct member {
+	int64_t user;
+	int32_t from, to;
+	uint32_t team;
+};
+
 struct teams {
 	size_t n;
 	int64_t *id, *parent;
 	char **name;
-	uint32_t *chain_off, *chain;  /* by owner id (ownmax + 2 offsets) */
+	uint32_t *chain_off, *chain;  /* by team code (n + 2 offsets): the team, then its
+					 parents; code 0 (no team) is the empty group */
+	struct member *m;             /* by user, then from */
+	size_t nm;
+	uint32_t *moff;               /* by user id (ownmax + 2 offsets) into m */
 	int64_t ownmax;
 };
 
@@ -34,6 +46,23 @@ static int live(const struct spm__arun *r, size_t i)
 	if (r->base == SPM__BASE_LEAD)
 		return r->c->lstate[i] != 0;
 	return r->c->alive[i];
+}
+
+/* The day whose team membership a record counts under (docs/analytics.md):
+ * a closed deal's close date, an open deal's today, a lead's creation date,
+ * an activity's date. */
+static spm_date team_day(const struct spm__arun *r, size_t i, spm_date today)
+{
+	const struct spm__acache *c = r->c;
+	uint8_t st = r->base == SPM__BASE_OPP ? c->ostate[i] : 0;
+
+	if (r->base == SPM__BASE_LEAD)
+		return (spm_date)(c->lcreated[i] / 86400);
+	if (r->base == SPM__BASE_ACTIVITY)
+		return (spm_date)(c->aat[i] / 86400);
+	if ((st & SPM__OS_STATUS) != SPM__OS_OPEN && (st & SPM__OF_CLOSED))
+		return (spm_date)(c->closed[i] / 86400);
+	return today;
 }
 
 static int64_t field_int(const spm_record *rec, const char *name)
@@ -61,26 +90,101 @@ static void teams_free(spm_db *db, struct teams *t)
 	spm__free(db, t->name);
 	spm__free(db, t->chain_off);
 	spm__free(db, t->chain);
+	spm__free(db, t->m);
+	spm__free(db, t->moff);
 	memset(t, 0, sizeof(*t));
 }
 
-/* Teams, and for each owner id the team they belong to today followed by its
- * parents (a manager's row then counts the whole subtree). */
+static int cmp_member(const void *a, const void *b)
+{
+	const struct member *x = a, *y = b;
+
+	if (x->user != y->user)
+		return x->user < y->user ? -1 : 1;
+	return x->from < y->from ? -1 : x->from > y->from;
+}
+
+/* The team code of user on day: the membership that holds that day, or 0. */
+static uint32_t team_at(const struct teams *t, int64_t user, spm_date day)
+{
+	if (user <= 0 || user > t->ownmax)
+		return 0;
+	for (uint32_t k = t->moff[user]; k < t->moff[user + 1]; k++)
+		if (t->m[k].from <= day && day <= t->m[k].to)
+			return t->m[k].team;
+	return 0;
+}
+
+/* The memberships of the records' owners, by user and date. */
+static int load_members(struct teams *t, spm_db *db, const struct spm__page *members)
+{
+	size_t n = 0;
+
+	t->m = spm__calloc(db, members->n + 1, sizeof(*t->m));
+	t->moff = spm__calloc(db, (size_t)t->ownmax + 2, sizeof(*t->moff));
+	if (t->m == NULL || t->moff == NULL)
+		return spm__error_oom();
+	for (size_t i = 0; i < members->n; i++) {
+		const spm_record *m = members->recs[i];
+		long vt = spm__core_index(m->kind, "valid_to");
+		int64_t user = field_int(m, "user_id"), to = field_int(m, "valid_to");
+		int k = team_index(t, field_int(m, "team_id"));
+		if (user <= 0 || user > t->ownmax || k < 0)
+			continue;
+		if (spm_record_value_null(m, (size_t)vt) || to > INT32_MAX)
+			to = INT32_MAX;
+		t->m[n++] = (struct member){ user, (int32_t)field_int(m, "valid_from"),
+					     (int32_t)to, (uint32_t)k + 1 };
+	}
+	qsort(t->m, n, sizeof(*t->m), cmp_member);
+	t->nm = n;
+	for (size_t i = 0; i < n; i++)
+		t->moff[t->m[i].user + 1]++;
+	for (int64_t u = 0; u <= t->ownmax; u++)
+		t->moff[u + 1] += t->moff[u];
+	return SPM_OK;
+}
+
+/* Each team code's chain: the team, then its parents up to the root (a
+ * cycle cannot be stored, but the walk stops after n steps all the same). */
+static int team_chains(struct teams *t, spm_db *db)
+{
+	t->chain_off = spm__calloc(db, t->n + 2, sizeof(*t->chain_off));
+	if (t->chain_off == NULL)
+		return spm__error_oom();
+	t->chain_off[1] = 1;  /* code 0: the empty group */
+	for (size_t code = 1; code <= t->n; code++) {
+		size_t len = 0;
+		for (int k = (int)code - 1; k >= 0 && len < t->n; len++)
+			k = team_index(t, t->parent[k]);
+		t->chain_off[code + 1] = t->chain_off[code] + (uint32_t)len;
+	}
+	t->chain = spm__calloc(db, t->chain_off[t->n + 1], sizeof(*t->chain));
+	if (t->chain == NULL)
+		return spm__error_oom();
+	for (size_t code = 1; code <= t->n; code++) {
+		uint32_t at = t->chain_off[code];
+		for (int k = (int)code - 1; k >= 0 && at < t->chain_off[code + 1]; at++) {
+			t->chain[at] = (uint32_t)k + 1;
+			k = team_index(t, t->parent[k]);
+		}
+	}
+	return SPM_OK;
+}
+
+/* Teams, their chains, and the owners' dated memberships. */
 static int load_teams(struct teams *t, struct spm__arun *r)
 {
 	spm_db *db = r->db;
 	spm_scan all = { SPM_SCAN_VERSION, NULL, 0, 0, 0, 0, 0 };
 	struct spm__page teams = { NULL, 0, 0 }, members = { NULL, 0, 0 };
-	int32_t *team_of = NULL;
-	spm_date today;
-	size_t total = 0;
-	int rc = spm_date_from_time(&today, spm_db_now(db));
+	int rc;
 
 	memset(t, 0, sizeof(*t));
 	for (size_t i = 0; i < r->nrec; i++)
 		if (rec_owner(r, i) > t->ownmax)
 			t->ownmax = rec_owner(r, i);
-	if (rc == SPM_OK && (rc = spm__read_begin(db)) == SPM_OK) {
+	if ((rc = spm__read_begin(db)) == SPM_OK) {
 		rc = spm__scan_page(db, &teams, spm__kind_find(db, "team", 0), &all);
 		if (rc == SPM_OK)
 			rc = spm__scan_page(db, &members, spm__kind_find(db, "membership", 0), &all);
@@ -90,9 +194,7 @@ static int load_teams(struct teams *t, struct spm__arun *r)
 	t->id = spm__calloc(db, teams.n + 1, sizeof(*t->id));
 	t->parent = spm__calloc(db, teams.n + 1, sizeof(*t->parent));
 	t->name = spm__calloc(db, teams.n + 1, sizeof(*t->name));
-	team_of = spm__calloc(db, (size_t)t->ownmax + 1, sizeof(*team_of));
-	t->chain_off = spm__calloc(db, (size_t)t->ownmax + 2, sizeof(*t->chain_off));
-	if (rc == SPM_OK && (!t->id || !t->parent || !t->name || !team_of || !t->chain_off))
+	if (rc == SPM_OK && (!t->id || !t->parent || !t->name))
 		rc = spm__error_oom();
 	for (size_t i = 0; rc == SPM_OK && i < teams.n; i++) {
 		long ni = spm__core_index(teams.recs[i]->kind, "name");
@@ -103,39 +205,10 @@ static int load_teams(struct teams *t, struct spm__arun *r)
 		if (t->name[i] == NULL)
 			rc = spm__error_oom();
 	}
-	for (size_t i = 0; rc == SPM_OK && i < members.n; i++) {
-		const spm_record *m = members.recs[i];
-		int64_t user = field_int(m, "user_id");
-		long vt = spm__core_index(m->kind, "valid_to");
-		int open_end = spm_record_value_null(m, (size_t)vt);
-		if (user <= 0 || user > t->ownmax || field_int(m, "valid_from") > today ||
-		    (!open_end && field_int(m, "valid_to") < today))
-			continue;
-		team_of[user] = team_index(t, field_int(m, "team_id")) + 1;
-	}
-	/* chains: the team, then parents up to the root (a cycle cannot be
-	 * stored, but the walk stops after n steps all the same) */
-	for (int64_t u = 0; rc == SPM_OK && u <= t->ownmax; u++) {
-		size_t len = 1;
-		for (int k = team_of[u] - 1; k >= 0 && len <= t->n; len++)
-			k = team_index(t, t->parent[k]);
-		t->chain_off[u + 1] = (uint32_t)(t->chain_off[u] + len - (team_of[u] ? 1 : 0));
-	}
-	total = rc == SPM_OK ? t->chain_off[t->ownmax + 1] : 0;
-	if (rc == SPM_OK && (t->chain = spm__calloc(db, total + 1, sizeof(*t->chain))) == NULL)
-		rc = spm__error_oom();
-	for (int64_t u = 0; rc == SPM_OK && u <= t->ownmax; u++) {
-		uint32_t at = t->chain_off[u];
-		if (team_of[u] == 0) {
-			t->chain[at] = 0;
-			continue;
-		}
-		for (int k = team_of[u] - 1; k >= 0 && at < t->chain_off[u + 1]; at++) {
-			t->chain[at] = (uint32_t)k + 1;
-			k = team_index(t, t->parent[k]);
-		}
-	}
-	spm__free(db, team_of);
+	if (rc == SPM_OK)
+		rc = load_members(t, db, &members);
+	if (rc == SPM_OK)
+		rc = team_chains(t, db);
 	spm__page_clear(db, &teams);
 	spm__page_clear(db, &members);
 	if (rc != SPM_OK)
@@ -163,11 +236,17 @@ static int build_dim(struct spm__agroups *g, struct teams *teams, struct spm__ar
 	case SPM__D_NONE:
 		break;
 	case SPM__D_OWNER: {
-		int64_t max = 0;
-		for (size_t i = 0; i < r->nrec; i++) {
-			g->key[i] = (uint32_t)rec_owner(r, i);
-			if (rec_owner(r, i) > max)
-				max = rec_owner(r, i);
+		/* owner ids are codes already (0: none; never negative, cache.c):
+		 * the cache's column serves as the keys, no copy */
+		const int32_t *own = r->base == SPM__BASE_OPP ? c->owner :
+			r->base == SPM__BASE_LEAD ? c->lowner : c->aowner;
+		int32_t max = r->base == SPM__BASE_OPP ? c->owner_max : 0;
+		for (size_t i = 0; r->base != SPM__BASE_OPP && i < r->nrec; i++)
+			max = own[i] > max ? own[i] : max;
+		if (r->nrec) {
+			spm__free(db, g->key);
+			g->key = (uint32_t *)(uintptr_t)own;
+			g->key_borrowed = 1;
 		}
 		g->n = (uint32_t)max + 1;
 		g->lint = spm__calloc(db, g->n, sizeof(*g->lint));
@@ -177,11 +256,16 @@ static int build_dim(struct spm__agroups *g, struct teams *teams, struct spm__ar
 			g->lint[k] = k;
 		break;
 	}
-	case SPM__D_TEAM:
+	case SPM__D_TEAM: {
+		/* the owner's team on the record's day: a deal closed before its
+		 * owner moved stays with the old team */
+		spm_date today;
+		if ((rc = spm_date_from_time(&today, spm_db_now(db))) != SPM_OK)
+			return rc;
 		if (teams->id == NULL && (rc = load_teams(teams, r)) != SPM_OK)
 			return rc;
 		for (size_t i = 0; i < r->nrec; i++)
-			g->key[i] = (uint32_t)rec_owner(r, i);
+			g->key[i] = team_at(teams, rec_owner(r, i), team_day(r, i, today));
 		g->off = teams->chain_off;
 		g->list = teams->chain;
 		g->n = (uint32_t)teams->n + 1;
@@ -194,6 +278,7 @@ static int build_dim(struct spm__agroups *g, struct teams *teams, struct spm__ar
 			g->ltext[k + 1] = teams->name[k];
 		}
 		break;
+	}
 	case SPM__D_SOURCE:
 	case SPM__D_TYPE: {
 		const struct spm__dict *d = r->base == SPM__BASE_OPP ? &c->source :
@@ -298,7 +383,7 @@ static int build_dim(struct spm__agroups *g, struct teams *teams, struct spm__ar
 		break;
 	case SPM__D_CUSTOM: {
 		struct spm__ccol *col;
-		if ((rc = spm__acache_custom(&col, db, c, custom, 0)) != SPM_OK)
+		if ((rc = spm__acache_custom(&col, db, c, custom, SPM__CC_CODES)) != SPM_OK)
 			return rc;
 		c = r->c = db->acache;
 		for (size_t i = 0; i < r->nrec; i++)
@@ -313,7 +398,8 @@ static int build_dim(struct spm__agroups *g, struct teams *teams, struct spm__ar
 
 static void groups_free(spm_db *db, struct spm__agroups *g, const struct teams *t, int dim)
 {
-	spm__free(db, g->key);
+	if (!g->key_borrowed)
+		spm__free(db, g->key);
 	if (dim != SPM__D_TEAM) {
 		spm__free(db, g->off);
 		spm__free(db, g->list);
@@ -370,17 +456,43 @@ static int apply_filters(struct spm__arun *r, struct teams *teams)
 	return SPM_OK;
 }
 
+/* Live records the actor may see: the scope is resolved once per owner id,
+ * not once per record. */
 static int visible_mask(struct spm__arun *r)
 {
 	struct spm__scope s;
+	uint8_t *may = NULL;
+	int64_t max = 0;
 	int rc = spm__scope_load(&s, r->db);
 
 	if (rc != SPM_OK)
 		return rc;
-	for (size_t i = 0; i < r->nrec; i++) {
-		int64_t owner = rec_owner(r, i);
-		r->pass[i] = (uint8_t)(live(r, i) && spm__scope_may_own(&s, owner));
+	if (s.mode == SPM_SCOPE_ALL) {
+		/* restrict: the two byte arrays do not overlap, so this vectorises */
+		uint8_t *restrict pass = r->pass;
+		const uint8_t *restrict st = r->c->ostate;
+		if (r->base == SPM__BASE_OPP)
+			for (size_t i = 0; i < r->nrec; i++)
+				pass[i] = (st[i] & SPM__OS_STATUS) != SPM__OS_ABSENT;
+		else
+			for (size_t i = 0; i < r->nrec; i++)
+				r->pass[i] = (uint8_t)live(r, i);
+		spm__scope_free(r->db, &s);
+		return SPM_OK;
 	}
+	for (size_t i = 0; i < r->nrec; i++)
+		if (rec_owner(r, i) > max)
+			max = rec_owner(r, i);
+	may = spm__malloc(r->db, (size_t)max + 1);
+	if (may == NULL) {
+		spm__scope_free(r->db, &s);
+		return spm__error_oom();
+	}
+	for (int64_t u = 0; u <= max; u++)
+		may[u] = (uint8_t)spm__scope_may_own(&s, u);
+	for (size_t i = 0; i < r->nrec; i++)
+		r->pass[i] = (uint8_t)(live(r, i) && may[rec_owner(r, i)]);
+	spm__free(r->db, may);
 	spm__scope_free(r->db, &s);
 	return SPM_OK;
 }
@@ -436,10 +548,10 @@ int spm__arun_init(struct spm__arun *r, spm_db *db, const struct spm__aq *q)
 	for (int pass = 0; rc == SPM_OK && pass < 2; pass++) {
 		struct spm__ccol *col;
 		if (q->range_custom &&
-		    (rc = spm__acache_custom(&col, db, r->c, q->range_custom, 1)) == SPM_OK)
+		    (rc = spm__acache_custom(&col, db, r->c, q->range_custom, SPM__CC_DAYS)) == SPM_OK)
 			r->range_days = (const int32_t *)col->code;
 		if (rc == SPM_OK && q->period_custom &&
-		    (rc = spm__acache_custom(&col, db, r->c, q->period_custom, 1)) == SPM_OK)
+		    (rc = spm__acache_custom(&col, db, r->c, q->period_custom, SPM__CC_DAYS)) == SPM_OK)
 			r->period_days = (const int32_t *)col->code;
 		r->c = db->acache;
 	}
@@ -497,6 +609,8 @@ void spm__arun_free(struct spm__arun *r)
 	spm__free(db, r->vrow);
 	spm__free(db, r->vlist);
 	spm__free(db, r->vval);
+	spm__free(db, r->voff);
+	spm__free(db, r->vsorted);
 	spm__free(db, r->drow);
 	spm__free(db, r->did);
 	memset(r, 0, sizeof(*r));
@@ -710,18 +824,4 @@ int spm__arun_drill(struct spm__arun *r, const struct spm__arow *row, int64_t id
 	r->drow[r->nd] = (uint32_t)(row - r->rows);
 	r->did[r->nd++] = id;
 	return SPM_OK;
-}
-
-void spm__arow_money(struct spm__arow *row, int i, int64_t amount, uint8_t cur)
-{
-	if (!row->mhas[i]) {
-		row->mhas[i] = 1;
-		row->mcur[i] = cur;
-		row->m[i] = amount;
-		return;
-	}
-	if (row->mcur[i] != cur)
-		row->mbad[i] |= 1;
-	else if (__builtin_add_overflow(row->m[i], amount, &row->m[i]))
-		row->mbad[i] |= 2;
 }

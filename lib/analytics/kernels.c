@@ -76,10 +76,77 @@ static int opp_window(uint32_t *pcode, struct spm__arun *r, size_t i, int def, i
 	return *rc == SPM_OK;
 }
 
+/* Every closed deal counts, one group each, no drill-down: the kernels'
+ * common case, run as a plain loop without window or period lookups. */
+static int plain(const struct spm__arun *r)
+{
+	return !r->q->period && !r->q->has_from && !r->q->has_to && r->dense && !r->g.off &&
+		!r->q->drill;
+}
+
+/* A group's win rate figures while the plain loop runs: 32 bytes, so that a
+ * thousand owners' fit in the first-level cache (rows are 128 bytes). */
+struct wr_acc {
+	int64_t m;             /* the won amounts, as spm__arow_money sums them */
+	uint32_t won, lost, with_amount;
+	uint8_t seen, mhas, mcur, mbad;
+};
+
+static int win_rate_plain(struct spm__arun *r)
+{
+	const struct spm__acache *c = r->c;
+	const uint32_t *key = r->g.key;
+	struct wr_acc *acc = spm__calloc(r->db, r->g.n ? r->g.n : 1, sizeof(*acc));
+	int rc = SPM_OK;
+
+	if (acc == NULL)
+		return spm__error_oom();
+	for (size_t i = 0; i < r->nrec; i++) {
+		uint8_t st = c->ostate[i];
+		struct wr_acc *g;
+		if (!r->pass[i])
+			continue;
+		g = &acc[key[i]];
+		/* a group of open deals only shows too, empty */
+		g->seen = 1;
+		g->won += (st & SPM__OS_STATUS) == SPM__OS_WON;
+		g->lost += (st & SPM__OS_STATUS) == SPM__OS_LOST;
+		if ((st & SPM__OS_STATUS) != SPM__OS_WON || !(st & SPM__OF_AMOUNT))
+			continue;
+		g->with_amount++;
+		if (!g->mhas) {
+			g->mhas = 1;
+			g->mcur = c->ocur[i];
+			g->m = c->amount[i];
+		} else if (g->mcur != c->ocur[i]) {
+			g->mbad |= 1;
+		} else if (__builtin_add_overflow(g->m, c->amount[i], &g->m)) {
+			g->mbad |= 2;
+		}
+	}
+	for (uint32_t k = 0; k < r->g.n && rc == SPM_OK; k++) {
+		struct spm__arow *a;
+		if (!acc[k].seen || (rc = spm__arun_row_fast(&a, r, k, 0, -1)) != SPM_OK)
+			continue;
+		a->n[0] = acc[k].won;
+		a->n[1] = acc[k].lost;
+		a->n[4] = acc[k].with_amount;
+		a->m[0] = acc[k].m;
+		a->mhas[0] = acc[k].mhas;
+		a->mcur[0] = acc[k].mcur;
+		a->mbad[0] = acc[k].mbad;
+	}
+	spm__free(r->db, acc);
+	return rc;
+}
+
 static int win_rate(struct spm__arun *r)
 {
 	struct spm__acache *c = r->c;
 	int rc = SPM_OK;
+
+	if (r->q->query == SPM__Q_WIN_RATE && plain(r))
+		return win_rate_plain(r);
 
 	for (size_t i = 0; i < r->nrec && rc == SPM_OK; i++) {
 		int st = status_of(c, i);
@@ -91,7 +158,7 @@ static int win_rate(struct spm__arun *r)
 			/* with no window, a group of open deals only shows, empty */
 			SPM__FOR_GROUPS(&r->g, i, g) {
 				struct spm__arow *a;
-				if ((rc = spm__arun_row(&a, r, g, 0, -1)) != SPM_OK)
+				if ((rc = spm__arun_row_fast(&a, r, g, 0, -1)) != SPM_OK)
 					break;
 			}
 			continue;
@@ -102,7 +169,7 @@ static int win_rate(struct spm__arun *r)
 			continue;
 		SPM__FOR_GROUPS(&r->g, i, g) {
 			struct spm__arow *a;
-			if ((rc = spm__arun_row(&a, r, g, p, -1)) != SPM_OK)
+			if ((rc = spm__arun_row_fast(&a, r, g, p, -1)) != SPM_OK)
 				break;
 			a->n[st == SPM__OS_WON ? 0 : 1]++;
 			if (st == SPM__OS_WON && (c->ostate[i] & SPM__OF_AMOUNT)) {
@@ -114,10 +181,84 @@ static int win_rate(struct spm__arun *r)
 				a->n[3]++;
 				a->t[0] += (int64_t)c->closed[i] - (int64_t)c->opened[i];
 			}
-			if ((rc = spm__arun_drill(r, a, (int64_t)i)) != SPM_OK)
+			if ((rc = SPM__ARUN_DRILL(r, a, (int64_t)i)) != SPM_OK)
 				break;
 		}
 	}
+	return rc;
+}
+
+/* A group's cycle counts and sums while the plain loop runs. */
+struct cy_acc {
+	spm__i128 t[2];        /* won, lost: second sums, as in the rows */
+	int64_t n[2];
+};
+
+/* The cycle's plain case: one pass over the deals counts and sums per group
+ * (small accumulators, not rows) and notes each closed deal's value and (group, list)
+ * slot; the values then go straight into their slot's part of the value
+ * lists from that short list (no appends, no second pass over the columns). */
+static int cycle_plain(struct spm__arun *r)
+{
+	const struct spm__acache *c = r->c;
+	const uint32_t *key = r->g.key;
+	const uint8_t want = SPM__OF_OPENED | SPM__OF_CLOSED;
+	size_t ng = r->g.n ? r->g.n : 1, total = 0, nq = 0;
+	struct cy_acc *acc = spm__calloc(r->db, ng, sizeof(*acc));
+	size_t *pos = spm__malloc(r->db, ng * 2 * sizeof(*pos));
+	int64_t *qv = spm__malloc(r->db, (r->nrec ? r->nrec : 1) * sizeof(*qv));
+	uint32_t *qs = spm__malloc(r->db, (r->nrec ? r->nrec : 1) * sizeof(*qs));
+	int rc = SPM_OK;
+
+	if (acc == NULL || pos == NULL || qv == NULL || qs == NULL)
+		rc = spm__error_oom();
+	for (size_t i = 0; i < r->nrec && rc == SPM_OK; i++) {
+		uint8_t st = c->ostate[i];
+		int s = st & SPM__OS_STATUS, l = s == SPM__OS_LOST;
+		int64_t secs;
+		if (!r->pass[i] || (s != SPM__OS_WON && s != SPM__OS_LOST) || (st & want) != want)
+			continue;
+		secs = (int64_t)c->closed[i] - (int64_t)c->opened[i];
+		acc[key[i]].n[l]++;
+		acc[key[i]].t[l] += secs;
+		qv[nq] = secs;
+		qs[nq++] = key[i] * 2 + (uint32_t)l;
+	}
+	for (uint32_t g = 0; g < r->g.n && rc == SPM_OK; g++) {
+		struct spm__arow *a;
+		if (acc[g].n[0] + acc[g].n[1] == 0 ||
+		    (rc = spm__arun_row_fast(&a, r, g, 0, -1)) != SPM_OK)
+			continue;
+		for (int l = 0; l < 2; l++) {
+			a->n[l] = acc[g].n[l];
+			a->t[l] = acc[g].t[l];
+		}
+	}
+	if (rc == SPM_OK) {
+		r->voff = spm__calloc(r->db, r->nrows * 2 + 2, sizeof(*r->voff));
+		for (size_t k = 0; r->voff && k < r->nrows; k++)
+			total += (size_t)(r->rows[k].n[0] + r->rows[k].n[1]);
+		r->vsorted = spm__malloc(r->db, (total ? total : 1) * sizeof(*r->vsorted));
+		if (r->voff == NULL || r->vsorted == NULL)
+			rc = spm__error_oom();
+	}
+	if (rc == SPM_OK) {
+		for (size_t k = 0; k < r->nrows * 2; k++)
+			r->voff[k + 1] = r->voff[k] + (size_t)r->rows[k / 2].n[k % 2];
+		r->voff[r->nrows * 2 + 1] = r->voff[r->nrows * 2];
+		r->voff_rows = r->nrows;
+		/* each group's two lists start where its row's do */
+		for (size_t k = 0; k < r->nrows; k++) {
+			pos[(size_t)r->rows[k].g * 2] = r->voff[k * 2];
+			pos[(size_t)r->rows[k].g * 2 + 1] = r->voff[k * 2 + 1];
+		}
+		for (size_t j = 0; j < nq; j++)
+			r->vsorted[pos[qs[j]]++] = qv[j];
+	}
+	spm__free(r->db, acc);
+	spm__free(r->db, pos);
+	spm__free(r->db, qv);
+	spm__free(r->db, qs);
 	return rc;
 }
 
@@ -125,6 +266,9 @@ static int cycle(struct spm__arun *r)
 {
 	struct spm__acache *c = r->c;
 	int rc = SPM_OK;
+
+	if (plain(r))
+		return cycle_plain(r);
 
 	for (size_t i = 0; i < r->nrec && rc == SPM_OK; i++) {
 		int st = status_of(c, i), l;
@@ -139,9 +283,9 @@ static int cycle(struct spm__arun *r)
 		secs = (int64_t)c->closed[i] - (int64_t)c->opened[i];
 		SPM__FOR_GROUPS(&r->g, i, g) {
 			struct spm__arow *a;
-			if ((rc = spm__arun_row(&a, r, g, p, -1)) != SPM_OK ||
+			if ((rc = spm__arun_row_fast(&a, r, g, p, -1)) != SPM_OK ||
 			    (rc = spm__arun_value(r, a, l, secs)) != SPM_OK ||
-			    (rc = spm__arun_drill(r, a, (int64_t)i)) != SPM_OK)
+			    (rc = SPM__ARUN_DRILL(r, a, (int64_t)i)) != SPM_OK)
 				break;
 			a->n[l]++;
 			a->t[l] += secs;
@@ -165,8 +309,8 @@ static int open_pipeline(struct spm__arun *r)
 			continue;
 		SPM__FOR_GROUPS(&r->g, i, g) {
 			struct spm__arow *a;
-			if ((rc = spm__arun_row(&a, r, g, p, -1)) != SPM_OK ||
-			    (rc = spm__arun_drill(r, a, (int64_t)i)) != SPM_OK)
+			if ((rc = spm__arun_row_fast(&a, r, g, p, -1)) != SPM_OK ||
+			    (rc = SPM__ARUN_DRILL(r, a, (int64_t)i)) != SPM_OK)
 				break;
 			a->n[0]++;
 			if (c->ostate[i] & SPM__OF_AMOUNT) {
@@ -189,8 +333,8 @@ static int velocity(struct spm__arun *r)
 			continue;
 		SPM__FOR_GROUPS(&r->g, i, g) {
 			struct spm__arow *a;
-			if ((rc = spm__arun_row(&a, r, g, 0, -1)) != SPM_OK ||
-			    (rc = spm__arun_drill(r, a, (int64_t)i)) != SPM_OK)
+			if ((rc = spm__arun_row_fast(&a, r, g, 0, -1)) != SPM_OK ||
+			    (rc = SPM__ARUN_DRILL(r, a, (int64_t)i)) != SPM_OK)
 				break;
 			a->n[2]++;
 		}
@@ -227,9 +371,9 @@ static int time_in_stage(struct spm__arun *r)
 			SPM__FOR_GROUPS(&r->g, i, g) {
 				struct spm__arow *a;
 				int64_t secs = (int64_t)c->hat[k + 1] - (int64_t)c->hat[k];
-				if ((rc = spm__arun_row(&a, r, g, p, c->hstage[k] - 1)) != SPM_OK ||
+				if ((rc = spm__arun_row_fast(&a, r, g, p, c->hstage[k] - 1)) != SPM_OK ||
 				    (rc = spm__arun_value(r, a, 0, secs)) != SPM_OK ||
-				    (rc = spm__arun_drill(r, a, (int64_t)i)) != SPM_OK)
+				    (rc = SPM__ARUN_DRILL(r, a, (int64_t)i)) != SPM_OK)
 					break;
 				a->n[0]++;
 				a->t[0] += secs;
@@ -246,11 +390,186 @@ static int funnel_count(struct spm__arun *r, size_t i, uint32_t p, int s)
 
 	SPM__FOR_GROUPS(&r->g, i, g) {
 		struct spm__arow *a;
-		if ((rc = spm__arun_row(&a, r, g, p, s)) != SPM_OK ||
-		    (rc = spm__arun_drill(r, a, (int64_t)i)) != SPM_OK)
+		if ((rc = spm__arun_row_fast(&a, r, g, p, s)) != SPM_OK ||
+		    (rc = SPM__ARUN_DRILL(r, a, (int64_t)i)) != SPM_OK)
 			break;
 		a->n[0]++;
 	}
+	return rc;
+}
+
+/* Eight stage counters of a group, added as one vector. */
+typedef uint32_t spm__v8 __attribute__((vector_size(32)));
+
+/* The funnel's entered mode over the entry window, one group per deal and
+ * at most eight stages in the pipeline, the benchmark's and the dashboards'
+ * case: a deal's stages entered in [lo, hi) as local bits (lbit by stage
+ * code), its group's eight counters in hist[] increased by the row of ones[]
+ * for that mask; the deal's current stage must be in the pipeline (inpipe
+ * by stage code). */
+static void funnel_entered8(const struct spm__arun *r, uint32_t *hist, const uint32_t *ones,
+			    const uint8_t *lbit, const uint8_t *inpipe, int64_t lo, int64_t hi)
+{
+	const struct spm__acache *c = r->c;
+	const uint32_t *key = r->g.key, *hoff = c->hoff, *hat = c->hat;
+	const uint16_t *hstage = c->hstage, *ostage = c->ostage;
+	const uint8_t *pass = r->pass;
+
+	for (size_t i = 0; i < r->nrec; i++) {
+		uint32_t lm = 0;
+		spm__v8 x, y;
+		if (!((pass[i] != 0) & inpipe[ostage[i]]))
+			continue;
+		for (uint32_t k = hoff[i]; k < hoff[i + 1]; k++) {
+			int64_t t = hat[k];
+			lm |= lbit[hstage[k]] & (0u - (uint32_t)((t >= lo) & (t < hi)));
+		}
+		memcpy(&x, hist + (size_t)key[i] * 8, sizeof(x));
+		memcpy(&y, ones + (size_t)lm * 8, sizeof(y));
+		x += y;
+		memcpy(hist + (size_t)key[i] * 8, &x, sizeof(x));
+	}
+}
+
+/* The funnel without periods or drill-down, the common case: each deal's
+ * stages as a bit mask (so a deal counts once per stage), counted in a small
+ * array laid out like the direct row table, made into rows at the end. The
+ * same definitions as funnel() below, which handles the rest. */
+static int funnel_masks(struct spm__arun *r, uint16_t pipe)
+{
+	const struct spm__acache *c = r->c;
+	const struct spm__aq *q = r->q;
+	int mode = q->funnel;
+	int rf = range_field(q, mode == SPM__FUNNEL_ENTERED ? SPM__F_ENTERED : SPM__F_OPENED);
+	int row_window = mode == SPM__FUNNEL_ENTERED && rf == SPM__F_ENTERED;
+	size_t S = r->dense_s, ns = c->nstages;
+	int64_t lo = q->has_from ? (int64_t)q->from * DAY : INT64_MIN;
+	int64_t hi = q->has_to ? ((int64_t)q->to + 1) * DAY : INT64_MAX;
+	uint64_t inpipe = 0, counted = 0;
+	uint32_t *cnt = spm__calloc(r->db, (size_t)r->g.n * S, sizeof(*cnt));
+	uint32_t *hist = NULL, *ones = NULL;
+	uint8_t lbit[65] = { 0 }, lstage[8] = { 0 };
+	unsigned nlocal = 0;
+	int rc = SPM_OK;
+
+	if (cnt == NULL)
+		return spm__error_oom();
+	for (size_t s = 0; s < ns; s++) {
+		if (c->stages[s].pipeline_id == q->pipeline) {
+			inpipe |= 1ull << s;
+			if (nlocal < 8) {
+				lstage[nlocal] = (uint8_t)s;
+				lbit[s + 1] = (uint8_t)(1u << nlocal);
+			}
+			nlocal++;
+		}
+		if (c->stages[s].live && c->stages[s].pipeline_id == q->pipeline)
+			counted |= 1ull << s;
+	}
+	/* with at most eight stages in the pipeline, the entered mode counts in
+	 * eight counters per group, adding a deal's mask as a row of ones[] */
+	if (mode == SPM__FUNNEL_ENTERED && nlocal <= 8) {
+		hist = spm__calloc(r->db, (size_t)r->g.n * 8, sizeof(*hist));
+		ones = spm__malloc(r->db, 256 * 8 * sizeof(*ones));
+		if (hist == NULL || ones == NULL) {
+			spm__free(r->db, hist);
+			spm__free(r->db, ones);
+			spm__free(r->db, cnt);
+			return spm__error_oom();
+		}
+		for (uint32_t m = 0; m < 256; m++)
+			for (int b = 0; b < 8; b++)
+				ones[m * 8 + (uint32_t)b] = (m >> b) & 1;
+	}
+	if (hist && row_window && !r->g.off) {
+		uint8_t okpipe[65] = { 0 };
+		for (size_t s = 0; s < ns; s++)
+			okpipe[s + 1] = c->stages[s].pipe == pipe;
+		funnel_entered8(r, hist, ones, lbit, okpipe, lo, hi);
+	}
+	for (size_t i = 0; i < r->nrec && !(hist && row_window && !r->g.off); i++) {
+		int st = c->ostage[i] - 1;
+		uint64_t mask = 0;
+		if (!r->pass[i] || st < 0 || c->stages[st].pipe != pipe)
+			continue;
+		if (!row_window) {
+			spm_date day;
+			int has = opp_day(&day, r, i, rf);
+			if (!in_range(q, has, day))
+				continue;
+		}
+		if (hist) {
+			/* entered: the deal's pipeline stages as local bits, added to
+			 * its group's eight counters at once (no loop over the bits) */
+			uint32_t lm = 0;
+			for (uint32_t k = c->hoff[i]; k < c->hoff[i + 1]; k++) {
+				int64_t t = c->hat[k];
+				uint32_t in = !row_window || ((t >= lo) & (t < hi));
+				lm |= lbit[c->hstage[k]] & (0u - in);
+			}
+			if (lm)
+				SPM__FOR_GROUPS(&r->g, i, g) {
+					uint32_t *row8 = hist + (size_t)g * 8;
+					const uint32_t *add = ones + (size_t)lm * 8;
+					for (int b = 0; b < 8; b++)
+						row8[b] += add[b];
+				}
+			continue;
+		}
+		if (mode == SPM__FUNNEL_CURRENT) {
+			mask = 1ull << st;
+		} else if (mode == SPM__FUNNEL_ENTERED) {
+			for (uint32_t k = c->hoff[i]; k < c->hoff[i + 1]; k++) {
+				int64_t t = c->hat[k];
+				if (!row_window || (t >= lo && t < hi))
+					mask |= 1ull << (c->hstage[k] - 1);
+			}
+			mask &= inpipe;
+		} else {
+			/* reached: the furthest open or won stage counts every open or
+			 * won stage before it; a lost one only when entered or current */
+			int64_t furthest = INT64_MIN;
+			uint64_t entered = 0;
+			for (uint32_t k = c->hoff[i]; k < c->hoff[i + 1]; k++) {
+				const struct spm__stage *S1 = &c->stages[c->hstage[k] - 1];
+				entered |= 1ull << (c->hstage[k] - 1);
+				if (S1->pipeline_id == q->pipeline && S1->outcome != SPM__OS_LOST &&
+				    S1->position > furthest)
+					furthest = S1->position;
+			}
+			if (c->stages[st].outcome != SPM__OS_LOST &&
+			    c->stages[st].position > furthest)
+				furthest = c->stages[st].position;
+			for (size_t s = 0; s < ns; s++) {
+				const struct spm__stage *S1 = &c->stages[s];
+				if (S1->outcome == SPM__OS_LOST ? (int)s == st :
+				    S1->position <= furthest)
+					mask |= 1ull << s;
+			}
+			mask = (mask | entered) & counted;
+		}
+		if (mask == 0)
+			continue;
+		SPM__FOR_GROUPS(&r->g, i, g) {
+			uint32_t *row = cnt + (size_t)g * S + 1;
+			for (uint64_t m = mask; m; m &= m - 1)
+				row[__builtin_ctzll(m)]++;
+		}
+	}
+	for (uint32_t g = 0; hist && g < r->g.n; g++)
+		for (unsigned b = 0; b < nlocal; b++)
+			cnt[(size_t)g * S + 1 + lstage[b]] += hist[(size_t)g * 8 + b];
+	spm__free(r->db, hist);
+	spm__free(r->db, ones);
+	for (uint32_t g = 0; g < r->g.n && rc == SPM_OK; g++)
+		for (size_t s = 0; s < ns && rc == SPM_OK; s++) {
+			struct spm__arow *a;
+			if (cnt[(size_t)g * S + s + 1] == 0)
+				continue;
+			if ((rc = spm__arun_row(&a, r, g, 0, (int32_t)s)) == SPM_OK)
+				a->n[0] = cnt[(size_t)g * S + s + 1];
+		}
+	spm__free(r->db, cnt);
 	return rc;
 }
 
@@ -266,6 +585,8 @@ static int funnel(struct spm__arun *r)
 	for (size_t k = 0; k < c->npipes; k++)
 		if (c->pipes[k] == r->q->pipeline)
 			pipe = (uint16_t)(k + 1);
+	if (rc == SPM_OK && !r->q->period && !r->q->drill && r->dense && c->nstages <= 64)
+		return pipe ? funnel_masks(r, pipe) : SPM_OK;
 	for (size_t i = 0; i < r->nrec && rc == SPM_OK; i++) {
 		int st = c->ostage[i] - 1;
 		spm_date day = 0;
@@ -378,8 +699,8 @@ static int leads(struct spm__arun *r)
 			break;
 		SPM__FOR_GROUPS(&r->g, i, g) {
 			struct spm__arow *a;
-			if ((rc = spm__arun_row(&a, r, g, p, -1)) != SPM_OK ||
-			    (rc = spm__arun_drill(r, a, (int64_t)i)) != SPM_OK)
+			if ((rc = spm__arun_row_fast(&a, r, g, p, -1)) != SPM_OK ||
+			    (rc = SPM__ARUN_DRILL(r, a, (int64_t)i)) != SPM_OK)
 				break;
 			a->n[0]++;
 			a->n[1] += (c->lstate[i] & 2) != 0;
@@ -404,8 +725,8 @@ static int activities(struct spm__arun *r)
 			struct spm__arow *a;
 			/* grouped by type, the type is the group already */
 			int32_t s = r->q->dim == SPM__D_TYPE ? -1 : (int32_t)c->atype[i];
-			if ((rc = spm__arun_row(&a, r, g, p, s)) != SPM_OK ||
-			    (rc = spm__arun_drill(r, a, (int64_t)i)) != SPM_OK)
+			if ((rc = spm__arun_row_fast(&a, r, g, p, s)) != SPM_OK ||
+			    (rc = SPM__ARUN_DRILL(r, a, (int64_t)i)) != SPM_OK)
 				break;
 			a->n[0]++;
 		}

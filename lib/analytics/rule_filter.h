@@ -1,6 +1,7 @@
 /* Filters in the rule language over the cache's opportunity columns
  * (owner_id, customer_id, stage_id, pipeline_id, status, amount,
- * expected_close, opened_at, closed_at, source). */
+ * expected_close, opened_at, closed_at, source) and any custom field of
+ * opportunities. */
 #ifndef SPM_ANALYTICS_RULE_FILTER_H
 #define SPM_ANALYTICS_RULE_FILTER_H
 

@@ -78,6 +78,38 @@ test("saved reports and dashboards", function()
   db:close()
 end)
 
+test("rule filters see custom fields", function()
+  local db = pipeline_db()
+  assert(db:field_add("opportunity", "seats", "integer"))
+  for id, seats in pairs({ [1] = 12, [2] = 3, [3] = 40 }) do
+    local rec = assert(db:get("opportunity", id))
+    assert(rec:set("seats", seats)); assert(rec:save())
+  end
+  local r = assert(db:report('{"query": "win_rate", "rule": "seats >= 10"}'))
+  eq(r.rows[1].won, 1); eq(r.rows[1].lost, 0)
+  r = assert(db:report('{"query": "pipeline", "rule": "seats > 10"}'))
+  eq(r.rows[1].open_deals, 1)
+  local ok, msg, code = db:report('{"query": "win_rate", "rule": "seats = \'x\'"}')
+  eq(ok, nil); eq(code, spm.EINVAL); eq(msg, "$.rule: 1:7: cannot compare integer with text")
+  db:close()
+end)
+
+test("team rows follow the membership on the close date", function()
+  local db = pipeline_db()
+  add(db, "role", { name = "rep", scope = 1 })
+  for _, name in ipairs({ "Admin", "An", "Bo" }) do add(db, "user", { name = name, role_id = 1, active = true }) end
+  add(db, "team", { name = "East" }); add(db, "team", { name = "West" })
+  -- An (user 2) closes deals on days 6 and 10, and moves East -> West on day 8
+  add(db, "membership", { user_id = 2, team_id = 1, valid_from = "2026-01-01", valid_to = "2026-01-08" })
+  add(db, "membership", { user_id = 2, team_id = 2, valid_from = "2026-01-09" })
+  local r = assert(db:report('{"query": "win_rate", "group_by": "team"}'))
+  eq(#r.rows, 3)
+  eq(r.rows[1].team, nil); eq(r.rows[2].team, "East"); eq(r.rows[3].team, "West")
+  eq(r.rows[2].won, 0); eq(r.rows[2].lost, 1)
+  eq(r.rows[3].won, 1); eq(r.rows[3].lost, 0)
+  db:close()
+end)
+
 test("bad definitions fail with the JSON path", function()
   local db = pipeline_db()
   local ok, msg, code = db:report('{"query": "win_rate", "group_by": "colour"}')

@@ -89,6 +89,41 @@ class ReportTest(unittest.TestCase):
         with self.assertRaises(spm.Invalid):
             plain.ids(0)
 
+    def test_rule_filters_see_custom_fields(self):
+        self.db.add_field("opportunity", "seats", "integer")
+        self.db.add_field("opportunity", "tier", "text")
+        for rid, seats, tier in ((1, 12, "gold"), (2, 3, "gold"), (3, 40, None)):
+            rec = self.db.get("opportunity", rid)
+            rec["seats"] = seats
+            if tier:
+                rec["tier"] = tier
+            rec.save()
+        res = spm.report.run(self.db, {"query": "win_rate", "rule": "seats >= 10"})
+        self.assertEqual((res[0]["won"], res[0]["lost"]), (1, 0))
+        res = spm.report.run(self.db, {"query": "pipeline",
+                                       "rule": "seats > 10 and tier is null"})
+        self.assertEqual(res[0]["open_deals"], 1)
+        res = spm.report.run(self.db, {"query": "win_rate", "rule": "tier = 'gold'"})
+        self.assertEqual((res[0]["won"], res[0]["lost"]), (1, 1))
+        with self.assertRaises(spm.Invalid) as cm:
+            spm.report.run(self.db, {"query": "win_rate", "rule": "seats = 'x'"})
+        self.assertEqual(str(cm.exception), "$.rule: 1:7: cannot compare integer with text")
+
+    def test_team_rows_follow_the_membership_on_the_close_date(self):
+        self.db.new_record("role", name="rep", scope=1).save()
+        for name in ("Admin", "An", "Bo"):
+            self.db.new_record("user", name=name, role_id=1, active=True).save()
+        self.db.new_record("team", name="East").save()
+        self.db.new_record("team", name="West").save()
+        # An (user 2) closes deals on days 6 and 10; moves East -> West on day 8
+        self.db.new_record("membership", user_id=2, team_id=1, valid_from="2026-01-01",
+                           valid_to="2026-01-08").save()
+        self.db.new_record("membership", user_id=2, team_id=2,
+                           valid_from="2026-01-09").save()
+        res = spm.report.run(self.db, {"query": "win_rate", "group_by": "team"})
+        self.assertEqual([(r["team"], r["won"], r["lost"]) for r in res],
+                         [(None, 0, 0), ("East", 0, 1), ("West", 1, 0)])
+
     def test_saved_reports_and_dashboards(self):
         spm.report.save(self.db, "wins", {"query": "win_rate"})
         spm.report.save(self.db, "board", {"dashboard": [{"report": "wins",
