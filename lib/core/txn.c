@@ -154,12 +154,14 @@ static int put_text_or_null(spm_record *rec, size_t i, const char *s)
 	return spm__record_put_text(rec, i, s, strlen(s));
 }
 
-int spm__txn_audit(struct spm__txn *t, int op, const char *kind, int64_t entity_id,
-		   const char *field, const char *old_value, const char *new_value)
+/* An audit row with what every entry carries: change, time, actor, op, record. */
+static int audit_row(spm_record **out, struct spm__txn *t, int op, const char *kind,
+		     int64_t entity_id)
 {
 	spm_record *rec;
 	int rc = spm__record_make(&rec, t->db, spm__kind_find(t->db, SPM__KIND_AUDIT, 1));
 
+	*out = NULL;
 	if (rc != SPM_OK)
 		return rc;
 	rc = spm__record_put_int(rec, SPM__AUDIT_SEQ, t->seq);
@@ -173,8 +175,23 @@ int spm__txn_audit(struct spm__txn *t, int op, const char *kind, int64_t entity_
 		rc = put_text_or_null(rec, SPM__AUDIT_KIND, kind);
 	if (rc == SPM_OK)
 		rc = spm__record_put_int(rec, SPM__AUDIT_ENTITY, entity_id);
-	if (rc == SPM_OK)
-		rc = put_text_or_null(rec, SPM__AUDIT_FIELD, field);
+	if (rc != SPM_OK) {
+		spm_record_free(rec);
+		return rc;
+	}
+	*out = rec;
+	return SPM_OK;
+}
+
+int spm__txn_audit(struct spm__txn *t, int op, const char *kind, int64_t entity_id,
+		   const char *field, const char *old_value, const char *new_value)
+{
+	spm_record *rec;
+	int rc = audit_row(&rec, t, op, kind, entity_id);
+
+	if (rc != SPM_OK)
+		return rc;
+	rc = put_text_or_null(rec, SPM__AUDIT_FIELD, field);
 	if (rc == SPM_OK)
 		rc = put_text_or_null(rec, SPM__AUDIT_OLD, old_value);
 	if (rc == SPM_OK)
@@ -190,23 +207,11 @@ int spm__txn_audit_changes(struct spm__txn *t, int op, const char *kind, int64_t
 {
 	spm_record *rec;
 	int64_t first = 0, id;
-	int rc = spm__record_make(&rec, t->db, spm__kind_find(t->db, SPM__KIND_AUDIT, 1));
+	int rc = audit_row(&rec, t, op, kind, entity_id);
 
 	if (rc != SPM_OK)
 		return rc;
-	rc = spm__record_put_int(rec, SPM__AUDIT_SEQ, t->seq);
-	if (rc == SPM_OK)
-		rc = spm__record_put_int(rec, SPM__AUDIT_AT, t->at);
-	if (rc == SPM_OK)
-		rc = spm__record_put_int(rec, SPM__AUDIT_ACTOR, t->db->actor);
-	if (rc == SPM_OK)
-		rc = spm__record_put_int(rec, SPM__AUDIT_OP, op);
-	if (rc == SPM_OK)
-		rc = put_text_or_null(rec, SPM__AUDIT_KIND, kind);
-	if (rc == SPM_OK)
-		rc = spm__record_put_int(rec, SPM__AUDIT_ENTITY, entity_id);
-	if (rc == SPM_OK)
-		rc = put_text_or_null(rec, SPM__AUDIT_CHANGES, changes);
+	rc = put_text_or_null(rec, SPM__AUDIT_CHANGES, changes);
 	/* Ids come from memory inside a write transaction (one counter read
 	 * per transaction), so reserving n of them is cheap. */
 	for (size_t i = 0; rc == SPM_OK && i < n; i++) {
