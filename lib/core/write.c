@@ -69,6 +69,7 @@ static int note_change(struct spm__txn *t, json_t *changes, const spm_record *be
  * made once (an audit row per field was most of a write's cost). */
 static int emit(struct spm__txn *t, int type, int op, const spm_record *rec, json_t *changes)
 {
+	static const char head[] = "{\"changes\":";
 	size_t n = json_object_size(changes), len;
 	char *text = json_dumps(changes, JSON_COMPACT | JSON_PRESERVE_ORDER);
 	char *payload = NULL;
@@ -80,14 +81,14 @@ static int emit(struct spm__txn *t, int type, int op, const spm_record *rec, jso
 		rc = spm__txn_audit_changes(t, op, rec->kind->name, rec->id, text, n);
 	len = strlen(text);
 	if (rc == SPM_OK) {
-		payload = spm__malloc(t->db, len + sizeof("{\"changes\":}"));
+		payload = spm__malloc(t->db, sizeof(head) - 1 + len + sizeof("}"));
 		if (payload == NULL)
 			rc = spm__error_oom();
 	}
 	if (rc == SPM_OK) {
-		memcpy(payload, "{\"changes\":", 11);
-		memcpy(payload + 11, text, len);
-		memcpy(payload + 11 + len, "}", 2);
+		memcpy(payload, head, sizeof(head) - 1);
+		memcpy(payload + sizeof(head) - 1, text, len);
+		memcpy(payload + sizeof(head) - 1 + len, "}", sizeof("}"));
 		rc = spm__txn_event(t, type, rec->kind->name, rec->id, payload);
 	}
 	spm__free(t->db, payload);

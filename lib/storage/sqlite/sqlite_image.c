@@ -10,10 +10,6 @@
 #include <time.h>
 #include <unistd.h>
 
-/* Receives the decoded image piece by piece: n zero bytes (lit NULL) or n
- * literal bytes. Non-zero stops the decoding. */
-typedef int (*image_sink)(void *payload, const unsigned char *lit, size_t n);
-
 static int read_count(size_t *out, size_t *pos)
 {
 	size_t v = 0;
@@ -31,51 +27,23 @@ static int read_count(size_t *out, size_t *pos)
 	return -1;
 }
 
-/* Runs the sink over the whole image; -1 when the encoding is malformed or
- * does not add up to spm__sqlite_image_size. */
-static int image_walk(image_sink sink, void *payload)
+int spm__sqlite_image_decode(unsigned char *out, size_t size)
 {
 	size_t pos = 0, done = 0, zeros, lits;
 
+	if (size != spm__sqlite_image_size || spm__sqlite_image_size == 0)
+		return -1;
 	while (pos < spm__sqlite_image_rle_len) {
 		if (read_count(&zeros, &pos) != 0 || read_count(&lits, &pos) != 0 ||
-		    zeros > spm__sqlite_image_size - done ||
-		    lits > spm__sqlite_image_size - done - zeros ||
+		    zeros > size - done || lits > size - done - zeros ||
 		    lits > spm__sqlite_image_rle_len - pos)
 			return -1;
-		if ((zeros && sink(payload, NULL, zeros) != 0) ||
-		    (lits && sink(payload, spm__sqlite_image_rle + pos, lits) != 0))
-			return -1;
+		memset(out + done, 0, zeros);
+		memcpy(out + done + zeros, spm__sqlite_image_rle + pos, lits);
 		done += zeros + lits;
 		pos += lits;
 	}
-	return done == spm__sqlite_image_size ? 0 : -1;
-}
-
-struct mem_sink {
-	unsigned char *out;
-	size_t at;
-};
-
-static int to_memory(void *payload, const unsigned char *lit, size_t n)
-{
-	struct mem_sink *m = payload;
-
-	if (lit)
-		memcpy(m->out + m->at, lit, n);
-	else
-		memset(m->out + m->at, 0, n);
-	m->at += n;
-	return 0;
-}
-
-int spm__sqlite_image_decode(unsigned char *out, size_t size)
-{
-	struct mem_sink m = { out, 0 };
-
-	if (size != spm__sqlite_image_size || spm__sqlite_image_size == 0)
-		return -1;
-	return image_walk(to_memory, &m);
+	return done == size ? 0 : -1;
 }
 
 static int write_all(int fd, const unsigned char *p, size_t n)
