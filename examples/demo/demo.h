@@ -14,6 +14,14 @@
 #define DEMO_STAGES 7 /* Qualify, Discover, Propose, Negotiate, Commit, Won, Lost */
 #define DEMO_STALL_DAYS 30
 
+/* Returns a failed status from the enclosing function. */
+#define TRY(x)                          \
+	do {                            \
+		int rc_ = (x);          \
+		if (rc_ != SPM_OK)      \
+			return rc_;     \
+	} while (0)
+
 /* splitmix64: tiny, well mixed, and the same on every machine. */
 typedef struct demo_rng {
 	uint64_t state;

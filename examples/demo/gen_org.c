@@ -108,13 +108,6 @@ static int add_rule(spm_db *db, int position, const char *name, const char *cond
 	return save(db, rec, NULL);
 }
 
-#define TRY(x)                          \
-	do {                            \
-		int rc_ = (x);          \
-		if (rc_ != SPM_OK)      \
-			return rc_;     \
-	} while (0)
-
 int demo_gen_org(demo_company *co, spm_db *db)
 {
 	int64_t r_admin, r_mgr, r_lead, r_rep, east[DEMO_REPS], north[DEMO_REPS], leads[DEMO_TEAMS];

@@ -3,13 +3,6 @@
  * alerts that tick raises warnings from. */
 #include "demo.h"
 
-#define TRY(x)                          \
-	do {                            \
-		int rc_ = (x);          \
-		if (rc_ != SPM_OK)      \
-			return rc_;     \
-	} while (0)
-
 #define DEMO_YEAR_TARGET INT64_C(1100000000) /* 11,000,000.00 CNY */
 #define REASON "FY2025 plan"
 

@@ -7,13 +7,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-#define TRY(x)                          \
-	do {                            \
-		int rc_ = (x);          \
-		if (rc_ != SPM_OK)      \
-			return rc_;     \
-	} while (0)
-
 #define DAY 86400
 #define NEVER INT32_MAX
 

@@ -4,13 +4,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-#define TRY(x)                          \
-	do {                            \
-		int rc_ = (x);          \
-		if (rc_ != SPM_OK)      \
-			return rc_;     \
-	} while (0)
-
 struct gather {
 	demo_report *r;
 	spm_db *db;
