@@ -65,16 +65,6 @@ int spm__approval_request_validate(struct spm__txn *t, const spm_record *before,
 	return SPM_OK;
 }
 
-static int by_position(const void *a, const void *b)
-{
-	const spm_record *x = *(spm_record *const *)a, *y = *(spm_record *const *)b;
-	int64_t px = spm__fld_num(x, "position"), py = spm__fld_num(y, "position");
-
-	if (px != py)
-		return px < py ? -1 : 1;
-	return x->id < y->id ? -1 : x->id > y->id;
-}
-
 /* The first active flow (by position, then id) of action for subject's kind
  * whose condition subject meets; *out NULL when none. */
 static int find_flow(spm_record **out, struct spm__txn *t, const char *action,
@@ -88,7 +78,7 @@ static int find_flow(spm_record **out, struct spm__txn *t, const char *action,
 
 	*out = NULL;
 	if (rc == SPM_OK && page.n)
-		qsort(page.recs, page.n, sizeof(*page.recs), by_position);
+		qsort(page.recs, page.n, sizeof(*page.recs), spm__cmp_position);
 	for (size_t i = 0; rc == SPM_OK && *out == NULL && i < page.n; i++) {
 		spm_record *f = page.recs[i];
 		const char *text = spm__fld_text(f, "condition");

@@ -53,16 +53,6 @@ static int check_lifecycle(const spm_record *before, spm_record *after)
 	return SPM_OK;
 }
 
-static int by_position(const void *a, const void *b)
-{
-	const spm_record *x = *(spm_record *const *)a, *y = *(spm_record *const *)b;
-	int64_t px = spm__fld_num(x, "position"), py = spm__fld_num(y, "position");
-
-	if (px != py)
-		return px < py ? -1 : 1;
-	return x->id < y->id ? -1 : x->id > y->id;
-}
-
 /* The level of the first rule the customer meets, or none. */
 static int grade(struct spm__txn *t, spm_record *after)
 {
@@ -72,7 +62,7 @@ static int grade(struct spm__txn *t, spm_record *after)
 	int rc = spm__scan_page(t->db, &rules, spm__kind_find(t->db, "grading_rule", 0), &all);
 
 	if (rc == SPM_OK && rules.n)
-		qsort(rules.recs, rules.n, sizeof(*rules.recs), by_position);
+		qsort(rules.recs, rules.n, sizeof(*rules.recs), spm__cmp_position);
 	for (size_t i = 0; rc == SPM_OK && found == NULL && i < rules.n; i++) {
 		spm__rule *r = NULL;
 		spm__rule_ctx ctx;
@@ -173,7 +163,7 @@ static int start_stage(int64_t *out, struct spm__txn *t, int64_t pipeline, int64
 	if (rc == SPM_OK && page.n == 0)
 		rc = spm__error_set(SPM_EINVAL, "pipeline %lld has no stages", (long long)pipeline);
 	if (rc == SPM_OK) {
-		qsort(page.recs, page.n, sizeof(*page.recs), by_position);
+		qsort(page.recs, page.n, sizeof(*page.recs), spm__cmp_position);
 		*out = page.recs[0]->id;
 	}
 	spm__page_clear(t->db, &page);

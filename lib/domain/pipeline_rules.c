@@ -35,16 +35,6 @@ int spm__pipeline_privileged(int *out, struct spm__txn *t)
 	return rc;
 }
 
-static int by_position(const void *a, const void *b)
-{
-	const spm_record *x = *(spm_record *const *)a, *y = *(spm_record *const *)b;
-	int64_t px = spm__fld_num(x, "position"), py = spm__fld_num(y, "position");
-
-	if (px != py)
-		return px < py ? -1 : 1;
-	return x->id < y->id ? -1 : x->id > y->id;
-}
-
 int spm__pipeline_stages(struct spm__page *page, spm_db *db, int64_t pipeline)
 {
 	spm_kind *k = spm__kind_find(db, "stage", 0);
@@ -54,7 +44,7 @@ int spm__pipeline_stages(struct spm__page *page, spm_db *db, int64_t pipeline)
 	int rc = spm__scan_page(db, page, k, &scan);
 
 	if (rc == SPM_OK && page->n > 1)
-		qsort(page->recs, page->n, sizeof(*page->recs), by_position);
+		qsort(page->recs, page->n, sizeof(*page->recs), spm__cmp_position);
 	return rc;
 }
 

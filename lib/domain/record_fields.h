@@ -28,6 +28,18 @@ static inline int64_t spm__fld_num(const spm_record *rec, const char *name)
 				       : 0;
 }
 
+/* qsort order of records (spm_record *) by their "position" field, then id:
+ * rules, flows and stages are applied in this order. */
+static inline int spm__cmp_position(const void *a, const void *b)
+{
+	const spm_record *x = *(spm_record *const *)a, *y = *(spm_record *const *)b;
+	int64_t px = spm__fld_num(x, "position"), py = spm__fld_num(y, "position");
+
+	if (px != py)
+		return px < py ? -1 : 1;
+	return x->id < y->id ? -1 : x->id > y->id;
+}
+
 /* A text core value (borrowed while rec lives); NULL when none. */
 static inline const char *spm__fld_text(const spm_record *rec, const char *name)
 {
