@@ -103,6 +103,14 @@ typedef struct spm__csv_options {
 #define SPM__CSV_DEFAULT_MAX_ROWS        ((uint64_t)10000000)
 #define SPM__CSV_DEFAULT_MAX_TOTAL_BYTES ((uint64_t)1 << 30)
 
+struct spm_db;
+
+/* Options for the importers (csv_import_options.c): a header row, at most
+ * max_rows data rows and max_bytes bytes (0: the reader's defaults), and the
+ * handle's allocator. */
+void spm__csv_import_options(spm__csv_options *o, struct spm_db *db, uint64_t max_rows,
+			     uint64_t max_bytes);
+
 typedef struct spm__csv_reader spm__csv_reader;
 
 /* opts may be NULL (defaults); it is copied. On failure *out is NULL.

@@ -470,22 +470,6 @@ static int finish(struct import *im, int rc)
 	return SPM_OK;
 }
 
-/* The reader allocates through the handle's allocator too. */
-static void *reader_malloc(size_t size, void *payload)
-{
-	return spm__malloc(payload, size);
-}
-
-static void *reader_realloc(void *ptr, size_t size, void *payload)
-{
-	return spm__realloc(payload, ptr, size);
-}
-
-static void reader_free(void *ptr, void *payload)
-{
-	spm__free(payload, ptr);
-}
-
 int spm_csv_import(spm_csv_report **out_report, spm_db *db, const char *kind,
 		   const char *data, size_t len, const spm_csv_import_options *opts)
 {
@@ -526,15 +510,7 @@ int spm_csv_import(spm_csv_report **out_report, spm_db *db, const char *kind,
 	}
 	im.report->db = db;
 
-	memset(&ro, 0, sizeof(ro));
-	ro.header = 1;
-	/* the reader counts the header row too */
-	ro.max_rows = opts->max_rows && opts->max_rows < UINT64_MAX ? opts->max_rows + 1 : 0;
-	ro.max_total_bytes = opts->max_bytes;
-	ro.malloc_fn = reader_malloc;
-	ro.realloc_fn = reader_realloc;
-	ro.free_fn = reader_free;
-	ro.alloc_payload = db;
+	spm__csv_import_options(&ro, db, opts->max_rows, opts->max_bytes);
 	rc = spm__csv_parse(data ? data : "", len, &ro, on_row, &im);
 	rc = finish(&im, rc);
 	import_clear(&im);

@@ -226,21 +226,6 @@ static int on_row(const spm__csv_row *row, void *payload)
 	return row->fatal ? row->error : SPM_OK;
 }
 
-static void *rd_malloc(size_t size, void *payload)
-{
-	return spm__malloc(payload, size);
-}
-
-static void *rd_realloc(void *ptr, size_t size, void *payload)
-{
-	return spm__realloc(payload, ptr, size);
-}
-
-static void rd_free(void *ptr, void *payload)
-{
-	spm__free(payload, ptr);
-}
-
 int spm__opp_read_file(struct spm__opp_file *f, spm_opp_import_report *r, int file,
 		       const char *data, size_t len, const spm_opp_import_options *opts)
 {
@@ -253,14 +238,7 @@ int spm__opp_read_file(struct spm__opp_file *f, spm_opp_import_report *r, int fi
 	rd.r = r;
 	rd.file = file;
 	rd.opts = opts;
-	memset(&ro, 0, sizeof(ro));
-	ro.header = 1;
-	ro.max_rows = opts->max_rows && opts->max_rows < UINT64_MAX ? opts->max_rows + 1 : 0;
-	ro.max_total_bytes = opts->max_bytes;
-	ro.malloc_fn = rd_malloc;
-	ro.realloc_fn = rd_realloc;
-	ro.free_fn = rd_free;
-	ro.alloc_payload = r->db;
+	spm__csv_import_options(&ro, r->db, opts->max_rows, opts->max_bytes);
 	rc = spm__csv_parse(data ? data : "", len, &ro, on_row, &rd);
 	if (rc == SPM_OK && !rd.header_done) {
 		f->header_bad = 1;
