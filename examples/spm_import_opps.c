@@ -10,8 +10,11 @@ const char cli_help_import_opps[] =
 	"  opps import --pipeline ID OPPS.csv [--history FILE] [--line-items FILE]\n"
 	"       [--currency CUR] [--dates iso|mdy|dmy] [--create-stages] [--lenient]\n"
 	"       [--dry-run] [--skip-bad-rows] [--map-opportunities|--map-history|\n"
-	"       --map-line-items MAPFILE]   import opportunities with their stage history\n"
-	"                                      (Salesforce headers unless mapped: 'header=target')\n"
+	"       --map-line-items MAPFILE] [--customer-key FIELD] [--user-key FIELD]\n"
+	"       [--external-id FIELD]         import opportunities with their stage history\n"
+	"                                      (Salesforce headers unless mapped: 'header=target';\n"
+	"                                      accounts and owners found by the key fields,\n"
+	"                                      default external_id)\n"
 	"  opps export --pipeline ID opportunities|history\n"
 	"                                      write them as CSV in the Salesforce layout\n";
 
@@ -133,6 +136,12 @@ static int opps_import(struct ctx *c, int argc, char **argv)
 			status = load(&in, SPM_OPP_FILE_LINE_ITEMS, v, &o, 0);
 		} else if (strcmp(a, "--currency") == 0) {
 			o.currency = v;
+		} else if (strcmp(a, "--customer-key") == 0) {
+			o.customer_key_field = v;
+		} else if (strcmp(a, "--user-key") == 0) {
+			o.user_key_field = v;
+		} else if (strcmp(a, "--external-id") == 0) {
+			o.external_id_field = v;
 		} else if (strcmp(a, "--dates") == 0) {
 			if (strcmp(v, "iso") == 0)
 				o.date_order = SPM_OPP_DATES_ISO;

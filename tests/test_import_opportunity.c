@@ -806,6 +806,33 @@ Test(opp_import, a_header_without_a_required_column_is_refused)
 	spm_opp_import_report_free(r);
 }
 
+/* Many CRMs export a deal number and no name: the id names the deal. A name
+ * column with an empty cell is still a bad row. */
+Test(opp_import, a_file_without_a_name_column_names_deals_by_their_id)
+{
+	static const char opps[] = "Id,StageName\n1C1I7A6R,Prospecting\nZ063OYW0,Prospecting\n";
+	static const char named[] = "Id,Name,StageName\n006A,Acme,Prospecting\n006B,,Prospecting\n";
+	spm_opp_import_options o = sfdc_options();
+	spm_opp_import_report *r;
+	int64_t a, b;
+
+	cr_assert_eq(import3(&r, opps, NULL, NULL, &o), SPM_OK, "%s", spm_error_message());
+	cr_assert_eq(spm_opp_import_report_problems(r), 0);
+	a = opp_id(r, "1C1I7A6R");
+	b = opp_id(r, "Z063OYW0");
+	spm_opp_import_report_free(r);
+	assert_field("opportunity", a, "name", "1C1I7A6R");
+	assert_field("opportunity", b, "name", "Z063OYW0");
+
+	cr_assert_eq(import3(&r, named, NULL, NULL, &o), SPM_EINVAL);
+	cr_assert_eq(spm_opp_import_report_problems(r), 1);
+	assert_problem(r, 0, SPM_OPP_FILE_OPPORTUNITIES, 3, "Name", 0, "Name is empty");
+	cr_assert_eq(spm_opp_import_report_count(r, SPM_OPP_FILE_OPPORTUNITIES,
+						 SPM_OPP_COUNT_CREATED), 0);
+	spm_opp_import_report_free(r);
+	cr_assert_eq(count_kind("opportunity"), 2);
+}
+
 Test(opp_import, malformed_csv_rows_have_their_line)
 {
 	static const char opps[] =

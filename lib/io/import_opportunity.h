@@ -37,7 +37,7 @@ extern const struct spm__opp_layout spm__opp_layouts[SPM__OPP_FILES];
 long spm__opp_role(int file, const char *name);
 
 /* Role indexes (positions in the layouts' role arrays). */
-enum { OPP_ID, OPP_NAME, OPP_STAGE, OPP_ACCOUNT, OPP_CUSTOMER_ID, OPP_OWNER, OPP_OWNER_ID,
+enum { OPP_ID, OPP_STAGE, OPP_NAME, OPP_ACCOUNT, OPP_CUSTOMER_ID, OPP_OWNER, OPP_OWNER_ID,
        OPP_AMOUNT, OPP_CURRENCY, OPP_CLOSE_DATE, OPP_CREATED, OPP_SOURCE, OPP_LOST_REASON,
        OPP_PROBABILITY, OPP_FORECAST };
 enum { HIS_OPPORTUNITY, HIS_STAGE, HIS_AT, HIS_AMOUNT, HIS_CURRENCY, HIS_ACTOR,

@@ -295,7 +295,15 @@ static int check_opp(struct spm__opp_plan *p, struct spm__opp_plan_opp *o)
 					      row->cell[OPP_ID], n, p->ext_field);
 		}
 	}
-	if (rc == SPM_OK && !o->bad)
+	/* A file without a name column (many CRMs export only a deal number)
+	 * names each deal by its id; a name column with an empty cell is bad. */
+	if (rc == SPM_OK && !o->bad && f->role_header[OPP_NAME] == NULL)
+		rc = set_text_cell(p, &o->bad, o->rec, "name", row, OPP_ID);
+	else if (rc == SPM_OK && !o->bad && row->cell[OPP_NAME] == NULL) {
+		o->bad = 1;
+		rc = spm__opp_problem(r, F_OPP, row->line, f->role_header[OPP_NAME], 0, "%s is empty",
+				      f->role_header[OPP_NAME]);
+	} else if (rc == SPM_OK && !o->bad)
 		rc = set_text_cell(p, &o->bad, o->rec, "name", row, OPP_NAME);
 	if (rc == SPM_OK && !o->bad)
 		rc = resolve_stage(p, &o->file_stage, &o->bad, F_OPP, row, row->cell[OPP_STAGE],

@@ -9,7 +9,7 @@
 
 /* Order = the role enums in import_opportunity.h; required roles first. */
 static const char *const opp_roles[] = {
-	"id", "name", "stage", "account", "customer_id", "owner", "owner_id", "amount",
+	"id", "stage", "name", "account", "customer_id", "owner", "owner_id", "amount",
 	"currency", "close_date", "created", "source", "lost_reason", "probability",
 	"forecast_category",
 };
@@ -56,7 +56,7 @@ static const char *const sfdc_line_item[] = {
 };
 
 const struct spm__opp_layout spm__opp_layouts[SPM__OPP_FILES] = {
-	{ opp_roles, N(opp_roles), 3, sfdc_opportunity, N(sfdc_opportunity) / 2 },
+	{ opp_roles, N(opp_roles), 2, sfdc_opportunity, N(sfdc_opportunity) / 2 },
 	{ history_roles, N(history_roles), 3, sfdc_history, N(sfdc_history) / 2 },
 	{ item_roles, N(item_roles), 4, sfdc_line_item, N(sfdc_line_item) / 2 },
 };
