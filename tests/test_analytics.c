@@ -741,6 +741,40 @@ Test(analytics, group_by_industry_product_and_custom_field)
 	cr_assert_str_eq(text(r, 1, "segment"), "SMB");
 	cr_assert_eq(num(r, 1, "open_deals"), 1);
 	spm_result_free(r);
+
+	/* A custom field named like a dimension: "product" stays the line
+	 * items' products, "field:product" is the custom field. */
+	cr_assert_eq(spm_field_add(db, "opportunity", "product", SPM_FIELD_TEXT, &o), SPM_OK);
+	cr_assert_eq(spm_record_get(&rec, db, "opportunity", d[5]), SPM_OK);
+	cr_assert_eq(spm_record_set_text(rec, "product", "Kiosk"), SPM_OK);
+	cr_assert_eq(spm_record_save(db, rec), SPM_OK);
+	spm_record_free(rec);
+	r = run("{\"query\": \"pipeline\", \"group_by\": \"product\"}");
+	cr_assert_eq(spm_result_row_count(r), 3);
+	cr_assert_str_eq(text(r, 1, "product"), "CRM");
+	cr_assert_eq(num(r, 1, "open_deals"), 2);
+	spm_result_free(r);
+	r = run("{\"query\": \"pipeline\", \"group_by\": \"field:product\"}");
+	cr_assert_eq(spm_result_row_count(r), 2);
+	cr_assert_str_eq(spm_result_column_name(r, 0), "product");
+	cr_assert_str_eq(text(r, 1, "product"), "Kiosk");
+	cr_assert_eq(num(r, 1, "open_deals"), 1);
+	spm_result_free(r);
+	r = run("{\"query\": \"pipeline\", \"filters\": [{\"field\": \"field:product\", "
+		"\"op\": \"=\", \"value\": \"Kiosk\"}]}");
+	cr_assert_eq(num(r, 0, "open_deals"), 1);
+	spm_result_free(r);
+	r = (spm_result *)1;
+	cr_assert_eq(spm_report_run(&r, db, "{\"query\": \"pipeline\", \"group_by\": "
+				    "\"field:colour\"}"), SPM_EINVAL);
+	cr_assert_null(r);
+	cr_assert_str_eq(spm_error_message(), "$.group_by: unknown dimension 'field:colour'");
+	cr_assert_eq(spm_report_run(&r, db, "{\"query\": \"pipeline\", \"group_by\": "
+				    "\"field:owner_id\"}"), SPM_EINVAL);
+	cr_assert_str_eq(spm_error_message(), "$.group_by: unknown dimension 'field:owner_id'");
+	cr_assert_eq(spm_report_run(&r, db, "{\"query\": \"activities\", \"group_by\": "
+				    "\"field:product\"}"), SPM_EINVAL);
+	cr_assert_str_eq(spm_error_message(), "$.group_by: unknown dimension 'field:product'");
 }
 
 Test(analytics, a_rep_counts_only_what_the_rep_sees)

@@ -23,9 +23,9 @@ s() { "$spm" --db "$db" "$@"; }
 field() { cut -d, -f"$2" <<<"$1"; }
 
 s init >/dev/null
-# "product" is the name of the line-item dimension of the reports: the
-# deal's product goes into a custom field of another name.
-s field add opportunity model text >/dev/null
+# The deal's product is a custom field; in reports "product" means the
+# products of line items, "field:product" this field.
+s field add opportunity product text >/dev/null
 
 # ---- org: 3 offices, a team per manager, the agents in their manager's team
 admin_role=$(s record add role name=admin scope=3 'actions=*')
@@ -67,7 +67,7 @@ s import customer "$data/accounts.csv" --map "$work/accounts.map"
 cat > "$work/deals.map" <<'MAP'
 opportunity_id=id
 sales_agent=owner
-product=model
+product=product
 account=account
 deal_stage=stage
 engage_date=created
@@ -91,7 +91,7 @@ q() { echo "== $1"; s report run "$2"; }
 q "win rate by office and team (a team's row counts its whole subtree)" \
 	'{"query":"win_rate","group_by":"team"}'
 q "sales cycle by product (days from engagement to close)" \
-	'{"query":"cycle","group_by":"model"}'
+	'{"query":"cycle","group_by":"field:product"}'
 q "win rate by sector (the account's industry)" \
 	'{"query":"win_rate","group_by":"industry"}'
 q "won value by quarter" \

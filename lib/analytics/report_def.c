@@ -132,17 +132,22 @@ static int dim_allowed(int query, int dim)
 static int dim_value(int *dim, char **custom, spm_db *db, int query, json_t *v, const char *path)
 {
 	const char *s;
+	int explicit;
 
 	if (!json_is_string(v))
 		return spm__error_set(SPM_EINVAL, "%s: expected a string", path);
 	s = json_string_value(v);
 	*custom = NULL;
-	if (!lookup(dim, dims, s)) {
+	/* "field:NAME" is always the custom field, also when NAME is the name of
+	 * a dimension (a custom "product" next to the line items' products). */
+	explicit = strncmp(s, "field:", 6) == 0;
+	if (explicit || !lookup(dim, dims, s)) {
 		spm_kind *k = spm__kind_find(db, "opportunity", 0);
 		size_t i;
 		if (query == SPM__Q_LEAD_CONVERSION || query == SPM__Q_ACTIVITIES || k == NULL ||
-		    spm__field_lookup(&i, db, k, s) != SPM_OK || i < k->ncore)
+		    spm__field_lookup(&i, db, k, s + (explicit ? 6 : 0)) != SPM_OK || i < k->ncore)
 			return spm__error_set(SPM_EINVAL, "%s: unknown dimension '%.64s'", path, s);
+		s += explicit ? 6 : 0;
 		*dim = SPM__D_CUSTOM;
 		*custom = spm__strdup(db, s);
 		return *custom ? SPM_OK : spm__error_oom();

@@ -51,7 +51,7 @@ want=$(tsv \
 	'4|South|1|1|0.500000|600.00 USD' \
 	'5|Ned Nash|1|1|0.500000|600.00 USD' \
 	'== sales cycle by product (days from engagement to close)' \
-	'model|won|won_mean_days|won_median_days|lost|lost_mean_days|lost_median_days' \
+	'product|won|won_mean_days|won_median_days|lost|lost_mean_days|lost_median_days' \
 	'GTX Basic|2|25.000000|25.000000|1|10.000000|10.000000' \
 	'GTXPro|1|50.000000|50.000000|0||' \
 	'MG Special|0|||1|30.000000|30.000000' \
