@@ -43,6 +43,8 @@ static const char help_field[] =
 
 static const char help_record[] =
 	"  record add KIND FIELD=VALUE...      create a record; print its id\n"
+	"  record set KIND ID FIELD=VALUE...   change fields of a record ('FIELD=' clears one)\n"
+	"  record delete KIND ID               delete a record\n"
 	"  record get KIND ID                  print a record as JSON\n"
 	"  record list KIND                    print every record of a kind, one JSON per line\n";
 
@@ -270,29 +272,48 @@ static int cmd_field(struct ctx *c, int argc, char **argv)
 
 /* ------------------------------------------------------------ record */
 
+/* Checks that every argument is FIELD=VALUE; what names the command. */
+static int check_assignments(const char *what, int argc, char **argv)
+{
+	char fmt[64];
+
+	snprintf(fmt, sizeof(fmt), "%s: '%%s' is not FIELD=VALUE", what);
+	for (int i = 0; i < argc; i++)
+		if (strchr(argv[i], '=') == NULL || argv[i][0] == '=')
+			return cli_usage(fmt, argv[i]);
+	return 0;
+}
+
+/* Sets each FIELD=VALUE on rec; with clear_empty, "FIELD=" clears it. */
+static int set_fields(spm_record *rec, const char *what, int argc, char **argv, int clear_empty)
+{
+	int rc = SPM_OK;
+
+	for (int i = 0; i < argc && rc == SPM_OK; i++) {
+		char *eq = strchr(argv[i], '=');
+		*eq = '\0';
+		rc = spm_record_set_from_text(rec, argv[i],
+					      clear_empty && eq[1] == '\0' ? NULL : eq + 1);
+		*eq = '=';
+	}
+	return rc == SPM_OK ? 0 : cli_fail(what, rc);
+}
+
 static int record_add(struct ctx *c, int argc, char **argv)
 {
 	spm_record *rec = NULL;
-	int rc, status = 0;
+	int rc, status;
 
 	if (argc < 1)
 		return cli_usage("record add needs KIND FIELD=VALUE...", NULL);
-	for (int i = 1; i < argc; i++)
-		if (strchr(argv[i], '=') == NULL || argv[i][0] == '=')
-			return cli_usage("record add: '%s' is not FIELD=VALUE", argv[i]);
+	if (check_assignments("record add", argc - 1, argv + 1))
+		return EXIT_USAGE;
 	if (cli_open_db(c, 0))
 		return EXIT_FAIL;
 	rc = spm_record_new(&rec, c->db, argv[0]);
 	if (rc != SPM_OK)
 		return cli_fail("record add", rc);
-	for (int i = 1; i < argc && status == 0; i++) {
-		char *eq = strchr(argv[i], '=');
-		*eq = '\0';
-		rc = spm_record_set_from_text(rec, argv[i], eq + 1);
-		if (rc != SPM_OK)
-			status = cli_fail("record add", rc);
-		*eq = '=';
-	}
+	status = set_fields(rec, "record add", argc - 1, argv + 1, 0);
 	if (status == 0) {
 		rc = spm_record_save(c->db, rec);
 		if (rc != SPM_OK)
@@ -302,6 +323,45 @@ static int record_add(struct ctx *c, int argc, char **argv)
 	}
 	spm_record_free(rec);
 	return status;
+}
+
+static int record_set(struct ctx *c, int argc, char **argv)
+{
+	spm_record *rec = NULL;
+	int64_t id;
+	int rc, status;
+
+	if (argc < 3)
+		return cli_usage("record set needs KIND ID FIELD=VALUE...", NULL);
+	if (!cli_parse_i64(&id, argv[1]))
+		return cli_usage("record set: '%s' is not an id", argv[1]);
+	if (check_assignments("record set", argc - 2, argv + 2))
+		return EXIT_USAGE;
+	if (cli_open_db(c, 0))
+		return EXIT_FAIL;
+	rc = spm_record_get(&rec, c->db, argv[0], id);
+	if (rc != SPM_OK)
+		return cli_fail("record set", rc);
+	status = set_fields(rec, "record set", argc - 2, argv + 2, 1);
+	if (status == 0 && (rc = spm_record_save(c->db, rec)) != SPM_OK)
+		status = cli_fail("record set", rc);
+	spm_record_free(rec);
+	return status;
+}
+
+static int record_delete(struct ctx *c, int argc, char **argv)
+{
+	int64_t id;
+	int rc;
+
+	if (argc != 2)
+		return cli_usage("record delete needs KIND ID", NULL);
+	if (!cli_parse_i64(&id, argv[1]))
+		return cli_usage("record delete: '%s' is not an id", argv[1]);
+	if (cli_open_db(c, 0))
+		return EXIT_FAIL;
+	rc = spm_record_delete(c->db, argv[0], id);
+	return rc == SPM_OK ? 0 : cli_fail("record delete", rc);
 }
 
 static int record_get(struct ctx *c, int argc, char **argv)
@@ -363,9 +423,13 @@ static int record_list(struct ctx *c, int argc, char **argv)
 static int cmd_record(struct ctx *c, int argc, char **argv)
 {
 	if (argc == 0)
-		return cli_usage("record needs a subcommand: add, get or list", NULL);
+		return cli_usage("record needs a subcommand: add, set, delete, get or list", NULL);
 	if (strcmp(argv[0], "add") == 0)
 		return record_add(c, argc - 1, argv + 1);
+	if (strcmp(argv[0], "set") == 0)
+		return record_set(c, argc - 1, argv + 1);
+	if (strcmp(argv[0], "delete") == 0)
+		return record_delete(c, argc - 1, argv + 1);
 	if (strcmp(argv[0], "get") == 0)
 		return record_get(c, argc - 1, argv + 1);
 	if (strcmp(argv[0], "list") == 0)

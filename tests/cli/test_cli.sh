@@ -234,4 +234,46 @@ check "export" 0 "$(printf '%s\r\n' \
 	'"Beta, Inc.",8,1970-01-01T00:01:40Z,1970-01-01T00:01:40Z,,,,,,,,,beta,,')" "" \
 	--db "$cdb" export customer
 
+
+# ---------------------------------------------------------------- record set / delete
+sdb=$tmp/set.db
+check "set: init" 0 "schema version 5" "" --db "$sdb" init
+check "set: add" 0 "1" "" --db "$sdb" --now 100 record add customer name=Acme region=north \
+	industry=retail
+check "set: change one, clear one" 0 "" "" --db "$sdb" --now 200 record set customer 1 name=Acme2 \
+	region=
+check "set: the record after" 0 \
+	'{"kind":"customer","id":1,"seq":2,"fields":{"name":"Acme2","created_at":100,"updated_at":200,"industry":"retail","company_key":"acme2"}}' \
+	"" --db "$sdb" record get customer 1
+check "set: unknown field" 1 "" "spm: record set: customer has no field 'nope' (SPM_ENOTFOUND)" \
+	--db "$sdb" record set customer 1 nope=1
+check "set: missing record" 1 "" "spm: record set: customer 9 does not exist (SPM_ENOTFOUND)" \
+	--db "$sdb" record set customer 9 name=x
+check "set: clearing a required field" 1 "" \
+	"spm: record set: customer.name is required (SPM_EINVAL)" --db "$sdb" record set customer 1 name=
+check "set: a value the domain refuses" 1 "" \
+	"spm: record set: customer.lifecycle must be prospect, customer, repeat or churned, not 'nonsense' (SPM_EINVAL)" \
+	--db "$sdb" record set customer 1 lifecycle=nonsense
+check "set: bad id" 2 "" "$(usage_err "record set: '1x' is not an id")" \
+	--db "$sdb" record set customer 1x name=a
+check "set: no assignment" 2 "" "$(usage_err "record set needs KIND ID FIELD=VALUE...")" \
+	--db "$sdb" record set customer 1
+check "set: not an assignment" 2 "" "$(usage_err "record set: 'name' is not FIELD=VALUE")" \
+	--db "$sdb" record set customer 1 name
+check "set: refused writes changed nothing" 0 "$(tsv \
+	'1|1|100|0|create|customer|1|name|-|Acme' \
+	'2|1|100|0|create|customer|1|industry|-|retail' \
+	'3|1|100|0|create|customer|1|region|-|north' \
+	'4|2|200|0|update|customer|1|name|Acme|Acme2' \
+	'5|2|200|0|update|customer|1|region|north|-')" "" --db "$sdb" audit customer 1
+check "delete" 0 "" "" --db "$sdb" --now 300 record delete customer 1
+check "delete: gone" 1 "" "spm: record get: customer 1 does not exist (SPM_ENOTFOUND)" \
+	--db "$sdb" record get customer 1
+check "delete: twice" 1 "" "spm: record delete: customer 1 does not exist (SPM_ENOTFOUND)" \
+	--db "$sdb" record delete customer 1
+check "delete: usage" 2 "" "$(usage_err "record delete needs KIND ID")" \
+	--db "$sdb" record delete customer
+check "delete: bad id" 2 "" "$(usage_err "record delete: 'x' is not an id")" \
+	--db "$sdb" record delete customer x
+
 finish
