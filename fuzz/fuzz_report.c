@@ -1,0 +1,309 @@
+/* libFuzzer target for report definitions (JSON, TESTING.md §D): saved
+ * reports are data a host stores and users edit, so every definition must
+ * be either run or refused cleanly.
+ *
+ * The input is a definition for spm_report_run() on a fresh copy of a
+ * database file holding a small company (a pipeline, deals with stage history
+ * and line items, custom fields of every type, a team, leads, activities).
+ * Checks:
+ *  1. the call returns SPM_OK or a documented refusal with a message, and
+ *     no result on failure;
+ *  2. an accepted definition gives a result whose every cell reads back by
+ *     its column's type, and that exports to CSV and JSON;
+ *  3. a definition that runs also saves, and the saved report gives the
+ *     same CSV;
+ *  4. nothing allocated through the handle stays live.
+ * Linked with replay_main.c it is a plain program that replays files and
+ * directories of inputs (the corpus replay in every CI run). */
+#include "spm/spm.h"
+
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
+
+static long live;
+
+static void *fz_malloc(size_t size, void *payload)
+{
+	void *p = malloc(size);
+
+	(void)payload;
+	if (p)
+		live++;
+	return p;
+}
+
+static void *fz_realloc(void *ptr, size_t size, void *payload)
+{
+	void *p = realloc(ptr, size);
+
+	(void)payload;
+	if (p && !ptr)
+		live++;
+	return p;
+}
+
+static void fz_free(void *ptr, void *payload)
+{
+	(void)payload;
+	if (ptr)
+		live--;
+	free(ptr);
+}
+
+static void fail(const char *what, const char *text)
+{
+	fprintf(stderr, "fuzz_report: %s\n  input: %s\n  error: %s\n", what, text,
+		spm_error_message());
+	abort();
+}
+
+static spm_time fixed_clock(void *payload)
+{
+	(void)payload;
+	return 1772355600; /* 2026-03-01T09:00:00Z */
+}
+
+static void must(int rc, const char *what)
+{
+	if (rc != SPM_OK)
+		fail(what, spm_result_name(rc));
+}
+
+/* Adds a record from "field", "text value" pairs; returns its id. */
+static int64_t add(spm_db *db, const char *kind, const char *const *kv)
+{
+	spm_record *r = NULL;
+	int64_t id;
+
+	must(spm_record_new(&r, db, kind), kind);
+	for (; kv[0]; kv += 2)
+		must(spm_record_set_from_text(r, kv[0], kv[1]), kv[0]);
+	must(spm_record_save(db, r), kind);
+	id = spm_record_id(r);
+	spm_record_free(r);
+	return id;
+}
+
+#define ADD(db, kind, ...) add(db, kind, (const char *const[]){ __VA_ARGS__, NULL })
+
+static const char pipeline_doc[] =
+	"{\"name\":\"New\",\"allow_skip\":true,\"allow_back\":true,\"stages\":["
+	"{\"name\":\"Qualify\",\"probability\":10},"
+	"{\"name\":\"Propose\",\"probability\":50},"
+	"{\"name\":\"Won\",\"probability\":100,\"outcome\":\"won\"},"
+	"{\"name\":\"Lost\",\"probability\":0,\"outcome\":\"lost\"}]}";
+
+static spm_db *open_file(const char *path)
+{
+	spm_db_options o = SPM_DB_OPTIONS_INIT;
+	spm_db *db = NULL;
+
+	o.path = path;
+	o.malloc_fn = fz_malloc;
+	o.realloc_fn = fz_realloc;
+	o.free_fn = fz_free;
+	o.clock = fixed_clock;
+	must(spm_db_open(&db, &o), "open");
+	return db;
+}
+
+/* Writes the company every input runs against into path. */
+static void make_company(const char *path)
+{
+	spm_db *db = open_file(path);
+	int64_t p, deal[4];
+
+	must(spm_field_add(db, "opportunity", "segment", SPM_FIELD_TEXT, NULL), "field");
+	must(spm_field_add(db, "opportunity", "budget", SPM_FIELD_MONEY, NULL), "field");
+	must(spm_field_add(db, "opportunity", "signed_on", SPM_FIELD_DATE, NULL), "field");
+	must(spm_field_add(db, "opportunity", "product", SPM_FIELD_TEXT, NULL), "field");
+	ADD(db, "role", "name", "admin", "scope", "3", "actions", "*");
+	ADD(db, "user", "name", "Mo", "role_id", "1", "active", "true");
+	ADD(db, "user", "name", "Ann", "role_id", "1", "active", "true");
+	ADD(db, "user", "name", "Bo", "role_id", "1", "active", "true");
+	ADD(db, "team", "name", "Sales", "manager_id", "1");
+	ADD(db, "team", "name", "East", "parent_id", "1");
+	ADD(db, "membership", "user_id", "2", "team_id", "2", "valid_from", "2025-01-01");
+	ADD(db, "membership", "user_id", "3", "team_id", "1", "valid_from", "2026-01-01");
+	ADD(db, "customer", "name", "Acme", "industry", "retail", "level", "A");
+	must(spm_pipeline_load(&p, db, pipeline_doc), "pipeline");
+	deal[0] = ADD(db, "opportunity", "name", "D1", "pipeline_id", "1", "stage_id", "1",
+		      "owner_id", "2", "customer_id", "1", "amount", "1000.00 CNY", "segment",
+		      "SMB", "budget", "5.00 USD", "signed_on", "2026-02-01", "product", "Kiosk",
+		      "expected_close", "2026-04-01", "source", "web");
+	deal[1] = ADD(db, "opportunity", "name", "D2", "pipeline_id", "1", "stage_id", "1",
+		      "owner_id", "3", "amount", "250.50 CNY", "segment", "ENT", "lost_reason", "price");
+	deal[2] = ADD(db, "opportunity", "name", "D3", "pipeline_id", "1", "stage_id", "1");
+	deal[3] = ADD(db, "opportunity", "name", "D4", "pipeline_id", "1", "stage_id", "1",
+		      "owner_id", "2", "amount", "0.01 CNY");
+	ADD(db, "line_item", "opportunity_id", "1", "product", "CRM", "quantity", "2",
+	    "unit_price", "500.00 CNY");
+	must(spm_opportunity_move(NULL, db, deal[0], 2, NULL), "move");
+	must(spm_opportunity_move(NULL, db, deal[0], 3, NULL), "move");
+	must(spm_opportunity_move(NULL, db, deal[1], 4, NULL), "move");
+	must(spm_opportunity_move(NULL, db, deal[3], 2, NULL), "move");
+	must(spm_opportunity_move(NULL, db, deal[3], 1, NULL), "move");
+	ADD(db, "lead", "company", "L1", "source", "web", "owner_id", "2");
+	ADD(db, "lead", "company", "L2", "source", "fair");
+	ADD(db, "activity", "type", "call", "at", "1772000000", "owner_id", "2",
+	    "lead_id", "1");
+	(void)deal[2];
+	spm_db_close(db);
+}
+
+/* The company is built once; each input gets a fresh copy of its file (a
+ * few times faster than building it again). */
+static char company_path[64], input_path[64];
+static unsigned char *image;
+static size_t image_len;
+
+static void remove_db(const char *path)
+{
+	char side[80];
+
+	remove(path);
+	snprintf(side, sizeof(side), "%s-wal", path);
+	remove(side);
+	snprintf(side, sizeof(side), "%s-shm", path);
+	remove(side);
+}
+
+static spm_db *open_company(void)
+{
+	FILE *f;
+
+	if (image == NULL) {
+		snprintf(company_path, sizeof(company_path), "/tmp/fuzz_report_%ld.db",
+			 (long)getpid());
+		snprintf(input_path, sizeof(input_path), "/tmp/fuzz_report_%ld_in.db",
+			 (long)getpid());
+		remove_db(company_path);
+		make_company(company_path);
+		f = fopen(company_path, "rb");
+		if (f == NULL || fseek(f, 0, SEEK_END) != 0 || (image_len = (size_t)ftell(f)) == 0 ||
+		    fseek(f, 0, SEEK_SET) != 0 || (image = malloc(image_len)) == NULL ||
+		    fread(image, 1, image_len, f) != image_len)
+			fail("cannot read the company back", company_path);
+		fclose(f);
+		remove_db(company_path);
+	}
+	remove_db(input_path);
+	f = fopen(input_path, "wb");
+	if (f == NULL || fwrite(image, 1, image_len, f) != image_len || fclose(f) != 0)
+		fail("cannot write the company", input_path);
+	return open_file(input_path);
+}
+
+struct text {
+	char *p;
+	size_t len;
+};
+
+static int collect(const char *data, size_t len, void *payload)
+{
+	struct text *t = payload;
+	char *p = realloc(t->p, t->len + len + 1);
+
+	if (p == NULL)
+		abort();
+	memcpy(p + t->len, data, len);
+	t->len += len;
+	p[t->len] = '\0';
+	t->p = p;
+	return 0;
+}
+
+/* Every cell reads back by its column's type; an empty cell is NULL. */
+static void check_cells(const spm_result *res, const char *doc)
+{
+	size_t rows = spm_result_row_count(res), cols = spm_result_column_count(res);
+
+	if (cols == 0)
+		fail("a result without columns", doc);
+	for (size_t c = 0; c < cols; c++) {
+		size_t back;
+
+		if (spm_result_column_name(res, c) == NULL ||
+		    spm_result_column_index(&back, res, spm_result_column_name(res, c)) != SPM_OK)
+			fail("a column without a name", doc);
+	}
+	for (size_t r = 0; r < rows; r++) {
+		for (size_t c = 0; c < cols; c++) {
+			spm_column_type t = spm_result_column_type(res, c);
+			const char *s, *cur;
+			int64_t v;
+			int rc;
+
+			if (t == SPM_COLUMN_TEXT)
+				rc = spm_result_text(&s, res, r, c);
+			else if (t == SPM_COLUMN_MONEY)
+				rc = spm_result_money(&v, &cur, res, r, c);
+			else
+				rc = spm_result_int(&v, res, r, c);
+			if (rc != SPM_OK && !(rc == SPM_ENOTFOUND && spm_result_is_null(res, r, c)))
+				fail("a cell does not read by its column's type", doc);
+		}
+	}
+}
+
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
+{
+	static char doc[1 << 16];
+	struct text csv = { NULL, 0 }, json = { NULL, 0 }, saved = { NULL, 0 };
+	spm_result *res = (spm_result *)&live, *again = NULL;
+	spm_db *db;
+	int rc;
+
+	if (size >= sizeof(doc))
+		size = sizeof(doc) - 1;
+	memcpy(doc, data, size);
+	doc[size] = '\0';
+	db = open_company();
+	rc = spm_report_run(&res, db, doc);
+	if (rc != SPM_OK) {
+		if (rc != SPM_EINVAL && rc != SPM_ENOTFOUND && rc != SPM_ECURRENCY &&
+		    rc != SPM_EOVERFLOW && rc != SPM_ERANGE)
+			fail("unexpected status", spm_result_name(rc));
+		if (spm_error_message()[0] == '\0')
+			fail("an error without a message", doc);
+		if (res != NULL)
+			fail("a result on failure", doc);
+	} else {
+		check_cells(res, doc);
+		if (spm_result_csv(res, collect, &csv) != SPM_OK ||
+		    spm_result_json(res, collect, &json) != SPM_OK)
+			fail("export failed", doc);
+		if (spm_report_save(db, "fuzz", doc) != SPM_OK)
+			fail("a definition that runs does not save", doc);
+		if (spm_report_run_saved(&again, db, "fuzz") != SPM_OK ||
+		    spm_result_csv(again, collect, &saved) != SPM_OK)
+			fail("the saved report does not run", doc);
+		if ((csv.p == NULL) != (saved.p == NULL) ||
+		    (csv.p && strcmp(csv.p, saved.p) != 0))
+			fail("the saved report gives another result", doc);
+		spm_result_free(again);
+		spm_result_free(res);
+	}
+	spm_db_close(db);
+	free(csv.p);
+	free(json.p);
+	free(saved.p);
+	if (live != 0)
+		fail("an allocation is left live", doc);
+	return 0;
+}
+
+/* Called by replay_main.c after the last input. */
+void fuzz_replay_done(void);
+
+void fuzz_replay_done(void)
+{
+	remove_db(input_path);
+	free(image);
+	image = NULL;
+}
