@@ -15,42 +15,14 @@
 #include "io/csv.h"
 #include "spm/error.h"
 
+#include "fuzz_common.h"
+
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
-
-static long live;
-
-static void *fz_malloc(size_t size, void *payload)
-{
-	void *p = malloc(size);
-
-	(void)payload;
-	if (p)
-		live++;
-	return p;
-}
-
-static void *fz_realloc(void *ptr, size_t size, void *payload)
-{
-	void *p = realloc(ptr, size);
-
-	(void)payload;
-	if (p && !ptr)
-		live++;
-	return p;
-}
-
-static void fz_free(void *ptr, void *payload)
-{
-	(void)payload;
-	if (ptr)
-		live--;
-	free(ptr);
-}
 
 struct buf {
 	char *p;
@@ -179,8 +151,8 @@ static uint64_t get_u64(const char **p)
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
-	spm__csv_options o = { .malloc_fn = fz_malloc, .realloc_fn = fz_realloc,
-			       .free_fn = fz_free };
+	spm__csv_options o = { .malloc_fn = fuzz_malloc, .realloc_fn = fuzz_realloc,
+			       .free_fn = fuzz_free };
 	struct record whole = { 0 }, part = { 0 }, again = { 0 }, expect = { 0 };
 	struct buf out = { 0 };
 	spm__csv_writer w;
@@ -254,8 +226,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		}
 	}
 	{
-		spm__csv_options o2 = { .malloc_fn = fz_malloc, .realloc_fn = fz_realloc,
-					.free_fn = fz_free, .header = o.header };
+		spm__csv_options o2 = { .malloc_fn = fuzz_malloc, .realloc_fn = fuzz_realloc,
+					.free_fn = fuzz_free, .header = o.header };
 
 		rc2 = read_all(&again, out.p ? out.p : "", out.len, &o2, NULL, 0);
 	}
@@ -269,7 +241,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	free_record(&again);
 	free_record(&expect);
 	free(out.p);
-	if (live != 0)
+	if (fuzz_live != 0)
 		fail("an allocation is left live");
 	return 0;
 }

@@ -11,42 +11,14 @@
  * directories of inputs (the corpus replay in every CI run). */
 #include "spm/spm.h"
 
+#include "fuzz_common.h"
+
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
-
-static long live;
-
-static void *fz_malloc(size_t size, void *payload)
-{
-	void *p = malloc(size);
-
-	(void)payload;
-	if (p)
-		live++;
-	return p;
-}
-
-static void *fz_realloc(void *ptr, size_t size, void *payload)
-{
-	void *p = realloc(ptr, size);
-
-	(void)payload;
-	if (p && !ptr)
-		live++;
-	return p;
-}
-
-static void fz_free(void *ptr, void *payload)
-{
-	(void)payload;
-	if (ptr)
-		live--;
-	free(ptr);
-}
 
 static void fail(const char *what, const char *text)
 {
@@ -60,31 +32,12 @@ static spm_db *open_memory(void)
 	spm_db_options o = SPM_DB_OPTIONS_INIT;
 	spm_db *db = NULL;
 
-	o.malloc_fn = fz_malloc;
-	o.realloc_fn = fz_realloc;
-	o.free_fn = fz_free;
+	o.malloc_fn = fuzz_malloc;
+	o.realloc_fn = fuzz_realloc;
+	o.free_fn = fuzz_free;
 	if (spm_db_open(&db, &o) != SPM_OK)
 		abort();
 	return db;
-}
-
-struct text {
-	char *p;
-	size_t len;
-};
-
-static int collect(const char *data, size_t len, void *payload)
-{
-	struct text *t = payload;
-	char *p = realloc(t->p, t->len + len + 1);
-
-	if (p == NULL)
-		abort();
-	memcpy(p + t->len, data, len);
-	t->len += len;
-	p[t->len] = '\0';
-	t->p = p;
-	return 0;
 }
 
 static int count_cb(const spm_record *rec, void *payload)
@@ -108,7 +61,7 @@ static int count(spm_db *db, const char *kind)
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
 	static char doc[1 << 16];
-	struct text first = { NULL, 0 }, second = { NULL, 0 };
+	struct fuzz_text first = { NULL, 0 }, second = { NULL, 0 };
 	spm_db *a, *b;
 	int64_t id = 0, id2 = 0;
 	int rc;
@@ -126,12 +79,12 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	if (rc != SPM_OK && (id != 0 || count(a, "pipeline") || count(a, "stage")))
 		fail("a refused document stored something", doc);
 	if (rc == SPM_OK) {
-		if (spm_pipeline_export(a, id, collect, &first) != SPM_OK)
+		if (spm_pipeline_export(a, id, fuzz_collect, &first) != SPM_OK)
 			fail("export failed", doc);
 		b = open_memory();
 		if (spm_pipeline_load(&id2, b, first.p) != SPM_OK)
 			fail("the export does not load", first.p);
-		if (spm_pipeline_export(b, id2, collect, &second) != SPM_OK)
+		if (spm_pipeline_export(b, id2, fuzz_collect, &second) != SPM_OK)
 			fail("export of the copy failed", first.p);
 		if (strcmp(first.p, second.p) != 0)
 			fail("the copy exports differently", first.p);
@@ -140,7 +93,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	spm_db_close(a);
 	free(first.p);
 	free(second.p);
-	if (live != 0)
+	if (fuzz_live != 0)
 		fail("an allocation is left live", doc);
 	return 0;
 }

@@ -17,43 +17,14 @@
  * directories of inputs (the corpus replay in every CI run). */
 #include "spm/spm.h"
 
+#include "fuzz_common.h"
+
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <unistd.h>
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
-
-static long live;
-
-static void *fz_malloc(size_t size, void *payload)
-{
-	void *p = malloc(size);
-
-	(void)payload;
-	if (p)
-		live++;
-	return p;
-}
-
-static void *fz_realloc(void *ptr, size_t size, void *payload)
-{
-	void *p = realloc(ptr, size);
-
-	(void)payload;
-	if (p && !ptr)
-		live++;
-	return p;
-}
-
-static void fz_free(void *ptr, void *payload)
-{
-	(void)payload;
-	if (ptr)
-		live--;
-	free(ptr);
-}
 
 static void fail(const char *what, const char *text)
 {
@@ -104,9 +75,9 @@ static spm_db *open_file(const char *path)
 	spm_db *db = NULL;
 
 	o.path = path;
-	o.malloc_fn = fz_malloc;
-	o.realloc_fn = fz_realloc;
-	o.free_fn = fz_free;
+	o.malloc_fn = fuzz_malloc;
+	o.realloc_fn = fuzz_realloc;
+	o.free_fn = fuzz_free;
 	o.clock = fixed_clock;
 	must(spm_db_open(&db, &o), "open");
 	return db;
@@ -156,66 +127,11 @@ static void make_company(const char *path)
 	spm_db_close(db);
 }
 
-/* The company is built once; each input gets a fresh copy of its file (a
- * few times faster than building it again). */
-static char company_path[64], input_path[64];
-static unsigned char *image;
-static size_t image_len;
-
-static void remove_db(const char *path)
-{
-	char side[80];
-
-	remove(path);
-	snprintf(side, sizeof(side), "%s-wal", path);
-	remove(side);
-	snprintf(side, sizeof(side), "%s-shm", path);
-	remove(side);
-}
+static struct fuzz_image company;
 
 static spm_db *open_company(void)
 {
-	FILE *f;
-
-	if (image == NULL) {
-		snprintf(company_path, sizeof(company_path), "/tmp/fuzz_report_%ld.db",
-			 (long)getpid());
-		snprintf(input_path, sizeof(input_path), "/tmp/fuzz_report_%ld_in.db",
-			 (long)getpid());
-		remove_db(company_path);
-		make_company(company_path);
-		f = fopen(company_path, "rb");
-		if (f == NULL || fseek(f, 0, SEEK_END) != 0 || (image_len = (size_t)ftell(f)) == 0 ||
-		    fseek(f, 0, SEEK_SET) != 0 || (image = malloc(image_len)) == NULL ||
-		    fread(image, 1, image_len, f) != image_len)
-			fail("cannot read the company back", company_path);
-		fclose(f);
-		remove_db(company_path);
-	}
-	remove_db(input_path);
-	f = fopen(input_path, "wb");
-	if (f == NULL || fwrite(image, 1, image_len, f) != image_len || fclose(f) != 0)
-		fail("cannot write the company", input_path);
-	return open_file(input_path);
-}
-
-struct text {
-	char *p;
-	size_t len;
-};
-
-static int collect(const char *data, size_t len, void *payload)
-{
-	struct text *t = payload;
-	char *p = realloc(t->p, t->len + len + 1);
-
-	if (p == NULL)
-		abort();
-	memcpy(p + t->len, data, len);
-	t->len += len;
-	p[t->len] = '\0';
-	t->p = p;
-	return 0;
+	return open_file(fuzz_image_copy(&company, "report", make_company));
 }
 
 /* Every cell reads back by its column's type; an empty cell is NULL. */
@@ -254,8 +170,8 @@ static void check_cells(const spm_result *res, const char *doc)
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
 	static char doc[1 << 16];
-	struct text csv = { NULL, 0 }, json = { NULL, 0 }, saved = { NULL, 0 };
-	spm_result *res = (spm_result *)&live, *again = NULL;
+	struct fuzz_text csv = { NULL, 0 }, json = { NULL, 0 }, saved = { NULL, 0 };
+	spm_result *res = (spm_result *)&fuzz_live, *again = NULL;
 	spm_db *db;
 	int rc;
 
@@ -275,13 +191,13 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 			fail("a result on failure", doc);
 	} else {
 		check_cells(res, doc);
-		if (spm_result_csv(res, collect, &csv) != SPM_OK ||
-		    spm_result_json(res, collect, &json) != SPM_OK)
+		if (spm_result_csv(res, fuzz_collect, &csv) != SPM_OK ||
+		    spm_result_json(res, fuzz_collect, &json) != SPM_OK)
 			fail("export failed", doc);
 		if (spm_report_save(db, "fuzz", doc) != SPM_OK)
 			fail("a definition that runs does not save", doc);
 		if (spm_report_run_saved(&again, db, "fuzz") != SPM_OK ||
-		    spm_result_csv(again, collect, &saved) != SPM_OK)
+		    spm_result_csv(again, fuzz_collect, &saved) != SPM_OK)
 			fail("the saved report does not run", doc);
 		if ((csv.p == NULL) != (saved.p == NULL) ||
 		    (csv.p && strcmp(csv.p, saved.p) != 0))
@@ -293,7 +209,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	free(csv.p);
 	free(json.p);
 	free(saved.p);
-	if (live != 0)
+	if (fuzz_live != 0)
 		fail("an allocation is left live", doc);
 	return 0;
 }
@@ -303,7 +219,5 @@ void fuzz_replay_done(void);
 
 void fuzz_replay_done(void)
 {
-	remove_db(input_path);
-	free(image);
-	image = NULL;
+	fuzz_image_free(&company);
 }

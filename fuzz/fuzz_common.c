@@ -1,0 +1,122 @@
+/* The fuzz targets' shared helpers (fuzz_common.h). */
+#include "fuzz_common.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+long fuzz_live;
+
+void *fuzz_malloc(size_t size, void *payload)
+{
+	void *p = malloc(size);
+
+	(void)payload;
+	if (p)
+		fuzz_live++;
+	return p;
+}
+
+void *fuzz_realloc(void *ptr, size_t size, void *payload)
+{
+	void *p = realloc(ptr, size);
+
+	(void)payload;
+	if (p && !ptr)
+		fuzz_live++;
+	return p;
+}
+
+void fuzz_free(void *ptr, void *payload)
+{
+	(void)payload;
+	if (ptr)
+		fuzz_live--;
+	free(ptr);
+}
+
+int fuzz_collect(const char *data, size_t len, void *payload)
+{
+	struct fuzz_text *t = payload;
+	char *p = realloc(t->p, t->len + len + 1);
+
+	if (p == NULL)
+		abort();
+	memcpy(p + t->len, data, len);
+	t->len += len;
+	p[t->len] = '\0';
+	t->p = p;
+	return 0;
+}
+
+static void remove_db(const char *path)
+{
+	char side[80];
+
+	remove(path);
+	snprintf(side, sizeof(side), "%s-wal", path);
+	remove(side);
+	snprintf(side, sizeof(side), "%s-shm", path);
+	remove(side);
+}
+
+static void io_fail(const char *what, const char *path)
+{
+	perror(path);
+	fprintf(stderr, "fuzz: %s %s\n", what, path);
+	abort();
+}
+
+/* libFuzzer exits without calling fuzz_replay_done(): the copy goes then. */
+static char leftover[64];
+
+static void remove_leftover(void)
+{
+	if (leftover[0])
+		remove_db(leftover);
+}
+
+const char *fuzz_image_copy(struct fuzz_image *im, const char *name,
+			    void (*build)(const char *path))
+{
+	FILE *f;
+
+	if (im->bytes == NULL) {
+		char built[64];
+		long end;
+
+		snprintf(built, sizeof(built), "/tmp/fuzz_%s_%ld.db", name, (long)getpid());
+		snprintf(im->path, sizeof(im->path), "/tmp/fuzz_%s_%ld_in.db", name,
+			 (long)getpid());
+		remove_db(built);
+		build(built);
+		f = fopen(built, "rb");
+		if (f == NULL || fseek(f, 0, SEEK_END) != 0 || (end = ftell(f)) <= 0 ||
+		    fseek(f, 0, SEEK_SET) != 0)
+			io_fail("cannot read back", built);
+		im->len = (size_t)end;
+		im->bytes = malloc(im->len);
+		if (im->bytes == NULL || fread(im->bytes, 1, im->len, f) != im->len)
+			io_fail("cannot read back", built);
+		fclose(f);
+		remove_db(built);
+		if (leftover[0] == '\0') {
+			snprintf(leftover, sizeof(leftover), "%s", im->path);
+			atexit(remove_leftover);
+		}
+	}
+	remove_db(im->path);
+	f = fopen(im->path, "wb");
+	if (f == NULL || fwrite(im->bytes, 1, im->len, f) != im->len || fclose(f) != 0)
+		io_fail("cannot write", im->path);
+	return im->path;
+}
+
+void fuzz_image_free(struct fuzz_image *im)
+{
+	if (im->bytes)
+		remove_db(im->path);
+	free(im->bytes);
+	im->bytes = NULL;
+}
