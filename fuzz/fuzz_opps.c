@@ -1,0 +1,241 @@
+/* libFuzzer target for the opportunity import (CSV files from other CRMs,
+ * TESTING.md §D): cells are parsed as money, dates, times, probabilities
+ * and references, so every file must be imported or refused cleanly.
+ *
+ * The first byte selects options (bit 0: skip bad rows, bit 1: M/D/Y dates,
+ * bit 2: create unknown stages, bit 3: lenient references); the rest is the
+ * opportunities file, optionally followed by a line "%%" and the history
+ * file. The database is a fresh copy of a small company (a pipeline whose
+ * stages are named like Salesforce's, users and accounts with external ids).
+ * Checks:
+ *  1. a dry run and the real import return the same status and counts;
+ *  2. the status is SPM_OK or a documented refusal with a message;
+ *  3. a refused import (all or nothing) stores nothing;
+ *  4. an accepted import without created stages exports, the export imports
+ *     into another fresh copy, and that copy exports the same text;
+ *  5. nothing allocated through the handles stays live.
+ * Linked with replay_main.c it is a plain program that replays files and
+ * directories of inputs (the corpus replay in every CI run). */
+#include "spm/spm.h"
+#include "fuzz_common.h"
+
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
+
+static const char *input;
+
+static void fail(const char *what, const char *detail)
+{
+	fprintf(stderr, "fuzz_opps: %s: %s\n  input: %s\n  error: %s\n", what,
+		detail ? detail : "", input, spm_error_message());
+	abort();
+}
+
+static void must(int rc, const char *what)
+{
+	if (rc != SPM_OK)
+		fail(what, spm_result_name(rc));
+}
+
+static spm_time fixed_clock(void *payload)
+{
+	(void)payload;
+	return 1772355600; /* 2026-03-01T09:00:00Z */
+}
+
+static spm_db *open_file(const char *path)
+{
+	spm_db_options o = SPM_DB_OPTIONS_INIT;
+	spm_db *db = NULL;
+
+	o.path = path;
+	o.malloc_fn = fuzz_malloc;
+	o.realloc_fn = fuzz_realloc;
+	o.free_fn = fuzz_free;
+	o.clock = fixed_clock;
+	must(spm_db_open(&db, &o), "open");
+	return db;
+}
+
+static int64_t add(spm_db *db, const char *kind, const char *const *kv)
+{
+	spm_record *r = NULL;
+	int64_t id;
+
+	must(spm_record_new(&r, db, kind), kind);
+	for (; kv[0]; kv += 2)
+		must(spm_record_set_from_text(r, kv[0], kv[1]), kv[0]);
+	must(spm_record_save(db, r), kind);
+	id = spm_record_id(r);
+	spm_record_free(r);
+	return id;
+}
+
+#define ADD(db, kind, ...) add(db, kind, (const char *const[]){ __VA_ARGS__, NULL })
+
+static const char pipeline_doc[] =
+	"{\"name\":\"Sales\",\"allow_skip\":true,\"allow_back\":true,\"stages\":["
+	"{\"name\":\"Prospecting\",\"probability\":10},"
+	"{\"name\":\"Qualification\",\"probability\":20},"
+	"{\"name\":\"Closed Won\",\"probability\":100,\"outcome\":\"won\"},"
+	"{\"name\":\"Closed Lost\",\"probability\":0,\"outcome\":\"lost\"}]}";
+
+static void make_company(const char *path)
+{
+	spm_db *db = open_file(path);
+	int64_t p;
+
+	must(spm_field_add(db, "user", "external_id", SPM_FIELD_TEXT, NULL), "field");
+	must(spm_field_add(db, "customer", "external_id", SPM_FIELD_TEXT, NULL), "field");
+	must(spm_field_add(db, "opportunity", "external_id", SPM_FIELD_TEXT, NULL), "field");
+	ADD(db, "role", "name", "admin", "scope", "3", "actions", "*");
+	ADD(db, "user", "name", "Ann", "role_id", "1", "active", "true", "external_id", "005A");
+	ADD(db, "user", "name", "Bo", "role_id", "1", "active", "true", "external_id", "005B");
+	ADD(db, "customer", "name", "Acme", "external_id", "001A");
+	ADD(db, "customer", "name", "Bolt", "external_id", "001B");
+	must(spm_pipeline_load(&p, db, pipeline_doc), "pipeline");
+	spm_db_close(db);
+}
+
+static struct fuzz_image company;
+
+static spm_db *open_company(void)
+{
+	return open_file(fuzz_image_copy(&company, "opps", make_company));
+}
+
+static int count_cb(const spm_record *rec, void *payload)
+{
+	(void)rec;
+	++*(int *)payload;
+	return 0;
+}
+
+static int count(spm_db *db, const char *kind)
+{
+	spm_query *q = NULL;
+	int n = 0;
+
+	must(spm_query_new(&q, db, kind), "query");
+	must(spm_query_foreach(q, count_cb, &n), "count");
+	spm_query_free(q);
+	return n;
+}
+
+/* Imports into a fresh copy; *counts gets rows, bad and created of both
+ * files. Returns the status; the handle stays open in *out_db. */
+static int import(spm_db **out_db, size_t counts[12], const char *opps, size_t opps_len,
+		  const char *hist, size_t hist_len, const spm_opp_import_options *o)
+{
+	spm_opp_import_report *r = NULL;
+	spm_db *db = open_company();
+	int rc = spm_opp_import(&r, db, opps, opps_len, hist, hist_len, NULL, 0, o);
+
+	if (rc != SPM_OK && rc != SPM_EINVAL && rc != SPM_ENOTFOUND && rc != SPM_ERANGE)
+		fail("unexpected status", spm_result_name(rc));
+	if (rc != SPM_OK && spm_error_message()[0] == '\0')
+		fail("an error without a message", NULL);
+	for (int f = 0; f < 2; f++)
+		for (int c = 0; c < 5; c++)
+			if (c != SPM_OPP_COUNT_UNCHANGED)
+				counts[f * 6 + c] = spm_opp_import_report_count(
+					r, (spm_opp_import_file)f, (spm_opp_import_count)c);
+	counts[5] = spm_opp_import_report_stages_created(r);
+	counts[11] = spm_opp_import_report_problems(r);
+	spm_opp_import_report_free(r);
+	*out_db = db;
+	return rc;
+}
+
+static void export_both(struct fuzz_text *opps, struct fuzz_text *hist, spm_db *db)
+{
+	must(spm_opp_export(db, 1, SPM_OPP_FILE_OPPORTUNITIES, NULL, fuzz_collect, opps),
+	     "export opportunities");
+	must(spm_opp_export(db, 1, SPM_OPP_FILE_HISTORY, NULL, fuzz_collect, hist),
+	     "export history");
+}
+
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
+{
+	static char buf[1 << 16];
+	spm_opp_import_options o = SPM_OPP_IMPORT_OPTIONS_INIT;
+	struct fuzz_text e1 = { NULL, 0 }, h1 = { NULL, 0 }, e2 = { NULL, 0 }, h2 = { NULL, 0 };
+	size_t dry[12] = { 0 }, real[12] = { 0 }, again[12] = { 0 };
+	const char *hist = NULL, *cut;
+	size_t opps_len, hist_len = 0;
+	spm_db *db, *copy;
+	int rc_dry, rc;
+	unsigned flags;
+
+	if (size == 0)
+		return 0;
+	flags = data[0];
+	size--;
+	if (size >= sizeof(buf))
+		size = sizeof(buf) - 1;
+	memcpy(buf, data + 1, size);
+	buf[size] = '\0';
+	input = buf;
+	opps_len = size;
+	cut = strstr(buf, "\n%%\n");
+	if (cut) {
+		opps_len = (size_t)(cut - buf) + 1;
+		hist = cut + 4;
+		hist_len = size - (size_t)(hist - buf);
+	}
+	o.pipeline_id = 1;
+	o.currency = "USD";
+	o.mode = flags & 1 ? SPM_CSV_SKIP_BAD_ROWS : SPM_CSV_ALL_OR_NOTHING;
+	o.date_order = flags & 2 ? SPM_OPP_DATES_MDY : SPM_OPP_DATES_ISO;
+	o.flags = (flags & 4 ? SPM_OPP_IMPORT_CREATE_STAGES : 0) |
+		  (flags & 8 ? SPM_OPP_IMPORT_LENIENT_REFS : 0);
+
+	o.dry_run = 1;
+	rc_dry = import(&db, dry, buf, opps_len, hist, hist_len, &o);
+	if (count(db, "opportunity") || count(db, "stage_history") || count(db, "stage") != 4)
+		fail("a dry run stored something", NULL);
+	spm_db_close(db);
+	o.dry_run = 0;
+	rc = import(&db, real, buf, opps_len, hist, hist_len, &o);
+	if (rc != rc_dry)
+		fail("the dry run and the import disagree on the status", spm_result_name(rc));
+	for (int i = 0; i < 12; i++)
+		if (i != 2 && i != 8 && i != 5 && dry[i] != real[i])
+			fail("the dry run and the import disagree on a count", NULL);
+	if (rc != SPM_OK &&
+	    (count(db, "opportunity") || count(db, "stage_history") || count(db, "stage") != 4))
+		fail("a refused import stored something", NULL);
+	if (rc == SPM_OK && real[5] == 0) {
+		export_both(&e1, &h1, db);
+		o.mode = SPM_CSV_ALL_OR_NOTHING;
+		o.date_order = SPM_OPP_DATES_ISO;
+		o.flags = 0;
+		if (import(&copy, again, e1.p ? e1.p : "", e1.len, h1.p, h1.len, &o) != SPM_OK)
+			fail("the export does not import", e1.p);
+		export_both(&e2, &h2, copy);
+		if (strcmp(e1.p ? e1.p : "", e2.p ? e2.p : "") != 0 ||
+		    strcmp(h1.p ? h1.p : "", h2.p ? h2.p : "") != 0)
+			fail("the copy exports differently", e2.p);
+		spm_db_close(copy);
+	}
+	spm_db_close(db);
+	free(e1.p);
+	free(h1.p);
+	free(e2.p);
+	free(h2.p);
+	if (fuzz_live != 0)
+		fail("an allocation is left live", NULL);
+	return 0;
+}
+
+/* Called by replay_main.c after the last input. */
+void fuzz_replay_done(void);
+
+void fuzz_replay_done(void)
+{
+	fuzz_image_free(&company);
+}
