@@ -237,7 +237,7 @@ check "export" 0 "$(printf '%s\r\n' \
 
 # ---------------------------------------------------------------- record set / delete
 sdb=$tmp/set.db
-check "set: init" 0 "schema version 5" "" --db "$sdb" init
+"$SPM" --db "$sdb" init >/dev/null
 check "set: add" 0 "1" "" --db "$sdb" --now 100 record add customer name=Acme region=north \
 	industry=retail
 check "set: change one, clear one" 0 "" "" --db "$sdb" --now 200 record set customer 1 name=Acme2 \
