@@ -1,5 +1,6 @@
 #include "core/txn.h"
 #include "core/kinds.h"
+#include "core/store.h"
 #include "events/events_internal.h"
 #include "domain/org.h"
 
@@ -144,7 +145,7 @@ int spm__txn_put_system(struct spm__txn *t, spm_record *rec)
 	if (rc != SPM_OK)
 		return rc;
 	rec->seq = t->seq;
-	return t->db->ops->put(t->db->store, rec);
+	return spm__store_insert(t->db, rec);
 }
 
 static int put_text_or_null(spm_record *rec, size_t i, const char *s)
@@ -224,7 +225,7 @@ int spm__txn_audit_changes(struct spm__txn *t, int op, const char *kind, int64_t
 	if (rc == SPM_OK) {
 		rec->id = first;
 		rec->seq = t->seq;
-		rc = t->db->ops->put(t->db->store, rec);
+		rc = spm__store_insert(t->db, rec);
 	}
 	spm_record_free(rec);
 	return rc;

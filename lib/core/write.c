@@ -3,6 +3,7 @@
  * transaction. Batches and idempotency keys are in batch.c. */
 #include "core/write.h"
 #include "core/kinds.h"
+#include "core/store.h"
 #include "domain/org.h"
 #include "domain/ownership.h"
 
@@ -135,7 +136,7 @@ static int insert(struct spm__txn *t, spm_record *stored, json_t *changes)
 	if (rc != SPM_OK)
 		return rc;
 	stored->seq = t->seq;
-	rc = db->ops->put(db->store, stored);
+	rc = spm__store_insert(db, stored);
 	if (rc == SPM_OK && stored->kind->def->after_write)
 		rc = stored->kind->def->after_write(t, NULL, stored);
 	if (rc == SPM_OK && stored->kind->def->owner_field)
@@ -179,8 +180,10 @@ static int update(struct spm__txn *t, const spm_record *rec, spm_record **out, j
 		if (rc == SPM_OK)
 			rc = stamp(after, SPM__UPDATED_AT, t->at);
 		after->seq = t->seq;
+		/* only the changed columns: an unchanged indexed column costs
+		 * no index write */
 		if (rc == SPM_OK)
-			rc = db->ops->put(db->store, after);
+			rc = spm__store_update(db, after, before);
 		if (rc == SPM_OK && after->kind->def->after_write)
 			rc = after->kind->def->after_write(t, before, after);
 		if (rc == SPM_OK && after->kind->def->owner_field)

@@ -142,7 +142,7 @@ static int eligible(int *out, struct run *r, int64_t user)
 		return rc;
 	if (!l->known) {  /* least_busy needs the load even without a policy */
 		rc = spm__pool_count_open(&l->open, r->t, user, r->exempt);
-		if (rc == SPM_OK)
+		if (rc == SPM_OK && r->policy && spm__fld_has(r->policy, "daily_claims"))
 			rc = spm__pool_count_claims_today(&l->claims, r->t, user);
 		if (rc != SPM_OK)
 			return rc;
