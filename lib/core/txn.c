@@ -73,6 +73,9 @@ int spm__txn_scope(struct spm__scope **out, struct spm__txn *t)
 
 static void free_events(struct spm__txn *t)
 {
+	if (t->hook.release)
+		t->hook.release(t);
+	memset(&t->hook, 0, sizeof(t->hook));
 	if (t->scope) {
 		spm__scope_free(t->db, t->scope);
 		spm__free(t->db, t->scope);
@@ -103,8 +106,10 @@ int spm__txn_commit(struct spm__txn *t)
 {
 	spm_db *db = t->db;
 	spm_event *evs = NULL;
-	int rc = db->ops->commit(db->store);
+	int rc = t->hook.finish ? t->hook.finish(t) : SPM_OK;
 
+	if (rc == SPM_OK)
+		rc = db->ops->commit(db->store);
 	if (rc != SPM_OK) {
 		spm__txn_abort(t);
 		return rc;
