@@ -891,3 +891,67 @@ Test(lead, assignment_on_create_errors_change_nothing)
 	cr_assert_eq(spm_record_set_from_text(r, "assign_on_create", "maybe"), SPM_EINVAL);
 	spm_record_free(r);
 }
+
+/* A backend of spm_storage_ops version 1 (no count, insert, update): the
+ * core counts by scanning and writes whole rows, with the same results. */
+static spm_storage_ops v1_ops;
+
+static int downgrade(const spm_storage_ops **ops, void **self, spm_db *d, void *payload)
+{
+	(void)self;
+	(void)d;
+	(void)payload;
+	v1_ops = **ops;
+	v1_ops.version = 1;
+	*ops = &v1_ops;
+	return SPM_OK;
+}
+
+Test(lead, a_version_1_backend_assigns_alike)
+{
+	spm_db_options o = SPM_DB_OPTIONS_INIT;
+	char v2[8][1024], v1[8][1024], path2[256];
+	spm_db *first;
+
+	assignment_env(1);
+	create_eight();
+	outcome(v2);
+	first = db;
+	temp_db_path(path2, sizeof(path2));
+	o.path = path2;
+	o.clock = test_clock;
+	o.actor = 1;
+	o.storage_wrap = downgrade;
+	db = NULL;
+	cr_assert_eq(spm_db_open(&db, &o), SPM_OK, "%s", spm_error_message());
+	populate();
+	assignment_env(1);
+	create_eight();
+	outcome(v1);
+	spm_db_close(db);
+	db = first;
+	for (int i = 0; i < 8; i++)
+		cr_assert_str_eq(v1[i], v2[i], "lead %d", i + 1);
+}
+
+Test(lead, converted_and_disqualified_leads_do_not_count_against_capacity)
+{
+	int64_t l1 = pool_lead("One"), l2 = pool_lead("Two"), l3 = pool_lead("Three");
+	spm_record *r;
+
+	POLICY("max_open", "2");
+	as(u_a);
+	cr_assert_eq(spm_lead_claim(db, l1), SPM_OK);
+	cr_assert_eq(spm_lead_claim(db, l2), SPM_OK);
+	cr_assert_eq(spm_lead_claim(db, l3), SPM_ELIMIT);
+	cr_assert_str_eq(spm_error_message(), "user 2 holds 2 open leads (max_open 2)");
+	cr_assert_eq(spm_record_get(&r, db, "lead", l1), SPM_OK);
+	cr_assert_eq(spm_record_set_text(r, "status", "disqualified"), SPM_OK);
+	cr_assert_eq(spm_record_set_text(r, "disqualify_reason", "spam"), SPM_OK);
+	cr_assert_eq(spm_record_save(db, r), SPM_OK, "%s", spm_error_message());
+	spm_record_free(r);
+	cr_assert_eq(spm_lead_claim(db, l3), SPM_OK);
+	/* 2 and 3 are open again: the cap holds */
+	cr_assert_eq(spm_lead_claim(db, pool_lead("Four")), SPM_ELIMIT);
+	cr_assert_str_eq(spm_error_message(), "user 2 holds 2 open leads (max_open 2)");
+}

@@ -245,3 +245,41 @@ Test(schema, malformed_audit_changes_are_reported_as_corrupt)
 		  spm_error_message());
 	spm_db_close(db);
 }
+
+/* Version 6 adds pool_policy.assign_on_create and assign_seed: a version-5
+ * file keeps its policy, and assignment on create stays off until set. */
+Test(schema, version_5_pool_policy_upgrades_to_6_with_assignment_on_create_off)
+{
+	spm_db_options o = SPM_DB_OPTIONS_INIT;
+	char path[256];
+	spm_db *db = NULL;
+	spm_record *r;
+	const char *text = "";
+	int64_t v;
+
+	temp_db_path(path, sizeof(path));
+	o.path = path;
+	o.clock = test_clock;
+	o.actor = 0;
+	cr_assert_eq(spm__db_open_at_version(&db, &o, 5), SPM_OK, "%s", spm_error_message());
+	cr_assert_eq(spm_record_new(&r, db, "pool_policy"), SPM_OK);
+	cr_assert_eq(spm_record_set_int(r, "max_open", 7), SPM_OK);
+	cr_assert_eq(spm_record_save(db, r), SPM_OK, "%s", spm_error_message());
+	spm_record_free(r);
+	spm_db_close(db);
+	cr_assert_eq(user_version(path), 5);
+	cr_assert_eq(sql_count(path, "SELECT count(*) FROM pragma_table_info('pool_policy') "
+			       "WHERE name = 'assign_on_create'"), 0);
+
+	db = open_db(path);
+	cr_assert_eq(user_version(path), 6);
+	cr_assert_eq(sql_count(path, "SELECT count(*) FROM pragma_table_info('pool_policy') "
+			       "WHERE name IN ('assign_on_create', 'assign_seed')"), 2);
+	cr_assert_eq(spm_record_get(&r, db, "pool_policy", 1), SPM_OK, "%s", spm_error_message());
+	cr_assert_eq(spm_record_get_int(&v, r, "max_open"), SPM_OK);
+	cr_assert_eq(v, 7);
+	cr_assert_eq(spm_record_get_as_text(&text, r, "assign_on_create"), SPM_OK);
+	cr_assert_null(text);
+	spm_record_free(r);
+	spm_db_close(db);
+}
