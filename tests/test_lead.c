@@ -955,3 +955,66 @@ Test(lead, converted_and_disqualified_leads_do_not_count_against_capacity)
 	cr_assert_eq(spm_lead_claim(db, pool_lead("Four")), SPM_ELIMIT);
 	cr_assert_str_eq(spm_error_message(), "user 2 holds 2 open leads (max_open 2)");
 }
+
+/* The counts of a run are kept on the handle for the next run only while
+ * no lead changed: a write by another handle, by this handle outside a
+ * run, or a rolled-back run, makes the next run count again. */
+Test(lead, kept_counts_follow_writes_of_other_handles_and_of_this_one)
+{
+	spm_db *other;
+	spm_record *r;
+	size_t n;
+
+	more_reps();
+	POLICY("max_open", "2");
+	as(u_admin);
+	ADD("assignment_rule", "position", "1", "name", "five", "method", "fixed",
+	    "fixed_owner", "5");
+	pool_lead("A");
+	as(u_admin);
+	cr_assert_eq(spm_lead_assign_pool(&n, db), SPM_OK);
+	cr_assert_eq(n, 1, "user 5 holds 1");
+	/* another handle gives user 5 a second lead */
+	other = open_db(path);
+	cr_assert_eq(spm_db_set_actor(other, 0), SPM_OK);
+	add_record(other, "lead", (const char *const[]){ "company", "B", "owner_id", "5", NULL });
+	spm_db_close(other);
+	pool_lead("C");
+	as(u_admin);
+	cr_assert_eq(spm_lead_assign_pool(&n, db), SPM_OK);
+	cr_assert_eq(n, 0, "user 5 is full: the kept count was not used");
+	/* this handle disqualifies one of them: room for one more */
+	as(0);
+	cr_assert_eq(spm_record_get(&r, db, "lead", 1), SPM_OK);
+	cr_assert_eq(spm_record_set_text(r, "status", "disqualified"), SPM_OK);
+	cr_assert_eq(spm_record_set_text(r, "disqualify_reason", "spam"), SPM_OK);
+	cr_assert_eq(spm_record_save(db, r), SPM_OK);
+	spm_record_free(r);
+	as(u_admin);
+	cr_assert_eq(spm_lead_assign_pool(&n, db), SPM_OK);
+	cr_assert_eq(n, 1);
+	cr_assert_eq(owner_of(3), 5);
+	/* a batch that assigns on create and then fails leaves the counts as
+	 * they were: user 5 is full, the next lead stays in the pool */
+	as(u_admin);
+	cr_assert_eq(spm_record_get(&r, db, "pool_policy", 1), SPM_OK);
+	cr_assert_eq(spm_record_set_from_text(r, "assign_on_create", "true"), SPM_OK);
+	cr_assert_eq(spm_record_save(db, r), SPM_OK);
+	spm_record_free(r);
+	{
+		spm_batch *b;
+		cr_assert_eq(spm_batch_new(&b, db), SPM_OK);
+		cr_assert_eq(spm_record_new(&r, db, "lead"), SPM_OK);
+		cr_assert_eq(spm_record_set_text(r, "company", "D"), SPM_OK);
+		cr_assert_eq(spm_batch_save(b, r), SPM_OK);
+		spm_record_free(r);
+		cr_assert_eq(spm_record_new(&r, db, "lead"), SPM_OK);
+		cr_assert_eq(spm_record_set_text(r, "status", "bogus"), SPM_OK);
+		cr_assert_eq(spm_batch_save(b, r), SPM_OK);
+		spm_record_free(r);
+		cr_assert_eq(spm_batch_commit(b, NULL), SPM_EINVAL);
+		spm_batch_free(b);
+	}
+	cr_assert_eq(owner_of(pool_lead("E")), 0, "user 5 still holds 2");
+	cr_assert_eq(count_records(db, "lead"), 4);
+}

@@ -116,6 +116,8 @@ int spm__txn_commit(struct spm__txn *t)
 	}
 	db->in_txn = 0;
 	t->committed = 1;
+	if (t->hook.committed)
+		t->hook.committed(t);
 	if (t->nev > 0 && db->nlisteners > 0) {
 		evs = spm__calloc(db, t->nev, sizeof(*evs));
 		if (evs == NULL) {

@@ -15,6 +15,7 @@
 
 #define MAX_USERS 1000     /* candidates of one rule, weights expanded */
 #define MAX_LOAD 4096      /* users whose load is tracked in one run */
+#define SLOTS (2 * MAX_LOAD)  /* the hash of loads, half full at most */
 
 /* splitmix64: a well-mixed 64-bit hash, so tie-breaks are uniform. */
 static uint64_t mix(uint64_t x)
@@ -88,17 +89,105 @@ static int64_t territory_user(const char *map, const char *value)
 	return 0;
 }
 
+/* The load of a user, found by hash (a least-busy rule looks up each of
+ * its users for every lead). */
 static struct spm__assign_load *load_of(struct spm__assign_run *r, int64_t user)
 {
-	for (size_t i = 0; i < r->nloads; i++)
-		if (r->loads[i].user == user)
-			return &r->loads[i];
+	size_t h = (size_t)(mix((uint64_t)user) % SLOTS);
+
+	for (; r->slots[h] >= 0; h = (h + 1) % SLOTS)
+		if (r->loads[r->slots[h]].user == user)
+			return &r->loads[r->slots[h]];
 	if (r->nloads == MAX_LOAD)
 		return NULL;
+	r->slots[h] = (int32_t)r->nloads;
 	r->loads[r->nloads].user = user;
 	r->loads[r->nloads].known = 0;
 	r->loads[r->nloads].availability = 0;
 	return &r->loads[r->nloads++];
+}
+
+/* The newest change sequence of the lead table, tombstones included. */
+static int lead_seq(int64_t *out, struct spm__txn *t)
+{
+	spm_scan scan = { SPM_SCAN_VERSION, NULL, 0, 0, 0, 1,
+			  SPM_SCAN_BY_SEQ | SPM_SCAN_DESC | SPM_SCAN_DELETED };
+	struct spm__page page = { NULL, 0, 0 };
+	int rc = spm__scan_page(t->db, &page, spm__kind_find(t->db, "lead", 0), &scan);
+
+	*out = rc == SPM_OK && page.n ? page.recs[0]->seq : 0;
+	spm__page_clear(t->db, &page);
+	return rc;
+}
+
+void spm__assign_cache_free(spm_db *db)
+{
+	if (db->assign_cache) {
+		spm__free(db, db->assign_cache->v);
+		spm__free(db, db->assign_cache);
+		db->assign_cache = NULL;
+	}
+}
+
+/* Starts from the counts of the last committed run when no lead changed
+ * since: counting is the costly part of a run on a large table. */
+static int preload(struct spm__assign_run *r)
+{
+	struct spm__assign_cache *c = r->t->db->assign_cache;
+	int64_t now;
+	int rc = lead_seq(&now, r->t);
+
+	if (rc != SPM_OK || c == NULL || c->lead_seq != now)
+		return rc;
+	for (size_t i = 0; i < c->n; i++) {
+		struct spm__assign_load *l = load_of(r, c->v[i].user);
+		if (l) {
+			l->open = c->v[i].open;
+			l->known = 1;
+		}
+	}
+	return SPM_OK;
+}
+
+static int snapshot(struct spm__assign_run *r)
+{
+	spm_db *db = r->t->db;
+	struct spm__assign_cache *c = spm__calloc(db, 1, sizeof(*c));
+	int rc = c ? lead_seq(&c->lead_seq, r->t) : spm__error_oom();
+
+	if (rc == SPM_OK) {
+		c->v = spm__calloc(db, r->nloads + 1, sizeof(*c->v));
+		if (c->v == NULL)
+			rc = spm__error_oom();
+	}
+	for (size_t i = 0; rc == SPM_OK && i < r->nloads; i++) {
+		if (!r->loads[i].known)
+			continue;
+		c->v[c->n].user = r->loads[i].user;
+		c->v[c->n++].open = r->loads[i].open;
+	}
+	if (rc != SPM_OK && c) {
+		spm__free(db, c->v);
+		spm__free(db, c);
+		c = NULL;
+	}
+	if (r->snapshot) {
+		spm__free(db, r->snapshot->v);
+		spm__free(db, r->snapshot);
+	}
+	r->snapshot = c;
+	return rc;
+}
+
+void spm__assign_run_committed(struct spm__assign_run *r)
+{
+	spm_db *db = r->db;
+
+	if (r->snapshot == NULL)
+		return;
+	spm__assign_cache_free(db);
+	db->assign_cache = r->snapshot;
+	r->snapshot = NULL;
 }
 
 /* Available today and within the pool policy. */
@@ -302,6 +391,7 @@ int spm__assign_run_open(struct spm__assign_run *r, struct spm__txn *t, int seed
 	size_t active = 0;
 	int rc = spm_date_from_time(&r->today, t->at);
 
+	r->db = t->db;
 	r->t = t;
 	r->seeded = seeded;
 	r->seed = seed;
@@ -312,8 +402,15 @@ int spm__assign_run_open(struct spm__assign_run *r, struct spm__txn *t, int seed
 					      spm__fld_text(r->policy, "exempt_rule"),
 					      "pool_policy.exempt_rule");
 	r->loads = spm__calloc(t->db, MAX_LOAD, sizeof(*r->loads));
-	if (rc == SPM_OK && r->loads == NULL)
+	r->slots = spm__malloc(t->db, SLOTS * sizeof(*r->slots));
+	if (rc == SPM_OK && (r->loads == NULL || r->slots == NULL))
 		rc = spm__error_oom();
+	if (r->slots)
+		memset(r->slots, 0xff, SLOTS * sizeof(*r->slots));  /* all -1 */
+	/* an exempt rule may depend on the clock; claims of the day on the date */
+	r->cacheable = r->exempt == NULL && !(r->policy && spm__fld_has(r->policy, "daily_claims"));
+	if (rc == SPM_OK && r->cacheable)
+		rc = preload(r);
 	if (rc == SPM_OK)
 		rc = spm__scan_page(t->db, &r->rules, spm__kind_find(t->db, "assignment_rule", 0),
 				    &all);
@@ -357,12 +454,14 @@ int spm__assign_run_save(struct spm__assign_run *r)
 		if (rc == SPM_OK)
 			rc = db->ops->put(db->store, rule);
 	}
+	if (rc == SPM_OK && r->cacheable)
+		rc = snapshot(r);
 	return rc;
 }
 
 void spm__assign_run_close(struct spm__assign_run *r)
 {
-	spm_db *db = r->t ? r->t->db : NULL;
+	spm_db *db = r->db;
 
 	if (db == NULL)
 		return;
@@ -372,44 +471,46 @@ void spm__assign_run_close(struct spm__assign_run *r)
 	spm__free(db, r->pointers);
 	spm__page_clear(db, &r->rules);
 	spm__free(db, r->loads);
+	spm__free(db, r->slots);
+	if (r->snapshot) {
+		spm__free(db, r->snapshot->v);
+		spm__free(db, r->snapshot);
+	}
 	spm__rule_free(r->exempt);
 	spm_record_free(r->policy);
 	memset(r, 0, sizeof(*r));
 }
 
-static int assign_in_txn(struct spm__txn *t, const spm_lead_assign_options *o, size_t *assigned)
+static int assign_in_txn(struct spm__assign_run *r, struct spm__txn *t,
+			 const spm_lead_assign_options *o, size_t *assigned)
 {
 	spm_kind *leads = spm__kind_find(t->db, "lead", 0);
 	spm_scan_cond cond = { (size_t)spm__core_index(leads, "status"), SPM_CMP_EQ, 0, "new" };
 	spm_scan scan = { SPM_SCAN_VERSION, &cond, 1, 0, 0, 0, 0 };
 	struct spm__page pool = { NULL, 0, 0 };
-	struct spm__assign_run r;
 	struct spm__scope *s;
 	int rc = spm__txn_scope(&s, t);
 
-	memset(&r, 0, sizeof(r));
 	if (rc == SPM_OK)
 		rc = spm__scope_require(s, SPM_ACTION_POOL, "assign the pool");
 	if (rc == SPM_OK)
-		rc = spm__assign_run_open(&r, t, o != NULL, o ? o->seed : 0);
+		rc = spm__assign_run_open(r, t, o != NULL, o ? o->seed : 0);
 	if (rc == SPM_OK)
 		rc = spm__scan_page(t->db, &pool, leads, &scan);
 	for (size_t i = 0; rc == SPM_OK && i < pool.n; i++) {
 		int64_t user = 0;
 		size_t k = 0;
-		if (!spm__assign_in_pool(&r, pool.recs[i]))
+		if (!spm__assign_in_pool(r, pool.recs[i]))
 			continue;
-		rc = spm__assign_route(&user, &k, &r, pool.recs[i]);
+		rc = spm__assign_route(&user, &k, r, pool.recs[i]);
 		if (rc == SPM_OK && user)
-			rc = assign(&r, pool.recs[i], r.rules.recs[k], user);
+			rc = assign(r, pool.recs[i], r->rules.recs[k], user);
 		if (rc == SPM_OK && user)
 			(*assigned)++;
 	}
 	if (rc == SPM_OK)
-		rc = spm__assign_run_save(&r);
+		rc = spm__assign_run_save(r);
 	spm__page_clear(t->db, &pool);
-	r.t = t;
-	spm__assign_run_close(&r);
 	return rc;
 }
 
@@ -432,6 +533,7 @@ int spm_lead_assign_pool(size_t *out_assigned, spm_db *db)
 
 int spm_lead_assign_pool2(size_t *out_assigned, spm_db *db, const spm_lead_assign_options *opts)
 {
+	struct spm__assign_run r;
 	struct spm__txn t;
 	size_t assigned = 0;
 	int rc;
@@ -443,18 +545,28 @@ int spm_lead_assign_pool2(size_t *out_assigned, spm_db *db, const spm_lead_assig
 	rc = spm__txn_begin(&t, db);
 	if (rc != SPM_OK)
 		return rc;
-	rc = assign_in_txn(&t, opts, &assigned);
+	memset(&r, 0, sizeof(r));
+	r.db = db;
+	r.t = &t;
+	rc = assign_in_txn(&r, &t, opts, &assigned);
 	if (rc != SPM_OK) {
 		spm__txn_abort(&t);
+		spm__assign_run_close(&r);
 		return rc;
 	}
 	if (out_assigned)
 		*out_assigned = assigned;
 	if (assigned == 0 && t.nev == 0) {
-		spm__txn_abort(&t);
+		spm__txn_abort(&t);  /* nothing written: the counts stand */
+		spm__assign_run_committed(&r);
+		spm__assign_run_close(&r);
 		return SPM_OK;
 	}
-	return spm__txn_commit(&t);
+	rc = spm__txn_commit(&t);
+	if (t.committed)
+		spm__assign_run_committed(&r);
+	spm__assign_run_close(&r);
+	return rc;
 }
 
 int spm__assignment_rule_validate(struct spm__txn *t, const spm_record *before, spm_record *after)

@@ -46,11 +46,18 @@ static int finish(struct spm__txn *t)
 	return c->on ? spm__assign_run_save(&c->run) : SPM_OK;
 }
 
+static void committed(struct spm__txn *t)
+{
+	struct on_create *c = t->hook.payload;
+
+	if (c->on)
+		spm__assign_run_committed(&c->run);
+}
+
 static void release(struct spm__txn *t)
 {
 	struct on_create *c = t->hook.payload;
 
-	c->run.t = t;
 	spm__assign_run_close(&c->run);
 	spm__free(t->db, c);
 }
@@ -90,6 +97,7 @@ static int state(struct on_create **out, struct spm__txn *t)
 	spm_record_free(policy);
 	t->hook.after_create = after_create;
 	t->hook.finish = finish;
+	t->hook.committed = committed;
 	t->hook.release = release;
 	t->hook.payload = c;
 	*out = c;

@@ -18,13 +18,26 @@ struct spm__assign_load {
 	int availability;   /* 0: not read yet; 1: available; -1: not (or no such user) */
 };
 
+/* The open-lead counts a committed run knew, kept on the handle: valid as
+ * long as the newest change sequence of the lead table is still lead_seq
+ * (any lead written since, by anyone, moves it). */
+struct spm__assign_cache {
+	int64_t lead_seq;
+	size_t n;
+	struct { int64_t user, open; } *v;
+};
+
 struct spm__assign_run {
+	spm_db *db;         /* set by open; the transaction may end before close */
 	struct spm__txn *t;
 	spm_record *policy;
 	struct spm__rule *exempt;
 	spm_date today;
 	struct spm__assign_load *loads;
 	size_t nloads;
+	int32_t *slots;     /* hash of user -> index in loads; -1 empty */
+	int cacheable;      /* no exempt rule, no daily limit: counts can be kept */
+	struct spm__assign_cache *snapshot;  /* made by spm__assign_run_save */
 	int seeded;         /* ties by seeded hash */
 	uint64_t seed;
 	struct spm__page rules;   /* active rules, by position */
@@ -46,8 +59,12 @@ int spm__assign_route(int64_t *user, size_t *rule, struct spm__assign_run *r,
 void spm__assign_count(struct spm__assign_run *r, int64_t user);
 /* Forgets a user's counted load (a write the run did not make changed it). */
 void spm__assign_forget(struct spm__assign_run *r, int64_t user);
-/* Stores the round-robin pointers that moved (bookkeeping: no audit). */
+/* Stores the round-robin pointers that moved (bookkeeping: no audit), and
+ * snapshots the counts for the handle's cache. */
 int spm__assign_run_save(struct spm__assign_run *r);
+/* After the run's transaction committed: its snapshot becomes the handle's
+ * cache. */
+void spm__assign_run_committed(struct spm__assign_run *r);
 void spm__assign_run_close(struct spm__assign_run *r);
 
 #endif

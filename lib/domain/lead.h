@@ -33,6 +33,8 @@ int spm__assign_on_write(struct spm__txn *t, const struct spm_record *before,
 /* From the pool policy's and the assignment rules' validation: SPM_EINVAL
  * once this transaction assigned on create (the run would be stale). */
 int spm__assign_config_write(struct spm__txn *t);
+/* Frees the handle's cache of open-lead counts (spm_db_close). */
+void spm__assign_cache_free(struct spm_db *db);
 int spm__assignment_rule_validate(struct spm__txn *t, const struct spm_record *before,
 				  struct spm_record *after);
 int spm__reclaim_rule_validate(struct spm__txn *t, const struct spm_record *before,
