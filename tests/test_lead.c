@@ -1018,3 +1018,36 @@ Test(lead, kept_counts_follow_writes_of_other_handles_and_of_this_one)
 	cr_assert_eq(owner_of(pool_lead("E")), 0, "user 5 still holds 2");
 	cr_assert_eq(count_records(db, "lead"), 4);
 }
+
+Test(lead, a_delete_in_the_batch_frees_capacity_for_the_next_lead)
+{
+	spm_batch *b;
+	spm_record *r;
+	int64_t a;
+
+	more_reps();
+	POLICY("max_open", "1", "assign_on_create", "true");
+	as(u_admin);
+	ADD("assignment_rule", "position", "1", "name", "five", "method", "fixed",
+	    "fixed_owner", "5");
+	a = pool_lead("A");
+	cr_assert_eq(owner_of(a), 5);
+	/* B finds 5 full; A is deleted; C gets 5 */
+	as(0);
+	cr_assert_eq(spm_batch_new(&b, db), SPM_OK);
+	cr_assert_eq(spm_record_new(&r, db, "lead"), SPM_OK);
+	cr_assert_eq(spm_record_set_text(r, "company", "B"), SPM_OK);
+	cr_assert_eq(spm_batch_save(b, r), SPM_OK);
+	spm_record_free(r);
+	cr_assert_eq(spm_batch_delete(b, "lead", a), SPM_OK);
+	cr_assert_eq(spm_record_new(&r, db, "lead"), SPM_OK);
+	cr_assert_eq(spm_record_set_text(r, "company", "C"), SPM_OK);
+	cr_assert_eq(spm_batch_save(b, r), SPM_OK);
+	spm_record_free(r);
+	cr_assert_eq(spm_batch_commit(b, NULL), SPM_OK, "%s", spm_error_message());
+	spm_batch_free(b);
+	cr_assert_eq(owner_of(2), 0);
+	cr_assert_eq(owner_of(3), 5);
+	/* and the kept count says 5 is full again */
+	cr_assert_eq(owner_of(pool_lead("D")), 0);
+}

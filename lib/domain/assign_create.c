@@ -111,11 +111,12 @@ int spm__assign_on_write(struct spm__txn *t, const spm_record *before, spm_recor
 	size_t k = 0;
 	int rc;
 
-	if (before) {  /* a write the run did not make: recount those users */
+	if (before) {  /* an update or delete: the run recounts those users */
 		if (ours(t) && ((struct on_create *)t->hook.payload)->on) {
 			c = t->hook.payload;
 			spm__assign_forget(&c->run, spm__fld_num(before, "owner_id"));
-			spm__assign_forget(&c->run, spm__fld_num(after, "owner_id"));
+			if (after)
+				spm__assign_forget(&c->run, spm__fld_num(after, "owner_id"));
 		}
 		return SPM_OK;
 	}

@@ -26,8 +26,8 @@ int spm__pool_count_claims_today(int64_t *out, struct spm__txn *t, int64_t user)
 int spm__pool_log_claim(struct spm__txn *t, int64_t lead, int64_t user);
 
 /* Assignment on create (assign_create.c), from spm__lead_validate: routes a
- * new pool lead when the policy says so; for other lead writes keeps the
- * transaction's assignment run exact. */
+ * new pool lead when the policy says so; for other lead writes (after NULL:
+ * a delete) keeps the transaction's assignment run exact. */
 int spm__assign_on_write(struct spm__txn *t, const struct spm_record *before,
 			 struct spm_record *after);
 /* From the pool policy's and the assignment rules' validation: SPM_EINVAL

@@ -62,8 +62,8 @@ int spm__lead_validate(struct spm__txn *t, const spm_record *before, spm_record 
 	const char *status, *old_status;
 	int rc;
 
-	if (after == NULL)
-		return SPM_OK;
+	if (after == NULL)  /* a delete: the owner's count changes */
+		return spm__assign_on_write(t, before, NULL);
 	rc = owner_changed(t, before, after);
 	if (rc == SPM_OK)
 		rc = spm__dedupe_check(t, before, after);
