@@ -6,10 +6,14 @@
  *
  *   leads_bench [N [BATCH [DIR]]]
  *
- * Prints, in CPU time of the process: plain insert leads/s; insert+assign
- * leads/s; the assignment step alone in leads/s; and the ratios to plain
- * insert. Exits non-zero only when
- * something fails (never on speed: figures are for people to read). */
+ * Three identical databases get the same leads: plain insert (the peer);
+ * insert with assignment on create (pool_policy.assign_on_create, the
+ * measured side); and insert, then spm_lead_assign_pool2() after each
+ * batch (the way before schema version 6; both are real ways to use the
+ * library). Prints leads/s in CPU time of the process and the ratios to
+ * plain insert, and checks that both assigning sides gave every lead the
+ * same owner. Exits non-zero only when something fails (never on speed:
+ * figures are for people to read). */
 #define _POSIX_C_SOURCE 200809L
 #include <spm/spm.h>
 
@@ -82,8 +86,9 @@ static int64_t add(spm_db *db, const char *kind, const char *const *kv)
  *  11-15 territory by region (R0..R19 → one rep each), for one source (S0..S4)
  *  16-19 weighted over 20 reps (weights 1..4), for one channel (C0..C3)
  *  20    least busy over 100 reps, everything left
- * and a pool policy capping every rep at 5,000 open leads. */
-static void setup(spm_db *db)
+ * and a pool policy capping every rep at 5,000 open leads (with on_create,
+ * assigning on create with seed 2026, the seed the pool side passes). */
+static void setup(spm_db *db, int on_create)
 {
 	char buf[8][4096];
 
@@ -94,7 +99,11 @@ static void setup(spm_db *db)
 		snprintf(buf[0], sizeof(buf[0]), "rep %d", u);
 		ADD(db, "user", "name", buf[0], "role_id", "2", "active", "true");
 	}
-	ADD(db, "pool_policy", "max_open", "5000");
+	if (on_create)
+		ADD(db, "pool_policy", "max_open", "5000", "assign_on_create", "true",
+		    "assign_seed", "2026");
+	else
+		ADD(db, "pool_policy", "max_open", "5000");
 	for (int k = 0; k < 10; k++) {
 		size_t len = 0;
 		for (int u = 0; u < 50; u++)
@@ -136,7 +145,7 @@ static void setup(spm_db *db)
 	}
 }
 
-static spm_db *open_bench_db(const char *path)
+static spm_db *open_bench_db(const char *path, int on_create)
 {
 	spm_db_options o = SPM_DB_OPTIONS_INIT;
 	spm_db *db = NULL;
@@ -148,7 +157,7 @@ static spm_db *open_bench_db(const char *path)
 	rc = spm_db_open(&db, &o);
 	if (rc != SPM_OK)
 		die("open", rc);
-	setup(db);
+	setup(db, on_create);
 	return db;
 }
 
@@ -190,16 +199,56 @@ static void insert_batch(spm_db *db, size_t n)
 		die("insert", rc);
 }
 
+static int owner_cb(const spm_record *rec, void *payload)
+{
+	int64_t **next = payload, owner = 0;
+
+	if (spm_record_get_int(&owner, rec, "owner_id") != SPM_OK)
+		owner = 0;
+	*(*next)++ = owner;
+	return 0;
+}
+
+/* The owners of leads 1..n (0: in the pool), in id order. */
+static int64_t *owners(spm_db *db, size_t n)
+{
+	int64_t *all = calloc(n, sizeof(*all)), *next = all;
+	spm_query *q = NULL;
+	int rc;
+
+	if (all == NULL)
+		die("owners: out of memory", SPM_ENOMEM);
+	rc = spm_query_new(&q, db, "lead");
+	if (rc == SPM_OK)
+		rc = spm_query_foreach(q, owner_cb, &next);
+	spm_query_free(q);
+	if (rc != SPM_OK || next != all + n)
+		die("owners", rc);
+	return all;
+}
+
+static void remove_db(const char *p)
+{
+	char side[600];
+
+	unlink(p);
+	snprintf(side, sizeof(side), "%s-wal", p);
+	unlink(side);
+	snprintf(side, sizeof(side), "%s-shm", p);
+	unlink(side);
+}
+
 int main(int argc, char **argv)
 {
 	size_t n = argc > 1 ? (size_t)strtoull(argv[1], NULL, 10) : 1000000;
 	size_t batch = argc > 2 ? (size_t)strtoull(argv[2], NULL, 10) : 10000;
 	const char *dir = argc > 3 ? argv[3] : "/tmp";
-	char plain_path[512], assign_path[512];
+	char plain_path[512], create_path[512], pool_path[512];
 	spm_lead_assign_options ao = SPM_LEAD_ASSIGN_OPTIONS_INIT;
-	double t_plain = 0, t_insert = 0, t_assign = 0, t;
-	size_t assigned = 0, got;
-	spm_db *plain, *db;
+	double t_plain = 0, t_create = 0, t_insert = 0, t_assign = 0, t;
+	size_t assigned = 0, on_create = 0, got, differ = 0;
+	int64_t *by_create, *by_pool;
+	spm_db *plain, *created, *pooled;
 	int rc;
 
 	if (n == 0 || batch == 0) {
@@ -207,10 +256,12 @@ int main(int argc, char **argv)
 		return 2;
 	}
 	snprintf(plain_path, sizeof(plain_path), "%s/leads_bench_plain_%ld.db", dir, (long)getpid());
-	snprintf(assign_path, sizeof(assign_path), "%s/leads_bench_assign_%ld.db", dir,
+	snprintf(create_path, sizeof(create_path), "%s/leads_bench_create_%ld.db", dir,
 		 (long)getpid());
-	plain = open_bench_db(plain_path);
-	db = open_bench_db(assign_path);
+	snprintf(pool_path, sizeof(pool_path), "%s/leads_bench_pool_%ld.db", dir, (long)getpid());
+	plain = open_bench_db(plain_path, 0);
+	created = open_bench_db(create_path, 1);
+	pooled = open_bench_db(pool_path, 0);
 	ao.seed = 2026;
 
 	rng_state = UINT64_C(0x5eed5eed5eed5eed);
@@ -220,40 +271,55 @@ int main(int argc, char **argv)
 		insert_batch(plain, k);
 		t_plain += now_s() - t;
 	}
-	/* Printed as soon as it is known: at 1,000,000 leads the assigning
-	 * side takes much longer. */
+	/* Printed as soon as each is known: at 1,000,000 leads a side takes
+	 * minutes. */
 	printf("leads %zu, reps %d, rules %d, batch %zu\n", n, REPS, RULES, batch);
-	printf("plain insert        %10.0f leads/s  (%.2f s)\n", (double)n / t_plain, t_plain);
+	printf("plain insert               %10.0f leads/s  (%.2f s)\n", (double)n / t_plain,
+	       t_plain);
 	fflush(stdout);
 	rng_state = UINT64_C(0x5eed5eed5eed5eed);
 	for (size_t done = 0; done < n; done += batch) {
 		size_t k = n - done < batch ? n - done : batch;
 		t = now_s();
-		insert_batch(db, k);
+		insert_batch(created, k);
+		t_create += now_s() - t;
+	}
+	printf("insert, assign on create   %10.0f leads/s  (%.2f s)  ratio to plain %.2fx\n",
+	       (double)n / t_create, t_create, t_create / t_plain);
+	fflush(stdout);
+	rng_state = UINT64_C(0x5eed5eed5eed5eed);
+	for (size_t done = 0; done < n; done += batch) {
+		size_t k = n - done < batch ? n - done : batch;
+		t = now_s();
+		insert_batch(pooled, k);
 		t_insert += now_s() - t;
 		t = now_s();
-		rc = spm_lead_assign_pool2(&got, db, &ao);
+		rc = spm_lead_assign_pool2(&got, pooled, &ao);
 		t_assign += now_s() - t;
 		if (rc != SPM_OK)
 			die("assign", rc);
 		assigned += got;
 	}
-	printf("insert + assign     %10.0f leads/s  (%.2f s)  ratio to plain %.2fx\n",
+	printf("insert, then assign pool   %10.0f leads/s  (%.2f s)  ratio to plain %.2fx\n",
 	       (double)n / (t_insert + t_assign), t_insert + t_assign,
 	       (t_insert + t_assign) / t_plain);
-	printf("assignment alone    %10.0f leads/s  (%.2f s)  ratio to plain %.2fx\n",
+	printf("  the pool call alone      %10.0f leads/s  (%.2f s)  ratio to plain %.2fx\n",
 	       (double)n / t_assign, t_assign, t_assign / t_plain);
-	printf("assigned %zu of %zu (the rest over capacity or unmatched)\n", assigned, n);
-	spm_db_close(plain);
-	spm_db_close(db);
-	for (int i = 0; i < 2; i++) {
-		const char *p = i ? assign_path : plain_path;
-		char side[600];
-		unlink(p);
-		snprintf(side, sizeof(side), "%s-wal", p);
-		unlink(side);
-		snprintf(side, sizeof(side), "%s-shm", p);
-		unlink(side);
+	by_create = owners(created, n);
+	by_pool = owners(pooled, n);
+	for (size_t i = 0; i < n; i++) {
+		on_create += by_create[i] != 0;
+		differ += by_create[i] != by_pool[i];
 	}
-	return assigned == 0;
+	printf("assigned %zu on create, %zu by the pool call, of %zu; %zu owners differ\n",
+	       on_create, assigned, n, differ);
+	free(by_create);
+	free(by_pool);
+	spm_db_close(plain);
+	spm_db_close(created);
+	spm_db_close(pooled);
+	remove_db(plain_path);
+	remove_db(create_path);
+	remove_db(pool_path);
+	return assigned == 0 || on_create != assigned || differ != 0;
 }

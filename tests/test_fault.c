@@ -32,6 +32,9 @@ static int s_remove(void *s, const spm_kind *k, int64_t id, int64_t seq) { struc
 static int s_scan(void *s, const spm_kind *k, const spm_scan *sc, spm_scan_cb cb, void *p) { struct faulty_store *f = s; FAULT(); return f->inner->scan(f->self, k, sc, cb, p); }
 static int s_next_id(void *s, int64_t *o, const char *c) { struct faulty_store *f = s; FAULT(); return f->inner->next_id(f->self, o, c); }
 static void s_free(void *s) { struct faulty_store *f = s; f->inner->free(f->self); free(f); }
+static int s_count(void *s, int64_t *o, const spm_kind *k, const spm_scan *sc) { struct faulty_store *f = s; FAULT(); return f->inner->count(f->self, o, k, sc); }
+static int s_insert(void *s, const spm_record *r) { struct faulty_store *f = s; FAULT(); return f->inner->insert(f->self, r); }
+static int s_update(void *s, const spm_record *r, const unsigned char *c, size_t n) { struct faulty_store *f = s; FAULT(); return f->inner->update(f->self, r, c, n); }
 
 static int s_commit(void *s)
 {
@@ -51,7 +54,7 @@ static int s_commit(void *s)
 
 static const spm_storage_ops faulty_ops = {
 	SPM_STORAGE_OPS_VERSION, s_schema_version, s_upgrade, s_begin, s_commit, s_rollback,
-	s_get, s_put, s_remove, s_scan, s_next_id, s_free,
+	s_get, s_put, s_remove, s_scan, s_next_id, s_free, s_count, s_insert, s_update,
 };
 
 static int wrap(const spm_storage_ops **ops, void **self, spm_db *db, void *payload)

@@ -145,13 +145,13 @@ Test(fields, listing_shows_core_then_custom_fields)
 	memset(&l, 0, sizeof(l));
 	cr_assert_eq(spm_field_foreach(db, NULL, collect, &l), SPM_OK);
 	/* customer 16, contact 6, role 5, user 9, team 5, membership 6, lead 27, activity 12,
-	 * pool_policy 7, assignment_rule 12, dedupe_policy 5, grading_rule 5, reclaim_rule 9,
+	 * pool_policy 9, assignment_rule 12, dedupe_policy 5, grading_rule 5, reclaim_rule 9,
 	 * pipeline 7, stage 12, opportunity 17, line_item 8, stage_history 10,
 	 * ownership_change 8, quote 16, quote_line 8, contract 12, installment 9, payment 13,
 	 * credit_note 9, complaint 10, task 12, comment 7, approval_flow 9,
 	 * approval_request 16, approval_vote 8, target 19, target_metric 8, holiday 5,
 	 * target_alert 8, report 5 */
-	cr_assert_eq(l.n, 360);
+	cr_assert_eq(l.n, 362);
 	cr_assert_str_eq(l.names[0], "customer.name");
 	cr_assert_str_eq(l.names[16], "contact.customer_id");
 	cr_assert_str_eq(l.names[22], "role.name");
@@ -161,34 +161,36 @@ Test(fields, listing_shows_core_then_custom_fields)
 	cr_assert_str_eq(l.names[47], "lead.company");
 	cr_assert_str_eq(l.names[74], "activity.type");
 	cr_assert_str_eq(l.names[86], "pool_policy.max_open");
-	cr_assert_str_eq(l.names[93], "assignment_rule.position");
-	cr_assert_str_eq(l.names[105], "dedupe_policy.target");
-	cr_assert_str_eq(l.names[110], "grading_rule.position");
-	cr_assert_str_eq(l.names[115], "reclaim_rule.name");
-	cr_assert_str_eq(l.names[124], "pipeline.name");
-	cr_assert_str_eq(l.names[131], "stage.pipeline_id");
-	cr_assert_str_eq(l.names[143], "opportunity.name");
-	cr_assert_str_eq(l.names[160], "line_item.opportunity_id");
-	cr_assert_str_eq(l.names[168], "stage_history.opportunity_id");
-	cr_assert_str_eq(l.names[178], "ownership_change.kind");
-	cr_assert_str_eq(l.names[186], "quote.opportunity_id");
-	cr_assert_str_eq(l.names[202], "quote_line.quote_id");
-	cr_assert_str_eq(l.names[210], "contract.opportunity_id");
-	cr_assert_str_eq(l.names[222], "installment.contract_id");
-	cr_assert_str_eq(l.names[231], "payment.contract_id");
-	cr_assert_str_eq(l.names[244], "credit_note.customer_id");
-	cr_assert_str_eq(l.names[253], "complaint.customer_id");
-	cr_assert_str_eq(l.names[263], "task.title");
-	cr_assert_str_eq(l.names[275], "comment.record_kind");
-	cr_assert_str_eq(l.names[282], "approval_flow.name");
-	cr_assert_str_eq(l.names[291], "approval_request.flow_id");
-	cr_assert_str_eq(l.names[307], "approval_vote.request_id");
-	cr_assert_str_eq(l.names[315], "target.name");
-	cr_assert_str_eq(l.names[334], "target_metric.name");
-	cr_assert_str_eq(l.names[342], "holiday.date");
-	cr_assert_str_eq(l.names[347], "target_alert.name");
-	cr_assert_str_eq(l.names[355], "report.name");
-	cr_assert_str_eq(l.names[359], "report.updated_at");
+	cr_assert_str_eq(l.names[93], "pool_policy.assign_on_create");
+	cr_assert_str_eq(l.names[94], "pool_policy.assign_seed");
+	cr_assert_str_eq(l.names[95], "assignment_rule.position");
+	cr_assert_str_eq(l.names[107], "dedupe_policy.target");
+	cr_assert_str_eq(l.names[112], "grading_rule.position");
+	cr_assert_str_eq(l.names[117], "reclaim_rule.name");
+	cr_assert_str_eq(l.names[126], "pipeline.name");
+	cr_assert_str_eq(l.names[133], "stage.pipeline_id");
+	cr_assert_str_eq(l.names[145], "opportunity.name");
+	cr_assert_str_eq(l.names[162], "line_item.opportunity_id");
+	cr_assert_str_eq(l.names[170], "stage_history.opportunity_id");
+	cr_assert_str_eq(l.names[180], "ownership_change.kind");
+	cr_assert_str_eq(l.names[188], "quote.opportunity_id");
+	cr_assert_str_eq(l.names[204], "quote_line.quote_id");
+	cr_assert_str_eq(l.names[212], "contract.opportunity_id");
+	cr_assert_str_eq(l.names[224], "installment.contract_id");
+	cr_assert_str_eq(l.names[233], "payment.contract_id");
+	cr_assert_str_eq(l.names[246], "credit_note.customer_id");
+	cr_assert_str_eq(l.names[255], "complaint.customer_id");
+	cr_assert_str_eq(l.names[265], "task.title");
+	cr_assert_str_eq(l.names[277], "comment.record_kind");
+	cr_assert_str_eq(l.names[284], "approval_flow.name");
+	cr_assert_str_eq(l.names[293], "approval_request.flow_id");
+	cr_assert_str_eq(l.names[309], "approval_vote.request_id");
+	cr_assert_str_eq(l.names[317], "target.name");
+	cr_assert_str_eq(l.names[336], "target_metric.name");
+	cr_assert_str_eq(l.names[344], "holiday.date");
+	cr_assert_str_eq(l.names[349], "target_alert.name");
+	cr_assert_str_eq(l.names[357], "report.name");
+	cr_assert_str_eq(l.names[361], "report.updated_at");
 	cr_assert_eq(spm_field_foreach(db, "nope", collect, &l), SPM_ENOTFOUND);
 }
 

@@ -11,10 +11,9 @@ static void as(int64_t user)
 	cr_assert_eq(spm_db_set_actor(db, user), SPM_OK);
 }
 
-static void setup(void)
+/* The org of every test: admin 1, reps 2 and 3 in team T, manager 4. */
+static void populate(void)
 {
-	temp_db_path(path, sizeof(path));
-	db = open_db(path);
 	as(0);
 	ADD("role", "name", "admin", "scope", "3", "actions", "*");
 	ADD("role", "name", "rep", "scope", "1");
@@ -26,6 +25,13 @@ static void setup(void)
 	ADD("team", "name", "T", "manager_id", "4");
 	ADD("membership", "user_id", "2", "team_id", "1", "valid_from", "2026-01-01");
 	ADD("membership", "user_id", "3", "team_id", "1", "valid_from", "2026-01-01");
+}
+
+static void setup(void)
+{
+	temp_db_path(path, sizeof(path));
+	db = open_db(path);
+	populate();
 }
 
 static void teardown(void)
@@ -651,4 +657,397 @@ Test(lead, assignment_rules_are_validated_and_need_the_pool_action)
 	spm_record_free(r);
 	as(u_mgr);
 	cr_assert_eq(spm_lead_assign_pool(&n, db), SPM_EPERM);
+}
+
+/* ---- assignment on create (pool_policy.assign_on_create) ---- */
+
+/* Users 5-7 (6 on leave), a cap of 3 open leads, a territory rule and a
+ * least-busy rule with ties, on the handle db. */
+static void assignment_env(int on_create)
+{
+	spm_record *r;
+
+	more_reps();
+	cr_assert_eq(spm_record_get(&r, db, "user", 6), SPM_OK);
+	cr_assert_eq(spm_record_set_from_text(r, "leave_from", "2026-02-25"), SPM_OK);
+	cr_assert_eq(spm_record_set_from_text(r, "leave_to", "2026-03-10"), SPM_OK);
+	cr_assert_eq(spm_record_save(db, r), SPM_OK);
+	spm_record_free(r);
+	if (on_create)
+		POLICY("max_open", "3", "assign_on_create", "true", "assign_seed", "99");
+	else
+		POLICY("max_open", "3");
+	as(u_admin);
+	ADD("assignment_rule", "position", "1", "name", "east", "method", "territory",
+	    "territory_field", "region", "territory_map", "华东=5");
+	ADD("assignment_rule", "position", "2", "name", "rest", "method", "least_busy",
+	    "users", "5,6,7");
+	as(0);
+}
+
+/* Eight leads, three in 华东, in one batch. */
+static void create_eight(void)
+{
+	spm_batch *b;
+
+	cr_assert_eq(spm_batch_new(&b, db), SPM_OK);
+	for (int i = 0; i < 8; i++) {
+		spm_record *r;
+		char name[16];
+		snprintf(name, sizeof(name), "L%d", i + 1);
+		cr_assert_eq(spm_record_new(&r, db, "lead"), SPM_OK);
+		cr_assert_eq(spm_record_set_text(r, "company", name), SPM_OK);
+		if (i % 3 == 0)
+			cr_assert_eq(spm_record_set_text(r, "region", "华东"), SPM_OK);
+		cr_assert_eq(spm_batch_save(b, r), SPM_OK);
+		spm_record_free(r);
+	}
+	cr_assert_eq(spm_batch_commit(b, NULL), SPM_OK, "%s", spm_error_message());
+	spm_batch_free(b);
+}
+
+struct history {
+	char rows[8][400];
+	int n;
+};
+
+static int history_cb(const spm_record *rec, void *payload)
+{
+	struct history *h = payload;
+	const char *via, *reason, *to;
+
+	cr_assert_lt(h->n, 8);
+	cr_assert_eq(spm_record_get_as_text(&via, rec, "via"), SPM_OK);
+	snprintf(h->rows[h->n], sizeof(h->rows[0]), "%s|", via);
+	cr_assert_eq(spm_record_get_as_text(&to, rec, "to_owner"), SPM_OK);
+	strncat(h->rows[h->n], to ? to : "-", 20);
+	cr_assert_eq(spm_record_get_as_text(&reason, rec, "reason"), SPM_OK);
+	strncat(h->rows[h->n], "|", 2);
+	strncat(h->rows[h->n], reason ? reason : "-", 300);
+	h->n++;
+	return 0;
+}
+
+/* "owner|rule|reason|status|assigned_at|pooled_at|history" of each lead. */
+static void outcome(char (*out)[1024])
+{
+	static const char *const fields[] = { "owner_id", "assigned_by_rule", "assignment_reason",
+					      "status", "assigned_at", "pooled_at" };
+
+	for (int id = 1; id <= 8; id++) {
+		struct history h = { .n = 0 };
+		out[id - 1][0] = '\0';
+		for (size_t f = 0; f < sizeof(fields) / sizeof(fields[0]); f++) {
+			strncat(out[id - 1], field(id, fields[f]), 300);
+			strncat(out[id - 1], "|", 2);
+		}
+		cr_assert_eq(spm_ownership_history(db, "lead", id, history_cb, &h), SPM_OK);
+		for (int i = 0; i < h.n; i++)
+			strncat(out[id - 1], h.rows[i], 400);
+	}
+}
+
+static int event_types_cb(const spm_event *ev, void *payload)
+{
+	char *types = payload;
+	char one[16];
+
+	snprintf(one, sizeof(one), "%d,", ev->type);
+	strcat(types, one);
+	return 0;
+}
+
+Test(lead, assignment_on_create_gives_what_create_then_assign_pool2_gives)
+{
+	spm_lead_assign_options o = SPM_LEAD_ASSIGN_OPTIONS_INIT;
+	char on_create[8][1024], after[8][1024], path2[256];
+	char types_on[512] = "", types_after[512] = "";
+	int per_owner[8] = { 0 };
+	spm_db *first;
+	size_t n;
+
+	assignment_env(1);
+	create_eight();
+	outcome(on_create);
+	cr_assert_eq(spm_outbox_foreach(db, 0, 0, event_types_cb, types_on), SPM_OK);
+	first = db;
+	temp_db_path(path2, sizeof(path2));
+	db = open_db(path2);
+	populate();
+	assignment_env(0);
+	create_eight();
+	as(u_admin);
+	o.seed = 99;
+	cr_assert_eq(spm_lead_assign_pool2(&n, db, &o), SPM_OK, "%s", spm_error_message());
+	cr_assert_eq(n, 6);
+	outcome(after);
+	cr_assert_eq(spm_outbox_foreach(db, 0, 0, event_types_cb, types_after), SPM_OK);
+	spm_db_close(db);
+	db = first;
+	for (int i = 0; i < 8; i++) {
+		cr_assert_str_eq(on_create[i], after[i], "lead %d", i + 1);
+		per_owner[owner_of(i + 1)]++;
+	}
+	/* capacity 3: users 5 and 7 are full, two leads stay in the pool; 6 is on leave */
+	cr_assert_eq(per_owner[5], 3);
+	cr_assert_eq(per_owner[7], 3);
+	cr_assert_eq(per_owner[6], 0);
+	cr_assert_eq(per_owner[0], 2);
+	cr_assert_str_eq(field(1, "assignment_reason"), "rule 1 territory: user 5");
+	cr_assert_str_eq(field(2, "assignment_reason"), "rule 2 least_busy: user 7 with 0 open leads");
+	cr_assert_str_eq(on_create[0], "5|1|rule 1 territory: user 5|assigned|2026-03-01T09:00:00Z|"
+			 "2026-03-01T09:00:00Z|assign|5|rule 1 territory: user 5");
+	/* one claim-log row and one LEAD_ASSIGNED event per assigned lead in both */
+	cr_assert_eq(count_records(db, "lead"), 8);
+	{
+		int assigned_on = 0, assigned_after = 0;
+		char key[8];
+		snprintf(key, sizeof(key), "%d,", SPM_EVENT_LEAD_ASSIGNED);
+		for (const char *p = types_on; (p = strstr(p, key)); p += strlen(key))
+			assigned_on++;
+		for (const char *p = types_after; (p = strstr(p, key)); p += strlen(key))
+			assigned_after++;
+		cr_assert_eq(assigned_on, 6);
+		cr_assert_eq(assigned_after, 6);
+	}
+	/* the pool leftovers are assigned later by the pool call, as before */
+	as(u_admin);
+	cr_assert_eq(spm_lead_assign_pool2(&n, db, &o), SPM_OK);
+	cr_assert_eq(n, 0, "everyone available is full");
+}
+
+Test(lead, assignment_on_create_counts_owned_leads_of_the_same_batch_and_respects_the_lock)
+{
+	spm_batch *b;
+	spm_record *r;
+
+	assignment_env(1);
+	/* user 5 gets two leads by hand in the batch that creates a 华东 lead:
+	 * the third goes to 5 by territory, the fourth finds 5 full */
+	cr_assert_eq(spm_batch_new(&b, db), SPM_OK);
+	for (int i = 0; i < 4; i++) {
+		cr_assert_eq(spm_record_new(&r, db, "lead"), SPM_OK);
+		cr_assert_eq(spm_record_set_text(r, "company", "X"), SPM_OK);
+		if (i < 2)
+			cr_assert_eq(spm_record_set_int(r, "owner_id", 5), SPM_OK);
+		else
+			cr_assert_eq(spm_record_set_text(r, "region", "华东"), SPM_OK);
+		cr_assert_eq(spm_batch_save(b, r), SPM_OK);
+		spm_record_free(r);
+	}
+	cr_assert_eq(spm_batch_commit(b, NULL), SPM_OK, "%s", spm_error_message());
+	spm_batch_free(b);
+	cr_assert_eq(owner_of(1), 5);
+	cr_assert_str_eq(field(1, "assigned_by_rule"), "(null)");
+	cr_assert_eq(owner_of(3), 5);
+	cr_assert_eq(owner_of(4), 7, "user 5 holds 3 open leads");
+	cr_assert_str_eq(field(4, "assignment_reason"), "rule 2 least_busy: user 7 with 0 open leads");
+	/* a lock period keeps new leads in the pool, as the pool call would */
+	as(u_admin);
+	cr_assert_eq(spm_record_get(&r, db, "pool_policy", 1), SPM_OK);
+	cr_assert_eq(spm_record_set_int(r, "lock_hours", 2), SPM_OK);
+	cr_assert_eq(spm_record_save(db, r), SPM_OK);
+	spm_record_free(r);
+	cr_assert_eq(owner_of(pool_lead("locked")), 0);
+}
+
+Test(lead, assignment_on_create_errors_change_nothing)
+{
+	spm_batch *b;
+	spm_record *r;
+	int events;
+
+	assignment_env(1);
+	events = count_events(db);
+	/* changing the rules in a batch that already assigned on create */
+	as(u_admin);
+	cr_assert_eq(spm_batch_new(&b, db), SPM_OK);
+	cr_assert_eq(spm_record_new(&r, db, "lead"), SPM_OK);
+	cr_assert_eq(spm_record_set_text(r, "company", "A"), SPM_OK);
+	cr_assert_eq(spm_batch_save(b, r), SPM_OK);
+	spm_record_free(r);
+	cr_assert_eq(spm_record_new(&r, db, "assignment_rule"), SPM_OK);
+	cr_assert_eq(spm_record_set_from_text(r, "position", "3"), SPM_OK);
+	cr_assert_eq(spm_record_set_text(r, "name", "late"), SPM_OK);
+	cr_assert_eq(spm_record_set_text(r, "method", "fixed"), SPM_OK);
+	cr_assert_eq(spm_record_set_from_text(r, "fixed_owner", "5"), SPM_OK);
+	cr_assert_eq(spm_batch_save(b, r), SPM_OK);
+	spm_record_free(r);
+	cr_assert_eq(spm_batch_commit(b, NULL), SPM_EINVAL);
+	cr_assert_str_eq(spm_error_message(), "this transaction created leads with assignment on "
+			 "create: change the pool policy and assignment rules in a transaction of "
+			 "their own");
+	spm_batch_free(b);
+	cr_assert_eq(count_records(db, "lead"), 0);
+	cr_assert_eq(count_records(db, "assignment_rule"), 2);
+	cr_assert_eq(count_events(db), events);
+	/* the handle still assigns on create: lead 1 (the failed batch used no
+	 * id) ties 5 and 7; with seed 99 user 5 has the smaller
+	 * splitmix64(99 ^ splitmix64(1 ^ splitmix64(user))) */
+	cr_assert_str_eq(field(pool_lead("A"), "assignment_reason"),
+			 "rule 2 least_busy: user 5 with 0 open leads (tie broken by seed)");
+	/* a bad policy value is refused as before */
+	cr_assert_eq(spm_record_get(&r, db, "pool_policy", 1), SPM_OK);
+	cr_assert_eq(spm_record_set_from_text(r, "assign_on_create", "maybe"), SPM_EINVAL);
+	spm_record_free(r);
+}
+
+/* A backend of spm_storage_ops version 1 (no count, insert, update): the
+ * core counts by scanning and writes whole rows, with the same results. */
+static spm_storage_ops v1_ops;
+
+static int downgrade(const spm_storage_ops **ops, void **self, spm_db *d, void *payload)
+{
+	(void)self;
+	(void)d;
+	(void)payload;
+	v1_ops = **ops;
+	v1_ops.version = 1;
+	*ops = &v1_ops;
+	return SPM_OK;
+}
+
+Test(lead, a_version_1_backend_assigns_alike)
+{
+	spm_db_options o = SPM_DB_OPTIONS_INIT;
+	char v2[8][1024], v1[8][1024], path2[256];
+	spm_db *first;
+
+	assignment_env(1);
+	create_eight();
+	outcome(v2);
+	first = db;
+	temp_db_path(path2, sizeof(path2));
+	o.path = path2;
+	o.clock = test_clock;
+	o.actor = 1;
+	o.storage_wrap = downgrade;
+	db = NULL;
+	cr_assert_eq(spm_db_open(&db, &o), SPM_OK, "%s", spm_error_message());
+	populate();
+	assignment_env(1);
+	create_eight();
+	outcome(v1);
+	spm_db_close(db);
+	db = first;
+	for (int i = 0; i < 8; i++)
+		cr_assert_str_eq(v1[i], v2[i], "lead %d", i + 1);
+}
+
+Test(lead, converted_and_disqualified_leads_do_not_count_against_capacity)
+{
+	int64_t l1 = pool_lead("One"), l2 = pool_lead("Two"), l3 = pool_lead("Three");
+	spm_record *r;
+
+	POLICY("max_open", "2");
+	as(u_a);
+	cr_assert_eq(spm_lead_claim(db, l1), SPM_OK);
+	cr_assert_eq(spm_lead_claim(db, l2), SPM_OK);
+	cr_assert_eq(spm_lead_claim(db, l3), SPM_ELIMIT);
+	cr_assert_str_eq(spm_error_message(), "user 2 holds 2 open leads (max_open 2)");
+	cr_assert_eq(spm_record_get(&r, db, "lead", l1), SPM_OK);
+	cr_assert_eq(spm_record_set_text(r, "status", "disqualified"), SPM_OK);
+	cr_assert_eq(spm_record_set_text(r, "disqualify_reason", "spam"), SPM_OK);
+	cr_assert_eq(spm_record_save(db, r), SPM_OK, "%s", spm_error_message());
+	spm_record_free(r);
+	cr_assert_eq(spm_lead_claim(db, l3), SPM_OK);
+	/* 2 and 3 are open again: the cap holds */
+	cr_assert_eq(spm_lead_claim(db, pool_lead("Four")), SPM_ELIMIT);
+	cr_assert_str_eq(spm_error_message(), "user 2 holds 2 open leads (max_open 2)");
+}
+
+/* The counts of a run are kept on the handle for the next run only while
+ * no lead changed: a write by another handle, by this handle outside a
+ * run, or a rolled-back run, makes the next run count again. */
+Test(lead, kept_counts_follow_writes_of_other_handles_and_of_this_one)
+{
+	spm_db *other;
+	spm_record *r;
+	size_t n;
+
+	more_reps();
+	POLICY("max_open", "2");
+	as(u_admin);
+	ADD("assignment_rule", "position", "1", "name", "five", "method", "fixed",
+	    "fixed_owner", "5");
+	pool_lead("A");
+	as(u_admin);
+	cr_assert_eq(spm_lead_assign_pool(&n, db), SPM_OK);
+	cr_assert_eq(n, 1, "user 5 holds 1");
+	/* another handle gives user 5 a second lead */
+	other = open_db(path);
+	cr_assert_eq(spm_db_set_actor(other, 0), SPM_OK);
+	add_record(other, "lead", (const char *const[]){ "company", "B", "owner_id", "5", NULL });
+	spm_db_close(other);
+	pool_lead("C");
+	as(u_admin);
+	cr_assert_eq(spm_lead_assign_pool(&n, db), SPM_OK);
+	cr_assert_eq(n, 0, "user 5 is full: the kept count was not used");
+	/* this handle disqualifies one of them: room for one more */
+	as(0);
+	cr_assert_eq(spm_record_get(&r, db, "lead", 1), SPM_OK);
+	cr_assert_eq(spm_record_set_text(r, "status", "disqualified"), SPM_OK);
+	cr_assert_eq(spm_record_set_text(r, "disqualify_reason", "spam"), SPM_OK);
+	cr_assert_eq(spm_record_save(db, r), SPM_OK);
+	spm_record_free(r);
+	as(u_admin);
+	cr_assert_eq(spm_lead_assign_pool(&n, db), SPM_OK);
+	cr_assert_eq(n, 1);
+	cr_assert_eq(owner_of(3), 5);
+	/* a batch that assigns on create and then fails leaves the counts as
+	 * they were: user 5 is full, the next lead stays in the pool */
+	as(u_admin);
+	cr_assert_eq(spm_record_get(&r, db, "pool_policy", 1), SPM_OK);
+	cr_assert_eq(spm_record_set_from_text(r, "assign_on_create", "true"), SPM_OK);
+	cr_assert_eq(spm_record_save(db, r), SPM_OK);
+	spm_record_free(r);
+	{
+		spm_batch *b;
+		cr_assert_eq(spm_batch_new(&b, db), SPM_OK);
+		cr_assert_eq(spm_record_new(&r, db, "lead"), SPM_OK);
+		cr_assert_eq(spm_record_set_text(r, "company", "D"), SPM_OK);
+		cr_assert_eq(spm_batch_save(b, r), SPM_OK);
+		spm_record_free(r);
+		cr_assert_eq(spm_record_new(&r, db, "lead"), SPM_OK);
+		cr_assert_eq(spm_record_set_text(r, "status", "bogus"), SPM_OK);
+		cr_assert_eq(spm_batch_save(b, r), SPM_OK);
+		spm_record_free(r);
+		cr_assert_eq(spm_batch_commit(b, NULL), SPM_EINVAL);
+		spm_batch_free(b);
+	}
+	cr_assert_eq(owner_of(pool_lead("E")), 0, "user 5 still holds 2");
+	cr_assert_eq(count_records(db, "lead"), 4);
+}
+
+Test(lead, a_delete_in_the_batch_frees_capacity_for_the_next_lead)
+{
+	spm_batch *b;
+	spm_record *r;
+	int64_t a;
+
+	more_reps();
+	POLICY("max_open", "1", "assign_on_create", "true");
+	as(u_admin);
+	ADD("assignment_rule", "position", "1", "name", "five", "method", "fixed",
+	    "fixed_owner", "5");
+	a = pool_lead("A");
+	cr_assert_eq(owner_of(a), 5);
+	/* B finds 5 full; A is deleted; C gets 5 */
+	as(0);
+	cr_assert_eq(spm_batch_new(&b, db), SPM_OK);
+	cr_assert_eq(spm_record_new(&r, db, "lead"), SPM_OK);
+	cr_assert_eq(spm_record_set_text(r, "company", "B"), SPM_OK);
+	cr_assert_eq(spm_batch_save(b, r), SPM_OK);
+	spm_record_free(r);
+	cr_assert_eq(spm_batch_delete(b, "lead", a), SPM_OK);
+	cr_assert_eq(spm_record_new(&r, db, "lead"), SPM_OK);
+	cr_assert_eq(spm_record_set_text(r, "company", "C"), SPM_OK);
+	cr_assert_eq(spm_batch_save(b, r), SPM_OK);
+	spm_record_free(r);
+	cr_assert_eq(spm_batch_commit(b, NULL), SPM_OK, "%s", spm_error_message());
+	spm_batch_free(b);
+	cr_assert_eq(owner_of(2), 0);
+	cr_assert_eq(owner_of(3), 5);
+	/* and the kept count says 5 is full again */
+	cr_assert_eq(owner_of(pool_lead("D")), 0);
 }

@@ -58,8 +58,8 @@ Test(schema, version_1_fixture_is_upgraded_with_its_data)
 	fixture_copy(path, sizeof(path));
 	db = open_db(path);
 	cr_assert_eq(spm_db_schema_version(&v, db), SPM_OK);
-	cr_assert_eq(v, 5);
-	cr_assert_eq(user_version(path), 5);
+	cr_assert_eq(v, 6);
+	cr_assert_eq(user_version(path), 6);
 	cr_assert_eq(spm_record_get(&r, db, "customer", 1), SPM_OK);
 	cr_assert_eq(spm_record_get_text(&s, r, "name"), SPM_OK);
 	cr_assert_str_eq(s, "Fixture 有限公司");
@@ -100,7 +100,7 @@ Test(schema, version_1_fixture_read_only_cannot_be_upgraded)
 	o.flags = SPM_OPEN_READONLY;
 	cr_assert_eq(spm_db_open(&db, &o), SPM_EPERM);
 	cr_assert_str_eq(spm_error_message(), "the database has schema version 1 and needs an "
-			 "upgrade to 5, but is open read-only");
+			 "upgrade to 6, but is open read-only");
 	cr_assert_eq(user_version(path), 1);
 }
 
@@ -116,14 +116,14 @@ Test(schema, newer_schema_is_refused_and_left_alone)
 	make_customer(db, "Acme");
 	spm_db_close(db);
 	cr_assert_eq(sqlite3_open(path, &s), SQLITE_OK);
-	cr_assert_eq(sqlite3_exec(s, "PRAGMA user_version = 6", NULL, NULL, NULL), SQLITE_OK);
+	cr_assert_eq(sqlite3_exec(s, "PRAGMA user_version = 7", NULL, NULL, NULL), SQLITE_OK);
 	sqlite3_close(s);
 	o.path = path;
 	cr_assert_eq(spm_db_open(&db, &o), SPM_EVERSION);
 	cr_assert_null(db);
-	cr_assert_str_eq(spm_error_message(), "the database has schema version 6; this libspm "
-			 "(0.1.0) knows up to 5: use a newer libspm");
-	cr_assert_eq(user_version(path), 6);
+	cr_assert_str_eq(spm_error_message(), "the database has schema version 7; this libspm "
+			 "(0.1.0) knows up to 6: use a newer libspm");
+	cr_assert_eq(user_version(path), 7);
 }
 
 /* The audit entries of a test, in order, as "id op kind#entity field old>new". */
@@ -192,7 +192,7 @@ Test(schema, version_4_audit_rows_stay_readable_after_upgrade_to_5)
 	sqlite3_close(s);
 
 	db = open_db(path);
-	cr_assert_eq(user_version(path), 5);
+	cr_assert_eq(user_version(path), 6);
 	cr_assert_eq(sql_count(path, "SELECT count(*) FROM pragma_table_info('_audit') "
 			       "WHERE name = 'changes'"), 1);
 	cr_assert_eq(spm_record_get(&r, db, "customer", 1), SPM_OK, "%s", spm_error_message());
@@ -243,5 +243,43 @@ Test(schema, malformed_audit_changes_are_reported_as_corrupt)
 	cr_assert_eq(spm_audit_foreach(db, "customer", 0, audit_log_cb, &log), SPM_ECORRUPT);
 	cr_assert(strstr(spm_error_message(), "change of name is malformed") != NULL, "%s",
 		  spm_error_message());
+	spm_db_close(db);
+}
+
+/* Version 6 adds pool_policy.assign_on_create and assign_seed: a version-5
+ * file keeps its policy, and assignment on create stays off until set. */
+Test(schema, version_5_pool_policy_upgrades_to_6_with_assignment_on_create_off)
+{
+	spm_db_options o = SPM_DB_OPTIONS_INIT;
+	char path[256];
+	spm_db *db = NULL;
+	spm_record *r;
+	const char *text = "";
+	int64_t v;
+
+	temp_db_path(path, sizeof(path));
+	o.path = path;
+	o.clock = test_clock;
+	o.actor = 0;
+	cr_assert_eq(spm__db_open_at_version(&db, &o, 5), SPM_OK, "%s", spm_error_message());
+	cr_assert_eq(spm_record_new(&r, db, "pool_policy"), SPM_OK);
+	cr_assert_eq(spm_record_set_int(r, "max_open", 7), SPM_OK);
+	cr_assert_eq(spm_record_save(db, r), SPM_OK, "%s", spm_error_message());
+	spm_record_free(r);
+	spm_db_close(db);
+	cr_assert_eq(user_version(path), 5);
+	cr_assert_eq(sql_count(path, "SELECT count(*) FROM pragma_table_info('pool_policy') "
+			       "WHERE name = 'assign_on_create'"), 0);
+
+	db = open_db(path);
+	cr_assert_eq(user_version(path), 6);
+	cr_assert_eq(sql_count(path, "SELECT count(*) FROM pragma_table_info('pool_policy') "
+			       "WHERE name IN ('assign_on_create', 'assign_seed')"), 2);
+	cr_assert_eq(spm_record_get(&r, db, "pool_policy", 1), SPM_OK, "%s", spm_error_message());
+	cr_assert_eq(spm_record_get_int(&v, r, "max_open"), SPM_OK);
+	cr_assert_eq(v, 7);
+	cr_assert_eq(spm_record_get_as_text(&text, r, "assign_on_create"), SPM_OK);
+	cr_assert_null(text);
+	spm_record_free(r);
 	spm_db_close(db);
 }

@@ -748,6 +748,153 @@ Test(sqlite_scan, bad_requests_are_refused)
 	close_probe();
 }
 
+/* ---- count, insert, update (ops version 2) --------------------------- */
+
+static int64_t count_of(const spm_scan_cond *conds, size_t nconds, int64_t after_id,
+			int64_t after_seq)
+{
+	spm_scan scan = { SPM_SCAN_VERSION, conds, nconds, after_id, after_seq, 0, 0 };
+	int64_t n = -1;
+
+	cr_assert_eq(ops->count(self, &n, &probe_kind, &scan), SPM_OK, "%s", spm_error_message());
+	/* the same as a scan in id order */
+	cr_assert_eq(n, (int64_t)scan_ids(conds, nconds, after_id, after_seq, 0, 0).n);
+	return n;
+}
+
+Test(sqlite_scan, count_is_what_a_scan_returns_without_tombstones)
+{
+	spm_scan_cond ge = { F_N, SPM_CMP_GE, 3, NULL }, ne = { F_T, SPM_CMP_NE, 0, "c" };
+	spm_scan_cond both[2] = { { F_N, SPM_CMP_GE, 2, NULL }, { F_T, SPM_CMP_NE, 0, "d" } };
+	spm_scan bad = { SPM_SCAN_VERSION, NULL, 0, 0, 0, 0, SPM_SCAN_DELETED };
+	int64_t n = 7;
+
+	open_probe();
+	put_five();
+	cr_assert_eq(ops->remove(self, &probe_kind, 4, 20), SPM_OK);
+	cr_assert_eq(count_of(NULL, 0, 0, 0), 5);       /* 1 2 3 5 6 */
+	cr_assert_eq(count_of(&ge, 1, 0, 0), 2);        /* 3 5 */
+	cr_assert_eq(count_of(&ne, 1, 0, 0), 3);        /* 1 2 5: 6 has no t */
+	cr_assert_eq(count_of(both, 2, 0, 0), 3);       /* 2 3 5 */
+	cr_assert_eq(count_of(NULL, 0, 3, 0), 2);       /* 5 6 */
+	cr_assert_eq(count_of(&ge, 1, 0, 13), 1);       /* 5 (seq 15) */
+	cr_assert_eq(ops->count(self, &n, &probe_kind, &bad), SPM_EINVAL);
+	cr_assert_eq(n, 0);
+	cr_assert_str_eq(spm_error_message(), "sqlite: count probe: tombstones are not counted");
+	assert_no_busy_statement();
+	close_probe();
+}
+
+Test(sqlite_rows, insert_stores_a_new_id_and_refuses_a_taken_one)
+{
+	spm_record *rec, *got = NULL;
+
+	open_probe();
+	put_nt(2, 1, 1, "a");
+	cr_assert_eq(ops->remove(self, &probe_kind, 2, 2), SPM_OK);
+	rec = new_probe(3, 4);
+	cr_assert_eq(spm__record_put_int(rec, F_N, 30), SPM_OK);
+	cr_assert_eq(ops->insert(self, rec), SPM_OK, "%s", spm_error_message());
+	cr_assert_eq(ops->insert(self, rec), SPM_ECONFLICT);
+	spm_record_free(rec);
+	rec = new_probe(2, 5);  /* the id of a tombstone is taken too */
+	cr_assert_eq(ops->insert(self, rec), SPM_ECONFLICT);
+	spm_record_free(rec);
+	rec = new_probe(0, 5);
+	cr_assert_eq(ops->insert(self, rec), SPM_EINVAL);
+	spm_record_free(rec);
+	cr_assert_eq(ops->get(self, &got, &probe_kind, 3), SPM_OK);
+	cr_assert_eq(spm_record_value_int(got, F_N), 30);
+	cr_assert_eq(spm_record_seq(got), 4);
+	spm_record_free(got);
+	cr_assert_eq(query_int(conn_of(), "SELECT count(*) FROM probe"), 2);
+	close_probe();
+}
+
+Test(sqlite_rows, update_writes_the_marked_values_only)
+{
+	unsigned char changed[PROBE_ALL] = { 0 };
+	spm_record *rec, *got = NULL;
+	char buf[64];
+
+	open_probe();
+	rec = new_probe(3, 1);
+	cr_assert_eq(spm__record_put_int(rec, F_N, 10), SPM_OK);
+	cr_assert_eq(spm__record_put_text(rec, F_T, "first", 5), SPM_OK);
+	cr_assert_eq(spm__record_put_money(rec, F_AMOUNT, 500, "EUR"), SPM_OK);
+	cr_assert_eq(spm__record_put_text(rec, F_NOTE, "old", 3), SPM_OK);
+	cr_assert_eq(ops->insert(self, rec), SPM_OK);
+	spm_record_free(rec);
+	/* a record that differs everywhere; only n is marked */
+	rec = new_probe(3, 5);
+	cr_assert_eq(spm__record_put_int(rec, F_N, 20), SPM_OK);
+	cr_assert_eq(spm__record_put_money(rec, F_AMOUNT, 7, "JPY"), SPM_OK);
+	cr_assert_eq(spm__record_put_text(rec, F_NOTE, "new", 3), SPM_OK);
+	changed[F_N] = 1;
+	cr_assert_eq(ops->update(self, rec, changed, PROBE_ALL), SPM_OK, "%s", spm_error_message());
+	cr_assert_eq(query_int(conn_of(), "SELECT count(*) FROM probe WHERE id = 3 AND seq = 5 AND "
+					   "n = 20 AND t = 'first' AND amount = 500 AND "
+					   "amount_currency = 'EUR'"), 1);
+	cr_assert_str_eq(query_text(conn_of(), "SELECT custom FROM probe", buf, sizeof(buf)),
+			 "{\"note\":\"old\"}");
+	/* t (to no value), the money pair and a custom value */
+	changed[F_T] = changed[F_AMOUNT] = changed[F_NOTE] = 1;
+	cr_assert_eq(ops->update(self, rec, changed, F_NOTE + 1), SPM_OK);
+	cr_assert_eq(ops->get(self, &got, &probe_kind, 3), SPM_OK);
+	cr_assert(spm_record_value_null(got, F_T));
+	cr_assert_eq(spm_record_value_int(got, F_AMOUNT), 7);
+	cr_assert_str_eq(spm_record_value_currency(got, F_AMOUNT), "JPY");
+	cr_assert_str_eq(spm_record_value_text(got, F_NOTE, NULL), "new");
+	spm_record_free(got);
+	/* nothing marked still writes the change sequence */
+	cr_assert_eq(ops->update(self, rec, NULL, 0), SPM_OK);
+	spm_record_free(rec);
+	/* missing and deleted records are not found and not created */
+	rec = new_probe(9, 6);
+	cr_assert_eq(ops->update(self, rec, changed, PROBE_ALL), SPM_ENOTFOUND);
+	cr_assert_str_eq(spm_error_message(), "sqlite: update probe 9: no such record");
+	spm_record_free(rec);
+	cr_assert_eq(ops->remove(self, &probe_kind, 3, 7), SPM_OK);
+	rec = new_probe(3, 8);
+	cr_assert_eq(ops->update(self, rec, changed, PROBE_ALL), SPM_ENOTFOUND);
+	spm_record_free(rec);
+	cr_assert_eq(query_int(conn_of(), "SELECT count(*) FROM probe WHERE deleted = 0"), 0);
+	assert_no_busy_statement();
+	close_probe();
+}
+
+Test(sqlite_rows, update_sets_beyond_the_kept_statements_stay_exact)
+{
+	unsigned char changed[PROBE_ALL];
+	spm_record *rec;
+
+	open_probe();
+	put_nt(1, 1, 0, "a");
+	/* 12 different column sets through 8 kept statements, twice */
+	for (int round = 0; round < 24; round++) {
+		int k = round % 12;
+		memset(changed, 0, sizeof(changed));
+		changed[F_N] = 1;
+		if (k & 1)
+			changed[F_D] = 1;
+		if (k & 2)
+			changed[F_B] = 1;
+		if (k & 4)
+			changed[F_AT] = 1;
+		if (k >= 8)
+			changed[F_E] = 1;
+		rec = new_probe(1, 2 + round);
+		cr_assert_eq(spm__record_put_int(rec, F_N, round), SPM_OK);
+		cr_assert_eq(spm__record_put_int(rec, F_D, round), SPM_OK);
+		cr_assert_eq(ops->update(self, rec, changed, PROBE_ALL), SPM_OK);
+		spm_record_free(rec);
+		cr_assert_eq(query_int(conn_of(), "SELECT n FROM probe WHERE id = 1"), round);
+		cr_assert_eq(query_int(conn_of(), "SELECT seq FROM probe WHERE id = 1"), 2 + round);
+		cr_assert_eq(query_int(conn_of(), "SELECT count(*) FROM probe WHERE t = 'a'"), 1);
+	}
+	close_probe();
+}
+
 /* ---- transactions and counters --------------------------------------- */
 
 Test(sqlite_txn, next_id_counts_per_counter_inside_write_transactions)

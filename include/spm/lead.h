@@ -15,7 +15,14 @@
  * in the rule language over lead fields, do not count); daily_claims — claims
  * per user per UTC day; cooldown_days — how long a user who released a lead
  * must wait to claim it again; lock_hours — how long a lead that (re)entered
- * the pool stays locked. Writing the policy needs the "pool" action.
+ * the pool stays locked; assign_on_create (schema version 6) — a lead
+ * created without an owner goes through the assignment rules before it is
+ * stored, in the same transaction, exactly as spm_lead_assign_pool2() would
+ * route it (same rule, reason, limits, history via "assign", claim log and
+ * SPM_EVENT_LEAD_ASSIGNED after its SPM_EVENT_RECORD_CREATED), with ties
+ * broken by assign_seed when set; it does not need the creator's "pool"
+ * action, and a transaction that assigned on create may not also change the
+ * policy or the rules (SPM_EINVAL). Writing the policy needs the "pool" action.
  *
  * An activity (type call, visit, email, meeting, message or note) belongs to
  * a lead or a customer; saving one keeps the last contact time and the next

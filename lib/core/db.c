@@ -6,6 +6,7 @@
 #include "core/tick.h"
 #include "events/events_internal.h"
 #include "analytics/cache.h"
+#include "domain/lead.h"
 #include "storage/storage_internal.h"
 
 #include <stdlib.h>
@@ -188,6 +189,7 @@ void spm_db_close(spm_db *db)
 	}
 	spm__listeners_free(db);
 	spm__acache_free(db);
+	spm__assign_cache_free(db);
 	spm__registry_free(db);
 	free_fn = db->free_fn;
 	payload = db->alloc_payload;

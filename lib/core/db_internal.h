@@ -46,6 +46,10 @@ struct spm_db {
 
 	/* the analytics cache (analytics/cache.h); NULL until the first report */
 	struct spm__acache *acache;
+
+	/* open-lead counts of the last assignment run (lib/domain/assign.c);
+	 * NULL until one committed */
+	struct spm__assign_cache *assign_cache;
 };
 
 /* Allocation through the handle's allocator; counted so tests can check that

@@ -216,6 +216,10 @@ static const struct spm__core_field pool_policy_fields[] = {
 	{ "lock_hours", SPM_FIELD_INTEGER, 0, 3, 0 },
 	{ "created_at", SPM_FIELD_TIME, RO, 3, 0 },
 	{ "updated_at", SPM_FIELD_TIME, RO, 3, 0 },
+	/* leads created without an owner go through the assignment rules
+	 * (lib/domain/assign_create.c); ties broken by assign_seed when set */
+	{ "assign_on_create", SPM_FIELD_BOOLEAN, 0, 6, 0 },
+	{ "assign_seed", SPM_FIELD_INTEGER, 0, 6, 0 },
 };
 
 static const struct spm__core_field reclaim_rule_fields[] = {

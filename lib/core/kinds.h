@@ -10,9 +10,11 @@
  * customer. Version 2: contact; customer.industry and customer.region.
  * Version 3: the org (role, user, team, membership), leads, activities and
  * the lead pool policy; customer follow-up fields. Version 4: pipelines,
- * stages, opportunities, line items and stage history. A kind's core
- * fields are appended in version order. */
-#define SPM__SCHEMA_VERSION 5
+ * stages, opportunities, line items and stage history. Version 5: one
+ * audit row per change (_audit.changes). Version 6: assignment on create
+ * (pool_policy.assign_on_create, assign_seed). A kind's core fields are
+ * appended in version order. */
+#define SPM__SCHEMA_VERSION 6
 
 struct spm__txn;
 struct spm_record;

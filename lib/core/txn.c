@@ -1,5 +1,6 @@
 #include "core/txn.h"
 #include "core/kinds.h"
+#include "core/store.h"
 #include "events/events_internal.h"
 #include "domain/org.h"
 
@@ -72,6 +73,9 @@ int spm__txn_scope(struct spm__scope **out, struct spm__txn *t)
 
 static void free_events(struct spm__txn *t)
 {
+	if (t->hook.release)
+		t->hook.release(t);
+	memset(&t->hook, 0, sizeof(t->hook));
 	if (t->scope) {
 		spm__scope_free(t->db, t->scope);
 		spm__free(t->db, t->scope);
@@ -102,14 +106,18 @@ int spm__txn_commit(struct spm__txn *t)
 {
 	spm_db *db = t->db;
 	spm_event *evs = NULL;
-	int rc = db->ops->commit(db->store);
+	int rc = t->hook.finish ? t->hook.finish(t) : SPM_OK;
 
+	if (rc == SPM_OK)
+		rc = db->ops->commit(db->store);
 	if (rc != SPM_OK) {
 		spm__txn_abort(t);
 		return rc;
 	}
 	db->in_txn = 0;
 	t->committed = 1;
+	if (t->hook.committed)
+		t->hook.committed(t);
 	if (t->nev > 0 && db->nlisteners > 0) {
 		evs = spm__calloc(db, t->nev, sizeof(*evs));
 		if (evs == NULL) {
@@ -144,7 +152,7 @@ int spm__txn_put_system(struct spm__txn *t, spm_record *rec)
 	if (rc != SPM_OK)
 		return rc;
 	rec->seq = t->seq;
-	return t->db->ops->put(t->db->store, rec);
+	return spm__store_insert(t->db, rec);
 }
 
 static int put_text_or_null(spm_record *rec, size_t i, const char *s)
@@ -224,7 +232,7 @@ int spm__txn_audit_changes(struct spm__txn *t, int op, const char *kind, int64_t
 	if (rc == SPM_OK) {
 		rec->id = first;
 		rec->seq = t->seq;
-		rc = t->db->ops->put(t->db->store, rec);
+		rc = spm__store_insert(t->db, rec);
 	}
 	spm_record_free(rec);
 	return rc;

@@ -33,6 +33,18 @@ struct spm__txn {
 	/* Set by a create's domain rules when the record was merged into a
 	 * stored one instead (dedupe policy merge): the survivor as stored. */
 	struct spm_record *merged;
+	/* Work a domain rule keeps for the rest of the transaction (lead
+	 * assignment on create, lib/domain/assign_create.c): after_create runs
+	 * after each created record's change event, finish just before COMMIT
+	 * (its error rolls back), committed after a successful COMMIT, release
+	 * at the end either way. */
+	struct spm__txn_hook {
+		int (*after_create)(struct spm__txn *t, const struct spm_record *rec);
+		int (*finish)(struct spm__txn *t);
+		void (*committed)(struct spm__txn *t);
+		void (*release)(struct spm__txn *t);
+		void *payload;
+	} hook;
 };
 
 /* The actor's scope for this transaction (lib/domain/org.h). */

@@ -3,6 +3,7 @@
  * transaction. Batches and idempotency keys are in batch.c. */
 #include "core/write.h"
 #include "core/kinds.h"
+#include "core/store.h"
 #include "domain/org.h"
 #include "domain/ownership.h"
 
@@ -113,6 +114,9 @@ static void swap_contents(spm_record *a, spm_record *b)
 static int insert(struct spm__txn *t, spm_record *stored, json_t *changes)
 {
 	spm_db *db = t->db;
+	/* A create's domain rules may say how its owner came about (assignment
+	 * on create): for this record only. */
+	const char *via = t->owner_via, *reason = t->owner_reason;
 	int rc = check_required(stored);
 
 	if (rc == SPM_OK)
@@ -130,22 +134,28 @@ static int insert(struct spm__txn *t, spm_record *stored, json_t *changes)
 		if (rc == SPM_OK)  /* the caller gets the survivor; nothing new is stored */
 			swap_contents(stored, survivor);
 		spm_record_free(survivor);
+		t->owner_via = via;
+		t->owner_reason = reason;
 		return rc;
 	}
-	if (rc != SPM_OK)
-		return rc;
 	stored->seq = t->seq;
-	rc = db->ops->put(db->store, stored);
+	if (rc == SPM_OK)
+		rc = spm__store_insert(db, stored);
 	if (rc == SPM_OK && stored->kind->def->after_write)
 		rc = stored->kind->def->after_write(t, NULL, stored);
 	if (rc == SPM_OK && stored->kind->def->owner_field)
 		rc = spm__ownership_note(t, NULL, stored);
+	t->owner_via = via;
+	t->owner_reason = reason;
 	for (size_t i = 0; rc == SPM_OK && i < stored->nvalues; i++)
 		if (stored->v[i].has && !stored->kind->fields[i].dropped &&
 		    !(stored->kind->fields[i].flags & SPM_FIELD_READONLY))
 			rc = note_change(t, changes, NULL, stored, i);
-	return rc == SPM_OK ? emit(t, SPM_EVENT_RECORD_CREATED, SPM_AUDIT_CREATE, stored, changes)
-			    : rc;
+	if (rc == SPM_OK)
+		rc = emit(t, SPM_EVENT_RECORD_CREATED, SPM_AUDIT_CREATE, stored, changes);
+	if (rc == SPM_OK && t->hook.after_create)
+		rc = t->hook.after_create(t, stored);
+	return rc;
 }
 
 static int update(struct spm__txn *t, const spm_record *rec, spm_record **out, json_t *changes)
@@ -179,8 +189,10 @@ static int update(struct spm__txn *t, const spm_record *rec, spm_record **out, j
 		if (rc == SPM_OK)
 			rc = stamp(after, SPM__UPDATED_AT, t->at);
 		after->seq = t->seq;
+		/* only the changed columns: an unchanged indexed column costs
+		 * no index write */
 		if (rc == SPM_OK)
-			rc = db->ops->put(db->store, after);
+			rc = spm__store_update(db, after, before);
 		if (rc == SPM_OK && after->kind->def->after_write)
 			rc = after->kind->def->after_write(t, before, after);
 		if (rc == SPM_OK && after->kind->def->owner_field)

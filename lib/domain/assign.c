@@ -1,6 +1,7 @@
 /* Automatic assignment of the pool by rules (include/spm/lead.h): each rule
  * a condition and a method; users must be available and within the pool
  * policy; every assignment names its rule and reason. */
+#include "domain/assign_run.h"
 #include "domain/lead.h"
 #include "domain/org.h"
 #include "domain/record_rules.h"
@@ -14,25 +15,7 @@
 
 #define MAX_USERS 1000     /* candidates of one rule, weights expanded */
 #define MAX_LOAD 4096      /* users whose load is tracked in one run */
-
-struct load {
-	int64_t user;
-	int64_t open;
-	int64_t claims;
-	int known;
-	int availability;   /* 0: not read yet; 1: available; -1: not (or no such user) */
-};
-
-struct run {
-	struct spm__txn *t;
-	spm_record *policy;
-	spm__rule *exempt;
-	spm_date today;
-	struct load *loads;
-	size_t nloads;
-	int seeded;         /* ties by seeded hash (spm_lead_assign_pool2) */
-	uint64_t seed;
-};
+#define SLOTS (2 * MAX_LOAD)  /* the hash of loads, half full at most */
 
 /* splitmix64: a well-mixed 64-bit hash, so tie-breaks are uniform. */
 static uint64_t mix(uint64_t x)
@@ -44,7 +27,7 @@ static uint64_t mix(uint64_t x)
 }
 
 /* The tie-break key of a user for a lead under the run's seed. */
-static uint64_t tie_key(const struct run *r, int64_t lead, int64_t user)
+static uint64_t tie_key(const struct spm__assign_run *r, int64_t lead, int64_t user)
 {
 	return mix(r->seed ^ mix((uint64_t)lead ^ mix((uint64_t)user)));
 }
@@ -106,23 +89,111 @@ static int64_t territory_user(const char *map, const char *value)
 	return 0;
 }
 
-static struct load *load_of(struct run *r, int64_t user)
+/* The load of a user, found by hash (a least-busy rule looks up each of
+ * its users for every lead). */
+static struct spm__assign_load *load_of(struct spm__assign_run *r, int64_t user)
 {
-	for (size_t i = 0; i < r->nloads; i++)
-		if (r->loads[i].user == user)
-			return &r->loads[i];
+	size_t h = (size_t)(mix((uint64_t)user) % SLOTS);
+
+	for (; r->slots[h] >= 0; h = (h + 1) % SLOTS)
+		if (r->loads[r->slots[h]].user == user)
+			return &r->loads[r->slots[h]];
 	if (r->nloads == MAX_LOAD)
 		return NULL;
+	r->slots[h] = (int32_t)r->nloads;
 	r->loads[r->nloads].user = user;
 	r->loads[r->nloads].known = 0;
 	r->loads[r->nloads].availability = 0;
 	return &r->loads[r->nloads++];
 }
 
-/* Available today and within the pool policy. */
-static int eligible(int *out, struct run *r, int64_t user)
+/* The newest change sequence of the lead table, tombstones included. */
+static int lead_seq(int64_t *out, struct spm__txn *t)
 {
-	struct load *l = load_of(r, user);
+	spm_scan scan = { SPM_SCAN_VERSION, NULL, 0, 0, 0, 1,
+			  SPM_SCAN_BY_SEQ | SPM_SCAN_DESC | SPM_SCAN_DELETED };
+	struct spm__page page = { NULL, 0, 0 };
+	int rc = spm__scan_page(t->db, &page, spm__kind_find(t->db, "lead", 0), &scan);
+
+	*out = rc == SPM_OK && page.n ? page.recs[0]->seq : 0;
+	spm__page_clear(t->db, &page);
+	return rc;
+}
+
+void spm__assign_cache_free(spm_db *db)
+{
+	if (db->assign_cache) {
+		spm__free(db, db->assign_cache->v);
+		spm__free(db, db->assign_cache);
+		db->assign_cache = NULL;
+	}
+}
+
+/* Starts from the counts of the last committed run when no lead changed
+ * since: counting is the costly part of a run on a large table. */
+static int preload(struct spm__assign_run *r)
+{
+	struct spm__assign_cache *c = r->t->db->assign_cache;
+	int64_t now;
+	int rc = lead_seq(&now, r->t);
+
+	if (rc != SPM_OK || c == NULL || c->lead_seq != now)
+		return rc;
+	for (size_t i = 0; i < c->n; i++) {
+		struct spm__assign_load *l = load_of(r, c->v[i].user);
+		if (l) {
+			l->open = c->v[i].open;
+			l->known = 1;
+		}
+	}
+	return SPM_OK;
+}
+
+static int snapshot(struct spm__assign_run *r)
+{
+	spm_db *db = r->t->db;
+	struct spm__assign_cache *c = spm__calloc(db, 1, sizeof(*c));
+	int rc = c ? lead_seq(&c->lead_seq, r->t) : spm__error_oom();
+
+	if (rc == SPM_OK) {
+		c->v = spm__calloc(db, r->nloads + 1, sizeof(*c->v));
+		if (c->v == NULL)
+			rc = spm__error_oom();
+	}
+	for (size_t i = 0; rc == SPM_OK && i < r->nloads; i++) {
+		if (!r->loads[i].known)
+			continue;
+		c->v[c->n].user = r->loads[i].user;
+		c->v[c->n++].open = r->loads[i].open;
+	}
+	if (rc != SPM_OK && c) {
+		spm__free(db, c->v);
+		spm__free(db, c);
+		c = NULL;
+	}
+	if (r->snapshot) {
+		spm__free(db, r->snapshot->v);
+		spm__free(db, r->snapshot);
+	}
+	r->snapshot = c;
+	return rc;
+}
+
+void spm__assign_run_committed(struct spm__assign_run *r)
+{
+	spm_db *db = r->db;
+
+	if (r->snapshot == NULL)
+		return;
+	spm__assign_cache_free(db);
+	db->assign_cache = r->snapshot;
+	r->snapshot = NULL;
+}
+
+/* Available today and within the pool policy. */
+static int eligible(int *out, struct spm__assign_run *r, int64_t user)
+{
+	struct spm__assign_load *l = load_of(r, user);
 	int ok = 0, rc = SPM_OK;
 
 	*out = 0;
@@ -142,7 +213,7 @@ static int eligible(int *out, struct run *r, int64_t user)
 		return rc;
 	if (!l->known) {  /* least_busy needs the load even without a policy */
 		rc = spm__pool_count_open(&l->open, r->t, user, r->exempt);
-		if (rc == SPM_OK)
+		if (rc == SPM_OK && r->policy && spm__fld_has(r->policy, "daily_claims"))
 			rc = spm__pool_count_claims_today(&l->claims, r->t, user);
 		if (rc != SPM_OK)
 			return rc;
@@ -159,7 +230,7 @@ static int eligible(int *out, struct run *r, int64_t user)
 }
 
 /* Picks a user by the rule's method; *pointer moves for rotating methods. */
-static int pick(int64_t *out, char *why, size_t whysize, struct run *r, const spm_record *rule,
+static int pick(int64_t *out, char *why, size_t whysize, struct spm__assign_run *r, const spm_record *rule,
 		const spm_record *lead, int64_t *pointer)
 {
 	int64_t users[MAX_USERS];
@@ -188,7 +259,7 @@ static int pick(int64_t *out, char *why, size_t whysize, struct run *r, const sp
 		size_t ties = 0;
 		for (size_t k = 0; rc == SPM_OK && k < n; k++) {
 			int64_t user = users[(size_t)((*pointer + (int64_t)k) % (int64_t)n)];
-			struct load *l;
+			struct spm__assign_load *l;
 			rc = eligible(&ok, r, user);
 			l = load_of(r, user);
 			if (rc != SPM_OK || !ok || l == NULL || (best >= 0 && l->open > best))
@@ -224,21 +295,37 @@ static int pick(int64_t *out, char *why, size_t whysize, struct run *r, const sp
 	return rc;
 }
 
-static int assign(struct run *r, spm_record *lead, const spm_record *rule, int64_t user,
-		  const char *why)
+void spm__assign_count(struct spm__assign_run *r, int64_t user)
+{
+	struct spm__assign_load *l = load_of(r, user);
+
+	if (l) {
+		l->open++;
+		l->claims++;
+	}
+}
+
+void spm__assign_forget(struct spm__assign_run *r, int64_t user)
+{
+	for (size_t i = 0; i < r->nloads; i++)
+		if (r->loads[i].user == user)
+			r->loads[i].known = 0;
+}
+
+static int assign(struct spm__assign_run *r, spm_record *lead, const spm_record *rule,
+		  int64_t user)
 {
 	spm_record *stored = NULL;
-	struct load *l = load_of(r, user);
 	char payload[700];
 	int rc = spm__record_put_int(lead, (size_t)spm__fld_idx(lead, "owner_id"), user);
 
 	if (rc == SPM_OK)
 		rc = spm__record_put_int(lead, (size_t)spm__fld_idx(lead, "assigned_by_rule"), rule->id);
 	if (rc == SPM_OK)
-		rc = spm__record_put_text(lead, (size_t)spm__fld_idx(lead, "assignment_reason"), why,
-					  strlen(why));
+		rc = spm__record_put_text(lead, (size_t)spm__fld_idx(lead, "assignment_reason"),
+					  r->why, strlen(r->why));
 	r->t->owner_via = "assign";
-	r->t->owner_reason = why;
+	r->t->owner_reason = r->why;
 	if (rc == SPM_OK)
 		rc = spm__write_save(r->t, lead, &stored);
 	r->t->owner_via = r->t->owner_reason = NULL;
@@ -246,13 +333,10 @@ static int assign(struct run *r, spm_record *lead, const spm_record *rule, int64
 	if (rc == SPM_OK)
 		rc = spm__pool_log_claim(r->t, lead->id, user);
 	snprintf(payload, sizeof(payload), "{\"user_id\":%lld,\"rule\":%lld,\"reason\":\"%s\"}",
-		 (long long)user, (long long)rule->id, why);
+		 (long long)user, (long long)rule->id, r->why);
 	if (rc == SPM_OK)
 		rc = spm__txn_event(r->t, SPM_EVENT_LEAD_ASSIGNED, "lead", lead->id, payload);
-	if (l) {
-		l->open++;
-		l->claims++;
-	}
+	spm__assign_count(r, user);
 	return rc;
 }
 
@@ -266,7 +350,7 @@ static int by_position(const void *a, const void *b)
 	return x->id < y->id ? -1 : x->id > y->id;
 }
 
-static int in_pool(const struct run *r, const spm_record *lead)
+int spm__assign_in_pool(const struct spm__assign_run *r, const spm_record *lead)
 {
 	int64_t lock = r->policy ? spm__fld_num(r->policy, "lock_hours") : 0;
 
@@ -274,117 +358,159 @@ static int in_pool(const struct run *r, const spm_record *lead)
 	       !(lock && spm__fld_num(lead, "pooled_at") + lock * 3600 > r->t->at);
 }
 
-static int route(struct run *r, spm_record *lead, spm_record **rules, spm__rule **conds,
-		 size_t nrules, int64_t *pointers, size_t *assigned)
+int spm__assign_route(int64_t *user, size_t *rule, struct spm__assign_run *r,
+		      const spm_record *lead)
 {
-	char why[300];
 	int rc = SPM_OK;
 
-	for (size_t k = 0; rc == SPM_OK && k < nrules; k++) {
-		int64_t user = 0;
+	*user = 0;
+	for (size_t k = 0; rc == SPM_OK && k < r->rules.n; k++) {
 		int met = 1;
 
-		if (conds[k]) {
+		if (r->conds[k]) {
 			spm__rule_ctx ctx;
 			spm__record_rule_ctx(&ctx, lead, r->t->at);
-			rc = spm__rule_met(&met, NULL, conds[k], &ctx);
+			rc = spm__rule_met(&met, NULL, r->conds[k], &ctx);
 		}
 		if (rc == SPM_OK && met)
-			rc = pick(&user, why, sizeof(why), r, rules[k], lead, &pointers[k]);
-		if (rc == SPM_OK && user) {
-			rc = assign(r, lead, rules[k], user, why);
-			if (rc == SPM_OK)
-				(*assigned)++;
+			rc = pick(user, r->why, sizeof(r->why), r, r->rules.recs[k], lead,
+				  &r->pointers[k]);
+		if (rc == SPM_OK && *user) {
+			*rule = k;
 			break;
 		}
 	}
 	return rc;
 }
 
-static int run_rules(struct run *r, struct spm__page *rules, size_t *assigned)
+int spm__assign_run_open(struct spm__assign_run *r, struct spm__txn *t, int seeded,
+			 uint64_t seed)
 {
-	spm_db *db = r->t->db;
-	spm_kind *leads = spm__kind_find(db, "lead", 0);
-	spm_scan_cond cond = { (size_t)spm__core_index(leads, "status"), SPM_CMP_EQ, 0, "new" };
-	spm_scan scan = { SPM_SCAN_VERSION, &cond, 1, 0, 0, 0, 0 };
-	struct spm__page pool = { NULL, 0, 0 };
-	spm__rule **conds = spm__calloc(db, rules->n + 1, sizeof(*conds));
-	int64_t *pointers = spm__calloc(db, rules->n + 1, sizeof(*pointers));
-	int rc = conds && pointers ? SPM_OK : spm__error_oom();
+	spm_scan all = { SPM_SCAN_VERSION, NULL, 0, 0, 0, 0, 0 };
+	spm_kind *leads = spm__kind_find(t->db, "lead", 0);
+	size_t active = 0;
+	int rc = spm_date_from_time(&r->today, t->at);
 
-	for (size_t k = 0; rc == SPM_OK && k < rules->n; k++) {
-		const char *c = spm__fld_text(rules->recs[k], "condition");
-		pointers[k] = spm__fld_num(rules->recs[k], "rr_pointer");
+	r->db = t->db;
+	r->t = t;
+	r->seeded = seeded;
+	r->seed = seed;
+	if (rc == SPM_OK)
+		rc = spm__pool_policy(&r->policy, t->db);
+	if (rc == SPM_OK && r->policy && spm__fld_text(r->policy, "exempt_rule"))
+		rc = spm__record_rule_compile(&r->exempt, t->db, leads,
+					      spm__fld_text(r->policy, "exempt_rule"),
+					      "pool_policy.exempt_rule");
+	r->loads = spm__calloc(t->db, MAX_LOAD, sizeof(*r->loads));
+	r->slots = spm__malloc(t->db, SLOTS * sizeof(*r->slots));
+	if (rc == SPM_OK && (r->loads == NULL || r->slots == NULL))
+		rc = spm__error_oom();
+	if (r->slots)
+		memset(r->slots, 0xff, SLOTS * sizeof(*r->slots));  /* all -1 */
+	/* an exempt rule may depend on the clock; claims of the day on the date */
+	r->cacheable = r->exempt == NULL && !(r->policy && spm__fld_has(r->policy, "daily_claims"));
+	if (rc == SPM_OK && r->cacheable)
+		rc = preload(r);
+	if (rc == SPM_OK)
+		rc = spm__scan_page(t->db, &r->rules, spm__kind_find(t->db, "assignment_rule", 0),
+				    &all);
+	for (size_t k = 0; rc == SPM_OK && k < r->rules.n; k++) {
+		if (spm__fld_has(r->rules.recs[k], "active") &&
+		    !spm__fld_num(r->rules.recs[k], "active"))
+			spm_record_free(r->rules.recs[k]);
+		else
+			r->rules.recs[active++] = r->rules.recs[k];
+	}
+	if (rc == SPM_OK) {
+		r->rules.n = active;
+		qsort(r->rules.recs, r->rules.n, sizeof(*r->rules.recs), by_position);
+		r->conds = spm__calloc(t->db, r->rules.n + 1, sizeof(*r->conds));
+		r->pointers = spm__calloc(t->db, r->rules.n + 1, sizeof(*r->pointers));
+		if (r->conds == NULL || r->pointers == NULL)
+			rc = spm__error_oom();
+	}
+	for (size_t k = 0; rc == SPM_OK && k < r->rules.n; k++) {
+		const char *c = spm__fld_text(r->rules.recs[k], "condition");
+		r->pointers[k] = spm__fld_num(r->rules.recs[k], "rr_pointer");
 		if (c)
-			rc = spm__record_rule_compile(&conds[k], db, leads, c,
+			rc = spm__record_rule_compile(&r->conds[k], t->db, leads, c,
 						      "assignment_rule.condition");
 	}
-	if (rc == SPM_OK)
-		rc = spm__scan_page(db, &pool, leads, &scan);
-	for (size_t i = 0; rc == SPM_OK && i < pool.n; i++)
-		if (in_pool(r, pool.recs[i]))
-			rc = route(r, pool.recs[i], rules->recs, conds, rules->n, pointers, assigned);
-	/* keep the round-robin pointers (bookkeeping: no audit entry) */
-	for (size_t k = 0; rc == SPM_OK && k < rules->n; k++) {
-		spm_record *rule = rules->recs[k];
-		if (pointers[k] == spm__fld_num(rule, "rr_pointer"))
+	return rc;
+}
+
+int spm__assign_run_save(struct spm__assign_run *r)
+{
+	spm_db *db = r->t->db;
+	int rc = SPM_OK;
+
+	for (size_t k = 0; rc == SPM_OK && k < r->rules.n; k++) {
+		spm_record *rule = r->rules.recs[k];
+		if (r->pointers[k] == spm__fld_num(rule, "rr_pointer"))
 			continue;
-		rc = spm__record_put_int(rule, (size_t)spm__fld_idx(rule, "rr_pointer"), pointers[k]);
+		rc = spm__record_put_int(rule, (size_t)spm__fld_idx(rule, "rr_pointer"),
+					 r->pointers[k]);
 		rule->seq = r->t->seq;
 		if (rc == SPM_OK)
 			rc = db->ops->put(db->store, rule);
 	}
-	for (size_t k = 0; conds && k < rules->n; k++)
-		spm__rule_free(conds[k]);
-	spm__free(db, conds);
-	spm__free(db, pointers);
-	spm__page_clear(db, &pool);
+	if (rc == SPM_OK && r->cacheable)
+		rc = snapshot(r);
 	return rc;
 }
 
-static int assign_in_txn(struct spm__txn *t, const spm_lead_assign_options *o, size_t *assigned)
+void spm__assign_run_close(struct spm__assign_run *r)
 {
-	spm_scan all = { SPM_SCAN_VERSION, NULL, 0, 0, 0, 0, 0 };
-	struct spm__page rules = { NULL, 0, 0 };
+	spm_db *db = r->db;
+
+	if (db == NULL)
+		return;
+	for (size_t k = 0; r->conds && k < r->rules.n; k++)
+		spm__rule_free(r->conds[k]);
+	spm__free(db, r->conds);
+	spm__free(db, r->pointers);
+	spm__page_clear(db, &r->rules);
+	spm__free(db, r->loads);
+	spm__free(db, r->slots);
+	if (r->snapshot) {
+		spm__free(db, r->snapshot->v);
+		spm__free(db, r->snapshot);
+	}
+	spm__rule_free(r->exempt);
+	spm_record_free(r->policy);
+	memset(r, 0, sizeof(*r));
+}
+
+static int assign_in_txn(struct spm__assign_run *r, struct spm__txn *t,
+			 const spm_lead_assign_options *o, size_t *assigned)
+{
+	spm_kind *leads = spm__kind_find(t->db, "lead", 0);
+	spm_scan_cond cond = { (size_t)spm__core_index(leads, "status"), SPM_CMP_EQ, 0, "new" };
+	spm_scan scan = { SPM_SCAN_VERSION, &cond, 1, 0, 0, 0, 0 };
+	struct spm__page pool = { NULL, 0, 0 };
 	struct spm__scope *s;
-	struct run r;
-	size_t active = 0;
 	int rc = spm__txn_scope(&s, t);
 
-	memset(&r, 0, sizeof(r));
-	r.t = t;
-	r.seeded = o != NULL;
-	r.seed = o ? o->seed : 0;
 	if (rc == SPM_OK)
 		rc = spm__scope_require(s, SPM_ACTION_POOL, "assign the pool");
 	if (rc == SPM_OK)
-		rc = spm_date_from_time(&r.today, t->at);
+		rc = spm__assign_run_open(r, t, o != NULL, o ? o->seed : 0);
 	if (rc == SPM_OK)
-		rc = spm__pool_policy(&r.policy, t->db);
-	if (rc == SPM_OK && r.policy && spm__fld_text(r.policy, "exempt_rule"))
-		rc = spm__record_rule_compile(&r.exempt, t->db, spm__kind_find(t->db, "lead", 0),
-					      spm__fld_text(r.policy, "exempt_rule"),
-					      "pool_policy.exempt_rule");
-	r.loads = spm__calloc(t->db, MAX_LOAD, sizeof(*r.loads));
-	if (rc == SPM_OK && r.loads == NULL)
-		rc = spm__error_oom();
+		rc = spm__scan_page(t->db, &pool, leads, &scan);
+	for (size_t i = 0; rc == SPM_OK && i < pool.n; i++) {
+		int64_t user = 0;
+		size_t k = 0;
+		if (!spm__assign_in_pool(r, pool.recs[i]))
+			continue;
+		rc = spm__assign_route(&user, &k, r, pool.recs[i]);
+		if (rc == SPM_OK && user)
+			rc = assign(r, pool.recs[i], r->rules.recs[k], user);
+		if (rc == SPM_OK && user)
+			(*assigned)++;
+	}
 	if (rc == SPM_OK)
-		rc = spm__scan_page(t->db, &rules, spm__kind_find(t->db, "assignment_rule", 0), &all);
-	for (size_t k = 0; rc == SPM_OK && k < rules.n; k++) {
-		if (spm__fld_has(rules.recs[k], "active") && !spm__fld_num(rules.recs[k], "active"))
-			spm_record_free(rules.recs[k]);
-		else
-			rules.recs[active++] = rules.recs[k];
-	}
-	if (rc == SPM_OK) {
-		rules.n = active;
-		qsort(rules.recs, rules.n, sizeof(*rules.recs), by_position);
-		rc = run_rules(&r, &rules, assigned);
-	}
-	spm__page_clear(t->db, &rules);
-	spm__free(t->db, r.loads);
-	spm__rule_free(r.exempt);
-	spm_record_free(r.policy);
+		rc = spm__assign_run_save(r);
+	spm__page_clear(t->db, &pool);
 	return rc;
 }
 
@@ -407,6 +533,7 @@ int spm_lead_assign_pool(size_t *out_assigned, spm_db *db)
 
 int spm_lead_assign_pool2(size_t *out_assigned, spm_db *db, const spm_lead_assign_options *opts)
 {
+	struct spm__assign_run r;
 	struct spm__txn t;
 	size_t assigned = 0;
 	int rc;
@@ -418,18 +545,28 @@ int spm_lead_assign_pool2(size_t *out_assigned, spm_db *db, const spm_lead_assig
 	rc = spm__txn_begin(&t, db);
 	if (rc != SPM_OK)
 		return rc;
-	rc = assign_in_txn(&t, opts, &assigned);
+	memset(&r, 0, sizeof(r));
+	r.db = db;
+	r.t = &t;
+	rc = assign_in_txn(&r, &t, opts, &assigned);
 	if (rc != SPM_OK) {
 		spm__txn_abort(&t);
+		spm__assign_run_close(&r);
 		return rc;
 	}
 	if (out_assigned)
 		*out_assigned = assigned;
 	if (assigned == 0 && t.nev == 0) {
-		spm__txn_abort(&t);
+		spm__txn_abort(&t);  /* nothing written: the counts stand */
+		spm__assign_run_committed(&r);
+		spm__assign_run_close(&r);
 		return SPM_OK;
 	}
-	return spm__txn_commit(&t);
+	rc = spm__txn_commit(&t);
+	if (t.committed)
+		spm__assign_run_committed(&r);
+	spm__assign_run_close(&r);
+	return rc;
 }
 
 int spm__assignment_rule_validate(struct spm__txn *t, const spm_record *before, spm_record *after)
@@ -437,11 +574,11 @@ int spm__assignment_rule_validate(struct spm__txn *t, const spm_record *before, 
 	int64_t users[MAX_USERS];
 	const char *method, *cond;
 	size_t n = 0;
-	int rc = SPM_OK;
+	int rc = spm__assign_config_write(t);
 
 	(void)before;
-	if (after == NULL)
-		return SPM_OK;
+	if (rc != SPM_OK || after == NULL)
+		return rc;
 	method = spm__fld_text(after, "method");
 	if (!spm__fld_is(method, "round_robin") && !spm__fld_is(method, "weighted") &&
 	    !spm__fld_is(method, "least_busy") && !spm__fld_is(method, "territory") &&

@@ -25,6 +25,16 @@ int spm__pool_count_open(int64_t *out, struct spm__txn *t, int64_t user,
 int spm__pool_count_claims_today(int64_t *out, struct spm__txn *t, int64_t user);
 int spm__pool_log_claim(struct spm__txn *t, int64_t lead, int64_t user);
 
+/* Assignment on create (assign_create.c), from spm__lead_validate: routes a
+ * new pool lead when the policy says so; for other lead writes (after NULL:
+ * a delete) keeps the transaction's assignment run exact. */
+int spm__assign_on_write(struct spm__txn *t, const struct spm_record *before,
+			 struct spm_record *after);
+/* From the pool policy's and the assignment rules' validation: SPM_EINVAL
+ * once this transaction assigned on create (the run would be stale). */
+int spm__assign_config_write(struct spm__txn *t);
+/* Frees the handle's cache of open-lead counts (spm_db_close). */
+void spm__assign_cache_free(struct spm_db *db);
 int spm__assignment_rule_validate(struct spm__txn *t, const struct spm_record *before,
 				  struct spm_record *after);
 int spm__reclaim_rule_validate(struct spm__txn *t, const struct spm_record *before,

@@ -62,11 +62,13 @@ int spm__lead_validate(struct spm__txn *t, const spm_record *before, spm_record 
 	const char *status, *old_status;
 	int rc;
 
-	if (after == NULL)
-		return SPM_OK;
+	if (after == NULL)  /* a delete: the owner's count changes */
+		return spm__assign_on_write(t, before, NULL);
 	rc = owner_changed(t, before, after);
 	if (rc == SPM_OK)
 		rc = spm__dedupe_check(t, before, after);
+	if (rc == SPM_OK && t->merged == NULL)
+		rc = spm__assign_on_write(t, before, after);
 	if (rc != SPM_OK)
 		return rc;
 	status = spm__fld_text(after, "status");
@@ -179,11 +181,11 @@ int spm__pool_policy_validate(struct spm__txn *t, const spm_record *before, spm_
 	static const char *const limits[] = { "max_open", "daily_claims", "cooldown_days",
 					      "lock_hours" };
 	const char *rule;
-	int rc = SPM_OK;
+	int rc = spm__assign_config_write(t);
 
 	(void)before;
-	if (after == NULL)
-		return SPM_OK;
+	if (rc != SPM_OK || after == NULL)
+		return rc;
 	for (size_t i = 0; i < sizeof(limits) / sizeof(limits[0]); i++)
 		if (spm__fld_num(after, limits[i]) < 0)
 			return spm__error_set(SPM_EINVAL, "pool_policy.%s is not negative", limits[i]);

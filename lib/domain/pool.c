@@ -7,6 +7,7 @@
 #include "domain/record_rules.h"
 #include "core/kinds.h"
 #include "core/write.h"
+#include "core/store.h"
 #include "core/utf8.h"
 
 #include <jansson.h>
@@ -41,14 +42,27 @@ int spm__pool_policy(spm_record **out, spm_db *db)
 	return rc;
 }
 
-/* Open leads the user holds that count against max_open. */
+/* Open leads the user holds that count against max_open. Without an exempt
+ * rule the storage counts them (an index range, no record is read into
+ * memory); an exempt rule is an expression over the whole lead, so then
+ * each of the user's leads is read and tested. */
 int spm__pool_count_open(int64_t *out, struct spm__txn *t, int64_t user, const spm__rule *exempt)
 {
 	spm_kind *kind = spm__kind_find(t->db, "lead", 0);
-	spm_scan_cond cond = { (size_t)spm__core_index(kind, "owner_id"), SPM_CMP_EQ, user, NULL };
-	spm_scan scan = { SPM_SCAN_VERSION, &cond, 1, 0, 0, 0, 0 };
+	size_t status_field = (size_t)spm__core_index(kind, "status");
+	/* a stored lead always has a status (spm__lead_validate) */
+	spm_scan_cond conds[3] = {
+		{ (size_t)spm__core_index(kind, "owner_id"), SPM_CMP_EQ, user, NULL },
+		{ status_field, SPM_CMP_NE, 0, "converted" },
+		{ status_field, SPM_CMP_NE, 0, "disqualified" },
+	};
+	spm_scan scan = { SPM_SCAN_VERSION, conds, exempt ? 1 : 3, 0, 0, 0, 0 };
 	struct spm__page page = { NULL, 0, 0 };
-	int rc = spm__scan_page(t->db, &page, kind, &scan);
+	int rc;
+
+	if (exempt == NULL)
+		return spm__store_count(t->db, out, kind, &scan);
+	rc = spm__scan_page(t->db, &page, kind, &scan);
 
 	*out = 0;
 	for (size_t i = 0; rc == SPM_OK && i < page.n; i++) {
@@ -79,12 +93,8 @@ int spm__pool_count_claims_today(int64_t *out, struct spm__txn *t, int64_t user)
 		{ SPM__CLAIM_AT, SPM_CMP_GE, day, NULL },
 	};
 	spm_scan scan = { SPM_SCAN_VERSION, conds, 2, 0, 0, 0, 0 };
-	struct spm__page page = { NULL, 0, 0 };
-	int rc = spm__scan_page(t->db, &page, kind, &scan);
 
-	*out = (int64_t)page.n;
-	spm__page_clear(t->db, &page);
-	return rc;
+	return spm__store_count(t->db, out, kind, &scan);
 }
 
 static int check_policy(struct spm__txn *t, const spm_record *lead, int64_t user)

@@ -82,4 +82,24 @@ run record add lead company=Tie
 check "assign seeded" 0 "1" "" --db "$db" customers assign 42
 check "assign bad seed" 2 "" "$(usage_err "customers: 'x' is not a number")" --db "$db" customers assign x
 
+# ---------------------------------------------------------------- assignment on create
+db=$tmp/on_create.db
+run init
+run record add role name=rep scope=1
+run record add user name=An role_id=1 active=true
+run record add user name=Bo role_id=1 active=true
+run record add assignment_rule position=1 name=rr method=round_robin users=1,2
+check "policy with a bad flag" 1 "" \
+	"spm: record add: 'maybe' is not a boolean (true or false) (SPM_EINVAL)" \
+	--db "$db" record add pool_policy max_open=1 assign_on_create=maybe
+run record add pool_policy max_open=1 assign_on_create=true
+for c in A B C; do run record add lead company=$c; done
+check "assigned on create" 0 "$(tsv '1970-01-01T00:01:40Z|assign||1|0|rule 1 round_robin: user 1, turn 1 of 2')" "" \
+	--db "$db" customers history lead 1
+check "next turn" 0 "$(tsv '1970-01-01T00:01:40Z|assign||2|0|rule 1 round_robin: user 2, turn 2 of 2')" "" \
+	--db "$db" customers history lead 2
+check "both full: stays in the pool" 0 \
+	'{"kind":"lead","id":3,"seq":8,"fields":{"company":"C","status":"new","pooled_at":100,"company_key":"c","created_at":100,"updated_at":100}}' \
+	"" --db "$db" record get lead 3
+
 finish

@@ -91,6 +91,24 @@ class CustomersTest(unittest.TestCase):
             customers.assign_pool(self.db, seed=-1)
         self.assertEqual(customers.assign_pool(self.db), 0)
 
+    def test_assignment_on_create(self):
+        self.add("assignment_rule", position=1, name="rr", method="round_robin", users="2,3")
+        with self.assertRaises(spm.Invalid):
+            self.add("pool_policy", max_open=1, assign_on_create="maybe")
+        self.add("pool_policy", max_open=1, assign_on_create=True, assign_seed=7)
+        leads = [self.add("lead", company=c) for c in ("A", "B", "C")]
+        got = [self.db.get("lead", lead) for lead in leads]
+        self.assertEqual([r.get("owner_id") for r in got], [2, 3, None])
+        self.assertEqual(got[1]["assignment_reason"], "rule 1 round_robin: user 3, turn 2 of 2")
+        self.assertEqual(got[1]["status"], "assigned")
+        self.assertEqual(got[2]["status"], "new", "both reps are full")
+        rows = customers.ownership_history(self.db, "lead", leads[0])
+        self.assertEqual([(r["fields"]["via"], r["fields"]["to_owner"], r["fields"]["reason"])
+                          for r in rows],
+                         [("assign", 2, "rule 1 round_robin: user 2, turn 1 of 2")])
+        for r in got:
+            r.close()
+
     def test_tags_and_customer_360(self):
         c = self.add("customer", name="Acme", owner_id=2, tags=" vip ,华东,vip")
         self.add("customer", name="Other", tags="华东")

@@ -98,10 +98,35 @@ typedef struct spm_storage_ops {
 	int (*next_id)(void *self, int64_t *out, const char *counter);
 	/** @brief Releases the backend. */
 	void (*free)(void *self);
+	/**
+	 * @brief Counts the live records with an id above after_id and a
+	 * change sequence above after_seq that meet the conditions: what a scan
+	 * in id order returns without a limit. limit, SPM_SCAN_BY_SEQ and
+	 * SPM_SCAN_DESC are ignored; SPM_SCAN_DELETED is refused (SPM_EINVAL).
+	 * Since version 2; the core counts with scan before.
+	 */
+	int (*count)(void *self, int64_t *out, const spm_kind *kind, const spm_scan *scan);
+	/**
+	 * @brief Stores a record whose id is not stored yet (no row, no
+	 * tombstone); SPM_ECONFLICT when the id is taken. Since version 2; the
+	 * core uses put before.
+	 */
+	int (*insert)(void *self, const spm_record *rec);
+	/**
+	 * @brief Writes the change sequence of rec and the values marked in
+	 * changed to the stored live record with rec's id; the other values are
+	 * kept as stored. changed has nchanged entries indexed like the kind's
+	 * fields (core fields, then custom ones: any custom entry rewrites the
+	 * custom values); entries past nchanged count as unchanged.
+	 * SPM_ENOTFOUND when no live record has that id. Since version 2; the
+	 * core uses put before.
+	 */
+	int (*update)(void *self, const spm_record *rec, const unsigned char *changed,
+		      size_t nchanged);
 } spm_storage_ops;
 
 /** @brief The version of spm_storage_ops this header describes. */
-#define SPM_STORAGE_OPS_VERSION 1
+#define SPM_STORAGE_OPS_VERSION 2
 
 /**
  * @brief Raises an error from a backend (sets the thread-local message).

@@ -384,6 +384,9 @@ static const spm_storage_ops spm__sqlite_ops = {
 	spm__sqlite_scan,
 	spm__sqlite_next_id,
 	spm__sqlite_free,
+	spm__sqlite_count,
+	spm__sqlite_insert,
+	spm__sqlite_update,
 };
 
 static int spm__sqlite_connect(spm__sqlite *s, const char *path, unsigned int flags)

@@ -2,7 +2,8 @@
  *
  * sqlite_backend.c  open, pragmas, transactions, the ops table, helpers
  * sqlite_schema.c   DDL from the kind registry; schema_version and upgrade
- * sqlite_rows.c     get, put, remove and scan
+ * sqlite_rows.c     get, put, insert, remove, scan and count
+ * sqlite_update.c   update of the changed columns only
  * sqlite_counters.c next_id: counters kept in memory during a write transaction
  */
 #ifndef SPM_STORAGE_SQLITE_INTERNAL_H
@@ -15,7 +16,11 @@
 
 /* Scan statements differ by their conditions and flags; each kind keeps the
  * last few shapes prepared, which covers the handful a caller repeats. */
-#define SPM__SQLITE_SCAN_SLOTS 4
+#define SPM__SQLITE_SCAN_SLOTS 8
+
+/* Updates differ by the columns they set (sqlite_update.c): the few sets a
+ * kind's writers repeat stay prepared. */
+#define SPM__SQLITE_UPDATE_SLOTS 8
 
 /* The backend-private table of named counters (next_id). Kind names are
  * [a-z_][a-z0-9_]*, so a name with ':' never collides with a kind (nor with
@@ -31,6 +36,10 @@ typedef struct spm__sqlite_kind {
 	sqlite3_stmt *remove;
 	sqlite3_stmt *scan[SPM__SQLITE_SCAN_SLOTS];
 	unsigned int scan_victim; /* next slot to replace, round robin */
+	sqlite3_stmt *set[SPM__SQLITE_UPDATE_SLOTS];   /* UPDATE of some columns */
+	uint64_t set_mask[SPM__SQLITE_UPDATE_SLOTS];   /* which: bit i core field i,
+							  bit 63 the custom values */
+	unsigned int set_victim;
 } spm__sqlite_kind;
 
 /* A named counter as seen by the open write transaction (sqlite_counters.c). */
@@ -113,6 +122,25 @@ int spm__sqlite_upgrade(void *self, int from, int to);
 /* Row ops (sqlite_rows.c). */
 int spm__sqlite_get(void *self, spm_record **out, const spm_kind *kind, int64_t id);
 int spm__sqlite_put(void *self, const spm_record *rec);
+int spm__sqlite_insert(void *self, const spm_record *rec);
+int spm__sqlite_count(void *self, int64_t *out, const spm_kind *kind, const spm_scan *scan);
+/* sqlite_update.c */
+int spm__sqlite_update(void *self, const spm_record *rec, const unsigned char *changed,
+		       size_t nchanged);
+
+/* Shared by the row files (sqlite_rows.c). */
+/* The cache entry of kind, made (and the kind's names checked) on first use. */
+int spm__sqlite_kind_cache(spm__sqlite_kind **out, spm__sqlite *s, const spm_kind *kind);
+/* Prepares the statement built in buf into *slot (kept when persistent),
+ * consuming buf. */
+int spm__sqlite_prepare_buf(spm__sqlite *s, sqlite3_stmt **slot, spm__sqlite_buf *buf,
+			    int persistent, const char *what, const spm_kind *kind);
+/* The core fields the stored schema has (a prefix of the kind's). */
+size_t spm__sqlite_ncols(const spm__sqlite *s, const spm_kind *kind);
+/* Binds core field i of rec from parameter *param on (two for money);
+ * advances *param. Texts are borrowed: reset the statement before rec changes. */
+int spm__sqlite_bind_field(sqlite3_stmt *st, int *param, const spm_record *rec,
+			   const spm_kind *kind, size_t i);
 int spm__sqlite_remove(void *self, const spm_kind *kind, int64_t id, int64_t seq);
 int spm__sqlite_scan(void *self, const spm_kind *kind, const spm_scan *scan, spm_scan_cb cb,
 		     void *payload);

@@ -23,6 +23,8 @@ void spm__sqlite_kind_release(spm__sqlite *s, spm__sqlite_kind *k)
 	sqlite3_finalize(k->remove);
 	for (i = 0; i < SPM__SQLITE_SCAN_SLOTS; i++)
 		sqlite3_finalize(k->scan[i]);
+	for (i = 0; i < SPM__SQLITE_UPDATE_SLOTS; i++)
+		sqlite3_finalize(k->set[i]);
 	spm_storage_free(s->db, k);
 }
 
@@ -43,7 +45,7 @@ static int spm__sqlite_kinds_grow(spm__sqlite *s)
 }
 
 /* The cache entry of kind, made (and the kind's names checked) on first use. */
-static int spm__sqlite_kind_cache(spm__sqlite_kind **out, spm__sqlite *s, const spm_kind *kind)
+int spm__sqlite_kind_cache(spm__sqlite_kind **out, spm__sqlite *s, const spm_kind *kind)
 {
 	spm__sqlite_kind *k;
 	size_t i;
@@ -71,8 +73,8 @@ static int spm__sqlite_kind_cache(spm__sqlite_kind **out, spm__sqlite *s, const 
 }
 
 /* Prepares the statement built in buf into *slot (kept), consuming buf. */
-static int spm__sqlite_prepare_buf(spm__sqlite *s, sqlite3_stmt **slot, spm__sqlite_buf *buf,
-				   int persistent, const char *what, const spm_kind *kind)
+int spm__sqlite_prepare_buf(spm__sqlite *s, sqlite3_stmt **slot, spm__sqlite_buf *buf,
+			    int persistent, const char *what, const spm_kind *kind)
 {
 	int rc = spm__sqlite_buf_status(buf);
 
@@ -84,7 +86,7 @@ static int spm__sqlite_prepare_buf(spm__sqlite *s, sqlite3_stmt **slot, spm__sql
 
 /* The core fields the stored schema has: those added by a version the file
  * has reached (a kind's core fields are appended in version order). */
-static size_t spm__sqlite_ncols(const spm__sqlite *s, const spm_kind *kind)
+size_t spm__sqlite_ncols(const spm__sqlite *s, const spm_kind *kind)
 {
 	size_t n = spm_kind_core_count(kind);
 
@@ -339,8 +341,8 @@ static int spm__sqlite_update_stmt(spm__sqlite *s, spm__sqlite_kind *k)
 
 /* Binds core field i from parameter *param on; advances *param. Text is
  * bound without a copy: the statement is reset before rec can change. */
-static int spm__sqlite_bind_field(sqlite3_stmt *st, int *param, const spm_record *rec,
-				  const spm_kind *kind, size_t i)
+int spm__sqlite_bind_field(sqlite3_stmt *st, int *param, const spm_record *rec,
+			   const spm_kind *kind, size_t i)
 {
 	spm_field_type type = spm_kind_field_type(kind, i);
 	int p = *param;
@@ -444,6 +446,33 @@ int spm__sqlite_put(void *self, const spm_record *rec)
 	/* An existing row (or tombstone) is updated; a new id is inserted. */
 	rc = spm__sqlite_put_run(s, k->update, rec, custom, custom_len, &changed);
 	if (rc == SPM_OK && !changed)
+		rc = spm__sqlite_put_run(s, k->put, rec, custom, custom_len, &changed);
+	spm_storage_free(s->db, custom);
+	return rc;
+}
+
+int spm__sqlite_insert(void *self, const spm_record *rec)
+{
+	spm__sqlite *s = self;
+	const spm_kind *kind;
+	spm__sqlite_kind *k;
+	char *custom = NULL;
+	size_t custom_len = 0;
+	int changed = 0, rc;
+
+	kind = rec != NULL ? spm_record_kind_of(rec) : NULL;
+	if (kind == NULL)
+		return spm_storage_error(SPM_EINVAL, "sqlite: insert: NULL record");
+	if (spm_record_id(rec) <= 0)
+		return spm_storage_error(SPM_EINVAL, "sqlite: insert %s: the record has no id",
+					 spm_kind_name(kind));
+	rc = spm__sqlite_kind_cache(&k, s, kind);
+	if (rc == SPM_OK)
+		rc = spm__sqlite_put_stmt(s, k);
+	if (rc == SPM_OK)
+		rc = spm_record_custom_json(&custom, &custom_len, rec);
+	/* A taken id breaks the primary key: SPM_ECONFLICT (spm__sqlite_fail). */
+	if (rc == SPM_OK)
 		rc = spm__sqlite_put_run(s, k->put, rec, custom, custom_len, &changed);
 	spm_storage_free(s->db, custom);
 	return rc;
@@ -642,43 +671,64 @@ static sqlite3_stmt **spm__sqlite_scan_slot(spm__sqlite_kind *k)
 /* The statement for this scan's shape: a cached one that is not running,
  * else a new one, cached when a slot is free. *owned tells the caller to
  * finalize it after use. */
-static int spm__sqlite_scan_stmt(sqlite3_stmt **out, int *owned, spm__sqlite *s,
-				 spm__sqlite_kind *k, const spm_scan *scan)
+static int spm__sqlite_cached_stmt(sqlite3_stmt **out, int *owned, spm__sqlite *s,
+				   spm__sqlite_kind *k, spm__sqlite_buf *buf)
 {
 	sqlite3_stmt **slot = NULL;
-	spm__sqlite_buf buf;
 	size_t i;
-	int rc;
+	int rc = spm__sqlite_buf_status(buf);
 
 	*out = NULL;
 	*owned = 0;
-	spm__sqlite_buf_init(&buf, s->db);
-	spm__sqlite_buf_scan(&buf, s, k->kind, scan);
-	rc = spm__sqlite_buf_status(&buf);
 	for (i = 0; i < SPM__SQLITE_SCAN_SLOTS && rc == SPM_OK; i++) {
 		if (k->scan[i] != NULL && !sqlite3_stmt_busy(k->scan[i]) &&
-		    strcmp(sqlite3_sql(k->scan[i]), buf.ptr) == 0) {
+		    strcmp(sqlite3_sql(k->scan[i]), buf->ptr) == 0) {
 			*out = k->scan[i];
-			spm__sqlite_buf_free(&buf);
+			spm__sqlite_buf_free(buf);
 			return SPM_OK;
 		}
 	}
 	if (rc == SPM_OK)
 		slot = spm__sqlite_scan_slot(k);
 	*owned = slot == NULL;
-	rc = spm__sqlite_prepare_buf(s, slot ? slot : out, &buf, slot != NULL, "prepare scan",
+	rc = spm__sqlite_prepare_buf(s, slot ? slot : out, buf, slot != NULL, "prepare scan",
 				     k->kind);
 	if (rc == SPM_OK && slot != NULL)
 		*out = *slot;
 	return rc;
 }
 
-static int spm__sqlite_scan_bind(sqlite3_stmt *st, const spm_kind *kind, const spm_scan *scan)
+static int spm__sqlite_scan_stmt(sqlite3_stmt **out, int *owned, spm__sqlite *s,
+				 spm__sqlite_kind *k, const spm_scan *scan)
+{
+	spm__sqlite_buf buf;
+
+	spm__sqlite_buf_init(&buf, s->db);
+	spm__sqlite_buf_scan(&buf, s, k->kind, scan);
+	return spm__sqlite_cached_stmt(out, owned, s, k, &buf);
+}
+
+/* Binds the conditions from parameter ?4 on. */
+static int spm__sqlite_bind_conds(sqlite3_stmt *st, const spm_kind *kind, const spm_scan *scan)
 {
 	const spm_scan_cond *c;
+	int rc = SQLITE_OK;
+	size_t i;
+
+	for (i = 0; i < scan->nconds && rc == SQLITE_OK; i++) {
+		c = &scan->conds[i];
+		if (spm__sqlite_is_text(spm_kind_field_type(kind, c->field)))
+			rc = sqlite3_bind_text(st, (int)i + 4, c->svalue, -1, SQLITE_STATIC);
+		else
+			rc = sqlite3_bind_int64(st, (int)i + 4, c->ivalue);
+	}
+	return rc;
+}
+
+static int spm__sqlite_scan_bind(sqlite3_stmt *st, const spm_kind *kind, const spm_scan *scan)
+{
 	int64_t limit = -1; /* SQLite: a negative LIMIT is no limit */
 	int64_t after_id = scan->after_id;
-	size_t i;
 	int rc;
 
 	if (scan->limit > 0 && (uint64_t)scan->limit <= (uint64_t)INT64_MAX)
@@ -692,13 +742,8 @@ static int spm__sqlite_scan_bind(sqlite3_stmt *st, const spm_kind *kind, const s
 		rc = sqlite3_bind_int64(st, 2, scan->after_seq);
 	if (rc == SQLITE_OK)
 		rc = sqlite3_bind_int64(st, 3, limit);
-	for (i = 0; i < scan->nconds && rc == SQLITE_OK; i++) {
-		c = &scan->conds[i];
-		if (spm__sqlite_is_text(spm_kind_field_type(kind, c->field)))
-			rc = sqlite3_bind_text(st, (int)i + 4, c->svalue, -1, SQLITE_STATIC);
-		else
-			rc = sqlite3_bind_int64(st, (int)i + 4, c->ivalue);
-	}
+	if (rc == SQLITE_OK)
+		rc = spm__sqlite_bind_conds(st, kind, scan);
 	return rc;
 }
 
@@ -748,6 +793,79 @@ int spm__sqlite_scan(void *self, const spm_kind *kind, const spm_scan *scan, spm
 		rc = spm__sqlite_scan_rows(s, st, kind, cb, payload);
 	/* Always reset: a statement left running would hold the read snapshot
 	 * open (and the borrowed condition texts). */
+	sqlite3_reset(st);
+	sqlite3_clear_bindings(st);
+	if (owned)
+		sqlite3_finalize(st);
+	return rc;
+}
+
+/* ---- count ----------------------------------------------------------- */
+
+/* SELECT count(*) with the scan's filters. The position filters appear only
+ * when set, and "deleted" = 0 only without conditions: a tombstone has no
+ * values, so no comparison matches it, and an index on the condition's
+ * field then answers alone, without reading a row. Parameters as in a
+ * scan: ?1 after_id, ?2 after_seq, the conditions from ?4 (?3, the limit,
+ * is unused; SQLite sizes the parameters by the largest number). */
+static void spm__sqlite_buf_count(spm__sqlite_buf *buf, const spm_kind *kind,
+				  const spm_scan *scan)
+{
+	char param[24];
+
+	spm__sqlite_buf_add(buf, "SELECT count(*) FROM ");
+	spm__sqlite_buf_ident(buf, spm_kind_name(kind));
+	spm__sqlite_buf_add(buf, " WHERE \"id\" > ?1");
+	if (scan->after_seq != 0)
+		spm__sqlite_buf_add(buf, " AND \"seq\" > ?2");
+	if (scan->nconds == 0)
+		spm__sqlite_buf_add(buf, " AND \"deleted\" = 0");
+	for (size_t i = 0; i < scan->nconds; i++) {
+		snprintf(param, sizeof(param), "?%zu", i + 4);
+		spm__sqlite_buf_add(buf, " AND ");
+		spm__sqlite_buf_ident(buf, spm_kind_field_name(kind, scan->conds[i].field));
+		spm__sqlite_buf_add(buf, spm__sqlite_compare_op(scan->conds[i].cmp));
+		spm__sqlite_buf_add(buf, param);
+	}
+}
+
+int spm__sqlite_count(void *self, int64_t *out, const spm_kind *kind, const spm_scan *scan)
+{
+	spm__sqlite *s = self;
+	spm__sqlite_kind *k;
+	spm__sqlite_buf buf;
+	sqlite3_stmt *st;
+	int owned, rc;
+
+	if (out == NULL || kind == NULL || scan == NULL)
+		return spm_storage_error(SPM_EINVAL, "sqlite: count: NULL argument");
+	*out = 0;
+	rc = spm__sqlite_scan_check(s, kind, scan);
+	if (rc == SPM_OK && (scan->flags & SPM_SCAN_DELETED))
+		rc = spm_storage_error(SPM_EINVAL, "sqlite: count %s: tombstones are not counted",
+				       spm_kind_name(kind));
+	if (rc == SPM_OK)
+		rc = spm__sqlite_kind_cache(&k, s, kind);
+	if (rc != SPM_OK)
+		return rc;
+	spm__sqlite_buf_init(&buf, s->db);
+	spm__sqlite_buf_count(&buf, kind, scan);
+	rc = spm__sqlite_cached_stmt(&st, &owned, s, k, &buf);
+	if (rc != SPM_OK)
+		return rc;
+	rc = sqlite3_bind_int64(st, 1, scan->after_id);
+	if (rc == SQLITE_OK && scan->after_seq != 0)
+		rc = sqlite3_bind_int64(st, 2, scan->after_seq);
+	if (rc == SQLITE_OK)
+		rc = spm__sqlite_bind_conds(st, kind, scan);
+	if (rc == SQLITE_OK)
+		rc = sqlite3_step(st);
+	if (rc == SQLITE_ROW) {
+		*out = sqlite3_column_int64(st, 0);
+		rc = SPM_OK;
+	} else {
+		rc = spm__sqlite_fail(s, rc, "count", spm_kind_name(kind));
+	}
 	sqlite3_reset(st);
 	sqlite3_clear_bindings(st);
 	if (owned)
