@@ -5,10 +5,13 @@
  * cache's memory, each next to the equivalent hand-written SQL on the same
  * SQLite file in this program.
  *
- *   analytics_bench [--n N] [--seed S] [--keep] FILE
+ *   analytics_bench [--n N] [--seed S] [--keep] [--profile K] FILE
  *
  * FILE is created when it does not exist (and reused when it does, so the
- * generation is paid once); --keep leaves it in place. */
+ * generation is paid once); --keep leaves it in place. --profile K (on an
+ * existing FILE) skips the SQL peer and the updates: it times each warm
+ * query alone, K times, and prints the best of each (for perf and for
+ * comparing one kernel's change). */
 #include "analytics/cache.h"
 
 #include <spm/spm.h>
@@ -359,6 +362,33 @@ static struct fig best_of(int times, spm_db *db, const char *path)
 	return best;
 }
 
+/* --profile: each warm query alone, and the catch-up probe alone. */
+static void profile(spm_db *db, int times)
+{
+	struct fig best[4] = { { 1e18, 1e18 }, { 1e18, 1e18 }, { 1e18, 1e18 }, { 1e18, 1e18 } };
+	struct spm__acache *c;
+
+	lib_run(db);
+	for (int i = 0; i < times; i++)
+		for (int q = 0; q < 4; q++) {
+			struct fig t0 = fig_start(), t;
+			spm_result *r;
+			if (q < 3)
+				CHECK(lib_queries[q], spm_report_run(&r, db, lib_queries[q]));
+			else
+				CHECK("catch up", spm__acache_get(&c, db, 0));
+			t = fig_since(t0);
+			if (q < 3)
+				spm_result_free(r);
+			best[q].wall = t.wall < best[q].wall ? t.wall : best[q].wall;
+			best[q].cpu = t.cpu < best[q].cpu ? t.cpu : best[q].cpu;
+		}
+	printf("best of %d, ms wall (CPU): funnel %.2f (%.2f), win rate %.2f (%.2f), "
+	       "cycle %.2f (%.2f), catch-up probe alone %.2f (%.2f)\n", times, best[0].wall,
+	       best[0].cpu, best[1].wall, best[1].cpu, best[2].wall, best[2].cpu, best[3].wall,
+	       best[3].cpu);
+}
+
 static spm_db *open_handle(const char *path, struct backend *b)
 {
 	spm_db_options o = SPM_DB_OPTIONS_INIT;
@@ -403,7 +433,7 @@ int main(int argc, char **argv)
 	size_t n = 1000000;
 	uint64_t seed = 42;
 	const char *path = NULL;
-	int keep = 0, bad = 0, fresh;
+	int keep = 0, bad = 0, fresh, prof = 0;
 	spm_db *db;
 	struct backend b = { NULL, NULL };
 	struct fig warm, warm_sql, cold, cold_sql, refresh, t;
@@ -418,13 +448,16 @@ int main(int argc, char **argv)
 			seed = strtoull(argv[++i], NULL, 10);
 		else if (strcmp(argv[i], "--keep") == 0)
 			keep = 1;
+		else if (strcmp(argv[i], "--profile") == 0 && i + 1 < argc)
+			prof = atoi(argv[++i]);
 		else if (argv[i][0] == '-' || path != NULL)
 			bad = 1;  /* an unknown option or a second file */
 		else
 			path = argv[i];
 	}
 	if (bad || path == NULL || n == 0) {
-		fprintf(stderr, "usage: analytics_bench [--n N] [--seed S] [--keep] FILE\n");
+		fprintf(stderr, "usage: analytics_bench [--n N] [--seed S] [--keep] [--profile K] "
+			"FILE\n");
 		return 2;
 	}
 	fresh = access(path, F_OK) != 0;
@@ -435,6 +468,12 @@ int main(int argc, char **argv)
 		printf("generation: %.0f ms\n", now_ms() - t0);
 	}
 	spm_db_close(db);
+	if (prof > 0 && !fresh) {
+		db = open_handle(path, NULL);
+		profile(db, prof);
+		spm_db_close(db);
+		return 0;
+	}
 
 	/* cold: a freshly opened file, the cache built from scans */
 	db = open_handle(path, NULL);

@@ -287,6 +287,56 @@ Test(analytics, cycle_mean_and_median_for_won_and_lost)
 	spm_result_free(r);
 }
 
+/* The plain cycle selects medians among 32-bit values in place: many equal
+ * values (an even and an odd count), and a deal closed before it opened
+ * (no 32-bit value: the general path runs). Drill-down takes the general
+ * path: both give the same cells. */
+Test(analytics, cycle_medians_with_equal_values_and_a_deal_closed_before_opening)
+{
+	static const char *const defs[] = {
+		"{\"query\": \"cycle\", \"group_by\": \"owner\"}",
+		"{\"query\": \"cycle\", \"group_by\": \"owner\", \"drill\": true}",
+	};
+	spm_result *r;
+
+	for (int k = 0; k < 4; k++)
+		deal(u_mo, s_won, 100, "2026-03-01", "2026-03-06", "", NULL);
+	deal(u_mo, s_lost, 100, "2026-03-01", "2026-03-03", "", NULL);
+	deal(u_mo, s_lost, 100, "2026-03-01", "2026-03-08", "", NULL);
+	deal(u_mo, s_lost, 100, "2026-03-02", "2026-03-09", "", NULL);
+	for (int pass = 0; pass < 2; pass++) {
+		for (size_t q = 0; q < 2; q++) {
+			r = run(defs[q]);
+			cr_assert_eq(spm_result_row_count(r), 3, "%s", defs[q]);
+			cr_assert_eq(num(r, 2, "owner_id"), u_mo);
+			cr_assert_eq(num(r, 2, "won"), pass ? 5 : 4);
+			/* 5, 5, 5, 5 days; then -3, 5, 5, 5, 5 */
+			cr_assert_eq(num(r, 2, "won_mean_days"), pass ? 3400000 : 5 * PPM);
+			cr_assert_eq(num(r, 2, "won_median_days"), 5 * PPM, "%s", defs[q]);
+			cr_assert_eq(num(r, 2, "lost"), 3);
+			cr_assert_eq(num(r, 2, "lost_mean_days"), 5333333);
+			cr_assert_eq(num(r, 2, "lost_median_days"), 7 * PPM, "%s", defs[q]);
+			/* the other owners' rows are as before */
+			cr_assert_eq(num(r, 0, "owner_id"), u_an);
+			cr_assert_eq(num(r, 0, "won_median_days"), 10 * PPM);
+			cr_assert_eq(num(r, 0, "lost_median_days"), 20 * PPM);
+			cr_assert_eq(num(r, 1, "won_median_days"), 30 * PPM);
+			spm_result_free(r);
+		}
+		/* a deal closed three days before it opened */
+		deal(u_mo, s_won, 100, "2026-03-10", "2026-03-07", "", NULL);
+	}
+	/* alone in its list, the negative value is the median */
+	deal(u_bo, s_lost, 100, "2026-03-10", "2026-03-09", "", NULL);
+	for (size_t q = 0; q < 2; q++) {
+		r = run(defs[q]);
+		cr_assert_eq(num(r, 1, "owner_id"), u_bo);
+		cr_assert_eq(num(r, 1, "lost_median_days"), -PPM, "%s", defs[q]);
+		cr_assert_eq(num(r, 1, "won_median_days"), 30 * PPM);
+		spm_result_free(r);
+	}
+}
+
 Test(analytics, funnel_entered_in_the_period)
 {
 	char json[200];

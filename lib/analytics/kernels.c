@@ -188,77 +188,80 @@ static int win_rate(struct spm__arun *r)
 	return rc;
 }
 
-/* A group's cycle counts and sums while the plain loop runs. */
-struct cy_acc {
-	spm__i128 t[2];        /* won, lost: second sums, as in the rows */
-	int64_t n[2];
-};
-
-/* The cycle's plain case: one pass over the deals counts and sums per group
- * (small accumulators, not rows) and notes each closed deal's value and (group, list)
- * slot; the values then go straight into their slot's part of the value
- * lists from that short list (no appends, no second pass over the columns). */
-static int cycle_plain(struct spm__arun *r)
+/* The cycle's plain case, two passes over the deals without a branch per
+ * deal (a deal that does not count goes to a spare slot): the first counts
+ * each (group, won or lost) slot's deals, the second adds their seconds and
+ * writes each value straight into its slot's part of one array of 32-bit
+ * values, where emit selects the medians in place. A deal closed before it
+ * opened has no 32-bit value: then the general path runs instead (*general). */
+static int cycle_plain(struct spm__arun *r, int *general)
 {
 	const struct spm__acache *c = r->c;
-	const uint32_t *key = r->g.key;
-	const uint8_t want = SPM__OF_OPENED | SPM__OF_CLOSED;
-	size_t ng = r->g.n ? r->g.n : 1, total = 0, nq = 0;
-	struct cy_acc *acc = spm__calloc(r->db, ng, sizeof(*acc));
-	size_t *pos = spm__malloc(r->db, ng * 2 * sizeof(*pos));
-	int64_t *qv = spm__malloc(r->db, (r->nrec ? r->nrec : 1) * sizeof(*qv));
-	uint32_t *qs = spm__malloc(r->db, (r->nrec ? r->nrec : 1) * sizeof(*qs));
+	const uint32_t *key = r->g.key, *opened = c->opened, *closed = c->closed;
+	const uint8_t *pass = r->pass, *ostate = c->ostate;
+	const uint32_t want = 2u | SPM__OF_OPENED | SPM__OF_CLOSED;  /* won or lost */
+	size_t ng = r->g.n ? r->g.n : 1, none = ng * 2, total = 0;
+	uint32_t *cnt = spm__calloc(r->db, none + 1, sizeof(*cnt));
+	uint64_t *sum = spm__calloc(r->db, none + 1, sizeof(*sum));
+	size_t *pos = spm__malloc(r->db, (none + 1) * sizeof(*pos));
+	uint32_t *vals = NULL, neg = 0;
 	int rc = SPM_OK;
 
-	if (acc == NULL || pos == NULL || qv == NULL || qs == NULL)
+	*general = 0;
+	if (cnt == NULL || sum == NULL || pos == NULL)
 		rc = spm__error_oom();
-	for (size_t i = 0; i < r->nrec && rc == SPM_OK; i++) {
-		uint8_t st = c->ostate[i];
-		int s = st & SPM__OS_STATUS, l = s == SPM__OS_LOST;
-		int64_t secs;
-		if (!r->pass[i] || (s != SPM__OS_WON && s != SPM__OS_LOST) || (st & want) != want)
-			continue;
-		secs = (int64_t)c->closed[i] - (int64_t)c->opened[i];
-		acc[key[i]].n[l]++;
-		acc[key[i]].t[l] += secs;
-		qv[nq] = secs;
-		qs[nq++] = key[i] * 2 + (uint32_t)l;
+	/* slot: group * 2 + lost for a closed deal with both dates, else none */
+#define CYCLE_SLOT(i)                                                                      	(none + (((size_t)key[i] * 2 + (ostate[i] & 1u) - none) &                           		 (0 - (size_t)((pass[i] != 0) & ((ostate[i] & want) == want)))))
+	for (size_t i = 0; rc == SPM_OK && i < r->nrec; i++)
+		cnt[CYCLE_SLOT(i)]++;
+	for (size_t k = 0; rc == SPM_OK && k < none; k++) {
+		pos[k] = total;
+		total += cnt[k];
 	}
-	for (uint32_t g = 0; g < r->g.n && rc == SPM_OK; g++) {
+	pos[none] = total;  /* the spare slot writes one cell past the values */
+	if (rc == SPM_OK && (vals = spm__malloc(r->db, (total + 1) * sizeof(*vals))) == NULL)
+		rc = spm__error_oom();
+	for (size_t i = 0; rc == SPM_OK && i < r->nrec; i++) {
+		size_t k = CYCLE_SLOT(i);
+		int64_t secs = (int64_t)closed[i] - (int64_t)opened[i];
+		sum[k] += (uint64_t)secs;
+		neg |= (uint32_t)(secs < 0) & (k != none);
+		vals[pos[k]] = (uint32_t)secs;
+		pos[k] += k != none;
+	}
+#undef CYCLE_SLOT
+	if (rc == SPM_OK && neg)
+		*general = 1;
+	for (uint32_t g = 0; rc == SPM_OK && !neg && g < r->g.n; g++) {
 		struct spm__arow *a;
-		if (acc[g].n[0] + acc[g].n[1] == 0 ||
+		if (cnt[g * 2] + cnt[g * 2 + 1] == 0 ||
 		    (rc = spm__arun_row_fast(&a, r, g, 0, -1)) != SPM_OK)
 			continue;
 		for (int l = 0; l < 2; l++) {
-			a->n[l] = acc[g].n[l];
-			a->t[l] = acc[g].t[l];
+			a->n[l] = cnt[g * 2 + (uint32_t)l];
+			/* the true sum fits: fewer than 2^31 deals of under 2^32 s */
+			a->t[l] = (int64_t)sum[g * 2 + (uint32_t)l];
 		}
 	}
-	if (rc == SPM_OK) {
+	if (rc == SPM_OK && !neg) {
+		/* rows were made in group order, so the slots' values are laid
+		 * out in row order: voff is the rows' running count */
 		r->voff = spm__calloc(r->db, r->nrows * 2 + 2, sizeof(*r->voff));
-		for (size_t k = 0; r->voff && k < r->nrows; k++)
-			total += (size_t)(r->rows[k].n[0] + r->rows[k].n[1]);
-		r->vsorted = spm__malloc(r->db, (total ? total : 1) * sizeof(*r->vsorted));
-		if (r->voff == NULL || r->vsorted == NULL)
+		if (r->voff == NULL)
 			rc = spm__error_oom();
-	}
-	if (rc == SPM_OK) {
-		for (size_t k = 0; k < r->nrows * 2; k++)
+		for (size_t k = 0; rc == SPM_OK && k < r->nrows * 2; k++)
 			r->voff[k + 1] = r->voff[k] + (size_t)r->rows[k / 2].n[k % 2];
-		r->voff[r->nrows * 2 + 1] = r->voff[r->nrows * 2];
-		r->voff_rows = r->nrows;
-		/* each group's two lists start where its row's do */
-		for (size_t k = 0; k < r->nrows; k++) {
-			pos[(size_t)r->rows[k].g * 2] = r->voff[k * 2];
-			pos[(size_t)r->rows[k].g * 2 + 1] = r->voff[k * 2 + 1];
+		if (rc == SPM_OK) {
+			r->voff[r->nrows * 2 + 1] = r->voff[r->nrows * 2];
+			r->voff_rows = r->nrows;
+			r->vsorted = vals;
+			vals = NULL;
 		}
-		for (size_t j = 0; j < nq; j++)
-			r->vsorted[pos[qs[j]]++] = qv[j];
 	}
-	spm__free(r->db, acc);
+	spm__free(r->db, cnt);
+	spm__free(r->db, sum);
 	spm__free(r->db, pos);
-	spm__free(r->db, qv);
-	spm__free(r->db, qs);
+	spm__free(r->db, vals);
 	return rc;
 }
 
@@ -267,8 +270,12 @@ static int cycle(struct spm__arun *r)
 	struct spm__acache *c = r->c;
 	int rc = SPM_OK;
 
-	if (plain(r))
-		return cycle_plain(r);
+	if (plain(r)) {
+		int general;
+		rc = cycle_plain(r, &general);
+		if (rc != SPM_OK || !general)
+			return rc;
+	}
 
 	for (size_t i = 0; i < r->nrec && rc == SPM_OK; i++) {
 		int st = status_of(c, i), l;
