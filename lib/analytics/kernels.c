@@ -413,23 +413,35 @@ typedef uint32_t spm__v8 __attribute__((vector_size(32)));
  * case: a deal's stages entered in [lo, hi) as local bits (lbit by stage
  * code), its group's eight counters in hist[] increased by the row of ones[]
  * for that mask; the deal's current stage must be in the pipeline (inpipe
- * by stage code). */
+ * by stage code). A deal whose rows all lie in the window and in the
+ * pipeline (its first row's stage in inpipe, hmask without WALK) has its
+ * cache mask for local bits, numbered alike: only its first and last row
+ * times are read. */
 static void funnel_entered8(const struct spm__arun *r, uint32_t *hist, const uint32_t *ones,
 			    const uint8_t *lbit, const uint8_t *inpipe, int64_t lo, int64_t hi)
 {
 	const struct spm__acache *c = r->c;
 	const uint32_t *key = r->g.key, *hoff = c->hoff, *hat = c->hat;
 	const uint16_t *hstage = c->hstage, *ostage = c->ostage;
-	const uint8_t *pass = r->pass;
+	const uint8_t *pass = r->pass, *hmask = c->hmask;
+	/* the window as unsigned 32-bit seconds: t is in it when t - base <= last */
+	int64_t lo32 = lo < 0 ? 0 : lo > UINT32_MAX ? (int64_t)UINT32_MAX + 1 : lo;
+	int64_t hi32 = hi < 0 ? 0 : hi > UINT32_MAX ? (int64_t)UINT32_MAX + 1 : hi;
+	uint32_t last = (uint32_t)(hi32 - lo32 - 1), base = (uint32_t)lo32;
 
+	if (hi32 <= lo32)
+		return;  /* no time lies in the window */
 	for (size_t i = 0; i < r->nrec; i++) {
-		uint32_t lm = 0;
+		uint32_t lm = 0, o = hoff[i], e = hoff[i + 1];
 		spm__v8 x, y;
-		if (!((pass[i] != 0) & inpipe[ostage[i]]))
+		if (!((pass[i] != 0) & inpipe[ostage[i]]) || o == e)
 			continue;
-		for (uint32_t k = hoff[i]; k < hoff[i + 1]; k++) {
-			int64_t t = hat[k];
-			lm |= lbit[hstage[k]] & (0u - (uint32_t)((t >= lo) & (t < hi)));
+		if ((hat[o] - base <= last) & (hat[e - 1] - base <= last) &
+		    !(hmask[i] & SPM__HMASK_WALK) & inpipe[hstage[o]]) {
+			lm = hmask[i];
+		} else {
+			for (uint32_t k = o; k < e; k++)
+				lm |= lbit[hstage[k]] & (0u - (uint32_t)(hat[k] - base <= last));
 		}
 		memcpy(&x, hist + (size_t)key[i] * 8, sizeof(x));
 		memcpy(&y, ones + (size_t)lm * 8, sizeof(y));
@@ -492,6 +504,8 @@ static int funnel_masks(struct spm__arun *r, uint16_t pipe)
 		uint8_t okpipe[65] = { 0 };
 		for (size_t s = 0; s < ns; s++)
 			okpipe[s + 1] = c->stages[s].pipe == pipe;
+		if (!c->hmask_ok)
+			spm__acache_history_masks(r->c);
 		funnel_entered8(r, hist, ones, lbit, okpipe, lo, hi);
 	}
 	for (size_t i = 0; i < r->nrec && !(hist && row_window && !r->g.off); i++) {
