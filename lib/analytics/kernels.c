@@ -188,9 +188,25 @@ static int win_rate(struct spm__arun *r)
 	return rc;
 }
 
+#define CYCLE_SPARE 8  /* a power of two */
+
+/* The slot of deal i: group * 2 + lost for a closed deal with both dates,
+ * else a spare one (none and up). */
+static inline size_t cycle_slot(const uint32_t *key, const uint8_t *ostate, const uint8_t *pass,
+				size_t i, size_t none)
+{
+	const uint32_t want = 2u | SPM__OF_OPENED | SPM__OF_CLOSED;  /* won or lost */
+	size_t spare = none + (i & (CYCLE_SPARE - 1)), slot = (size_t)key[i] * 2 + (ostate[i] & 1u);
+	size_t in = (pass[i] != 0) & ((ostate[i] & want) == want);
+
+	return spare + ((slot - spare) & (0 - in));
+}
+
 /* The cycle's plain case, two passes over the deals without a branch per
- * deal (a deal that does not count goes to a spare slot): the first counts
- * each (group, won or lost) slot's deals, the second adds their seconds and
+ * deal (a deal that does not count goes to one of CYCLE_SPARE spare slots,
+ * in turn, so that such deals in a row do not wait on each other's update
+ * of one counter in memory): the first counts each (group, won or lost)
+ * slot's deals, the second adds their seconds and
  * writes each value straight into its slot's part of one array of 32-bit
  * values, where emit selects the medians in place. A deal closed before it
  * opened has no 32-bit value: then the general path runs instead (*general). */
@@ -199,37 +215,34 @@ static int cycle_plain(struct spm__arun *r, int *general)
 	const struct spm__acache *c = r->c;
 	const uint32_t *key = r->g.key, *opened = c->opened, *closed = c->closed;
 	const uint8_t *pass = r->pass, *ostate = c->ostate;
-	const uint32_t want = 2u | SPM__OF_OPENED | SPM__OF_CLOSED;  /* won or lost */
 	size_t ng = r->g.n ? r->g.n : 1, none = ng * 2, total = 0;
-	uint32_t *cnt = spm__calloc(r->db, none + 1, sizeof(*cnt));
-	uint64_t *sum = spm__calloc(r->db, none + 1, sizeof(*sum));
-	size_t *pos = spm__malloc(r->db, (none + 1) * sizeof(*pos));
+	uint32_t *cnt = spm__calloc(r->db, none + CYCLE_SPARE, sizeof(*cnt));
+	uint64_t *sum = spm__calloc(r->db, none + CYCLE_SPARE, sizeof(*sum));
+	size_t *pos = spm__malloc(r->db, (none + CYCLE_SPARE) * sizeof(*pos));
 	uint32_t *vals = NULL, neg = 0;
 	int rc = SPM_OK;
 
 	*general = 0;
 	if (cnt == NULL || sum == NULL || pos == NULL)
 		rc = spm__error_oom();
-	/* slot: group * 2 + lost for a closed deal with both dates, else none */
-#define CYCLE_SLOT(i)                                                                      	(none + (((size_t)key[i] * 2 + (ostate[i] & 1u) - none) &                           		 (0 - (size_t)((pass[i] != 0) & ((ostate[i] & want) == want)))))
 	for (size_t i = 0; rc == SPM_OK && i < r->nrec; i++)
-		cnt[CYCLE_SLOT(i)]++;
+		cnt[cycle_slot(key, ostate, pass, i, none)]++;
 	for (size_t k = 0; rc == SPM_OK && k < none; k++) {
 		pos[k] = total;
 		total += cnt[k];
 	}
-	pos[none] = total;  /* the spare slot writes one cell past the values */
+	for (size_t k = none; k < none + CYCLE_SPARE; k++)
+		pos[k] = total;  /* the spare slots write one cell past the values */
 	if (rc == SPM_OK && (vals = spm__malloc(r->db, (total + 1) * sizeof(*vals))) == NULL)
 		rc = spm__error_oom();
 	for (size_t i = 0; rc == SPM_OK && i < r->nrec; i++) {
-		size_t k = CYCLE_SLOT(i);
+		size_t k = cycle_slot(key, ostate, pass, i, none);
 		int64_t secs = (int64_t)closed[i] - (int64_t)opened[i];
 		sum[k] += (uint64_t)secs;
-		neg |= (uint32_t)(secs < 0) & (k != none);
+		neg |= (uint32_t)(secs < 0) & (k < none);
 		vals[pos[k]] = (uint32_t)secs;
-		pos[k] += k != none;
+		pos[k] += k < none;
 	}
-#undef CYCLE_SLOT
 	if (rc == SPM_OK && neg)
 		*general = 1;
 	for (uint32_t g = 0; rc == SPM_OK && !neg && g < r->g.n; g++) {
@@ -416,7 +429,8 @@ typedef uint32_t spm__v8 __attribute__((vector_size(32)));
  * by stage code). A deal whose rows all lie in the window and in the
  * pipeline (its first row's stage in inpipe, hmask without WALK) has its
  * cache mask for local bits, numbered alike: only its first and last row
- * times are read. */
+ * times are read (and its first row's stage when there are pipelines
+ * besides the deal's). */
 static void funnel_entered8(const struct spm__arun *r, uint32_t *hist, const uint32_t *ones,
 			    const uint8_t *lbit, const uint8_t *inpipe, int64_t lo, int64_t hi)
 {
@@ -428,16 +442,22 @@ static void funnel_entered8(const struct spm__arun *r, uint32_t *hist, const uin
 	int64_t lo32 = lo < 0 ? 0 : lo > UINT32_MAX ? (int64_t)UINT32_MAX + 1 : lo;
 	int64_t hi32 = hi < 0 ? 0 : hi > UINT32_MAX ? (int64_t)UINT32_MAX + 1 : hi;
 	uint32_t last = (uint32_t)(hi32 - lo32 - 1), base = (uint32_t)lo32;
+	/* with one pipeline, every row is in the deal's: no need to look */
+	int one_pipe = c->npipes == 1;
 
 	if (hi32 <= lo32)
 		return;  /* no time lies in the window */
 	for (size_t i = 0; i < r->nrec; i++) {
 		uint32_t lm = 0, o = hoff[i], e = hoff[i + 1];
+		int fast;
 		spm__v8 x, y;
 		if (!((pass[i] != 0) & inpipe[ostage[i]]) || o == e)
 			continue;
-		if ((hat[o] - base <= last) & (hat[e - 1] - base <= last) &
-		    !(hmask[i] & SPM__HMASK_WALK) & inpipe[hstage[o]]) {
+		fast = (hat[o] - base <= last) & (hat[e - 1] - base <= last) &
+			!(hmask[i] & SPM__HMASK_WALK);
+		if (fast && !one_pipe)
+			fast = inpipe[hstage[o]];
+		if (fast) {
 			lm = hmask[i];
 		} else {
 			for (uint32_t k = o; k < e; k++)
