@@ -142,8 +142,9 @@ static int64_t min_from(const int64_t *v, size_t from, size_t n)
 /* select_k for 32-bit values with a partition that does not branch on the
  * comparison (Lomuto's, swapping every time and moving the boundary by the
  * comparison's result): the values are random, so Hoare's branches on them
- * mispredict half the time. Equal values are split off in a second pass, so
- * many equal values cannot make it quadratic. */
+ * mispredict half the time. When the pivot is the smallest value left, its
+ * equals are split off in a second pass, so many equal values cannot make
+ * it quadratic. */
 static uint32_t select_u32(uint32_t *v, size_t n, size_t k)
 {
 	size_t lo = 0, hi = n;  /* v[k] is in [lo, hi) */
@@ -169,7 +170,14 @@ static uint32_t select_u32(uint32_t *v, size_t n, size_t k)
 			hi = p;
 			continue;
 		}
-		/* v[lo..p) < pivot = v[p]; gather the equals after it */
+		if (k == p)
+			return pivot;
+		if (p > lo) {
+			lo = p + 1;
+			continue;
+		}
+		/* the pivot is the smallest: gather its equals after it, so that
+		 * many equal values cannot make this quadratic */
 		size_t q = p + 1;
 		for (size_t j = p + 1; j < hi; j++) {
 			uint32_t x = v[j];

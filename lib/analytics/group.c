@@ -469,11 +469,13 @@ static int visible_mask(struct spm__arun *r)
 	if (rc != SPM_OK)
 		return rc;
 	if (s.mode == SPM_SCOPE_ALL) {
-		/* restrict: the two byte arrays do not overlap, so this vectorises */
+		/* restrict and a local bound (a byte store may alias r->nrec, which
+		 * would be read again per byte): the loop vectorises */
 		uint8_t *restrict pass = r->pass;
 		const uint8_t *restrict st = r->c->ostate;
+		size_t n = r->nrec;
 		if (r->base == SPM__BASE_OPP)
-			for (size_t i = 0; i < r->nrec; i++)
+			for (size_t i = 0; i < n; i++)
 				pass[i] = (st[i] & SPM__OS_STATUS) != SPM__OS_ABSENT;
 		else
 			for (size_t i = 0; i < r->nrec; i++)

@@ -95,16 +95,20 @@ struct wr_acc {
 static int win_rate_plain(struct spm__arun *r)
 {
 	const struct spm__acache *c = r->c;
+	/* locals: the byte stores below may alias anything reached through r */
 	const uint32_t *key = r->g.key;
+	const uint8_t *pass = r->pass, *ostate = c->ostate, *ocur = c->ocur;
+	const int64_t *amount = c->amount;
+	size_t n = r->nrec;
 	struct wr_acc *acc = spm__calloc(r->db, r->g.n ? r->g.n : 1, sizeof(*acc));
 	int rc = SPM_OK;
 
 	if (acc == NULL)
 		return spm__error_oom();
-	for (size_t i = 0; i < r->nrec; i++) {
-		uint8_t st = c->ostate[i];
+	for (size_t i = 0; i < n; i++) {
+		uint8_t st = ostate[i];
 		struct wr_acc *g;
-		if (!r->pass[i])
+		if (!pass[i])
 			continue;
 		g = &acc[key[i]];
 		/* a group of open deals only shows too, empty */
@@ -116,11 +120,11 @@ static int win_rate_plain(struct spm__arun *r)
 		g->with_amount++;
 		if (!g->mhas) {
 			g->mhas = 1;
-			g->mcur = c->ocur[i];
-			g->m = c->amount[i];
-		} else if (g->mcur != c->ocur[i]) {
+			g->mcur = ocur[i];
+			g->m = amount[i];
+		} else if (g->mcur != ocur[i]) {
 			g->mbad |= 1;
-		} else if (__builtin_add_overflow(g->m, c->amount[i], &g->m)) {
+		} else if (__builtin_add_overflow(g->m, amount[i], &g->m)) {
 			g->mbad |= 2;
 		}
 	}
@@ -445,9 +449,11 @@ static void funnel_entered8(const struct spm__arun *r, uint32_t *hist, const uin
 	/* with one pipeline, every row is in the deal's: no need to look */
 	int one_pipe = c->npipes == 1;
 
+	size_t n = r->nrec;  /* the vector stores may alias r */
+
 	if (hi32 <= lo32)
 		return;  /* no time lies in the window */
-	for (size_t i = 0; i < r->nrec; i++) {
+	for (size_t i = 0; i < n; i++) {
 		uint32_t lm = 0, o = hoff[i], e = hoff[i + 1];
 		int fast;
 		spm__v8 x, y;
