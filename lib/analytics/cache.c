@@ -237,7 +237,7 @@ static int load_stage(spm_record *rec, void *payload)
 	}
 	if (rc == SPM_OK) {
 		s = &c->stages[i];
-		c->hmask_ok = 0;  /* a stage's pipeline or number may have changed */
+		c->hmask_ok = 0;  /* a new or changed stage: the masks are made again */
 		spm__free(l->db, s->name);
 		s->name = NULL;
 		s->live = !rec->deleted;
@@ -543,8 +543,8 @@ out:
 	return rc;
 }
 
-/* Masks fall back to reading the rows past this many stages (funnel.c
- * needs at most 64 to number them). */
+/* Past this many stages every mask says "read the rows" (the funnel's mask
+ * path numbers at most 64 stages, kernels.c). */
 #define HMASK_STAGES 64
 
 void spm__acache_history_masks(struct spm__acache *c)

@@ -210,16 +210,16 @@ static inline size_t cycle_slot(const uint32_t *key, const uint8_t *ostate, cons
  * deal (a deal that does not count goes to one of CYCLE_SPARE spare slots,
  * in turn, so that such deals in a row do not wait on each other's update
  * of one counter in memory): the first counts each (group, won or lost)
- * slot's deals, the second adds their seconds and
- * writes each value straight into its slot's part of one array of 32-bit
- * values, where emit selects the medians in place. A deal closed before it
- * opened has no 32-bit value: then the general path runs instead (*general). */
+ * slot's deals, the second adds their seconds and writes each value
+ * straight into its slot's part of one array of 32-bit values, where emit
+ * selects the medians in place. A deal closed before it opened has no
+ * 32-bit value: then the general path runs instead (*general). */
 static int cycle_plain(struct spm__arun *r, int *general)
 {
 	const struct spm__acache *c = r->c;
 	const uint32_t *key = r->g.key, *opened = c->opened, *closed = c->closed;
 	const uint8_t *pass = r->pass, *ostate = c->ostate;
-	size_t ng = r->g.n ? r->g.n : 1, none = ng * 2, total = 0;
+	size_t ng = r->g.n ? r->g.n : 1, none = ng * 2, total = 0, n = r->nrec;
 	uint32_t *cnt = spm__calloc(r->db, none + CYCLE_SPARE, sizeof(*cnt));
 	uint64_t *sum = spm__calloc(r->db, none + CYCLE_SPARE, sizeof(*sum));
 	size_t *pos = spm__malloc(r->db, (none + CYCLE_SPARE) * sizeof(*pos));
@@ -229,7 +229,7 @@ static int cycle_plain(struct spm__arun *r, int *general)
 	*general = 0;
 	if (cnt == NULL || sum == NULL || pos == NULL)
 		rc = spm__error_oom();
-	for (size_t i = 0; rc == SPM_OK && i < r->nrec; i++)
+	for (size_t i = 0; rc == SPM_OK && i < n; i++)
 		cnt[cycle_slot(key, ostate, pass, i, none)]++;
 	for (size_t k = 0; rc == SPM_OK && k < none; k++) {
 		pos[k] = total;
@@ -239,7 +239,7 @@ static int cycle_plain(struct spm__arun *r, int *general)
 		pos[k] = total;  /* the spare slots write one cell past the values */
 	if (rc == SPM_OK && (vals = spm__malloc(r->db, (total + 1) * sizeof(*vals))) == NULL)
 		rc = spm__error_oom();
-	for (size_t i = 0; rc == SPM_OK && i < r->nrec; i++) {
+	for (size_t i = 0; rc == SPM_OK && i < n; i++) {
 		size_t k = cycle_slot(key, ostate, pass, i, none);
 		int64_t secs = (int64_t)closed[i] - (int64_t)opened[i];
 		sum[k] += (uint64_t)secs;
