@@ -469,17 +469,27 @@ static int visible_mask(struct spm__arun *r)
 	if (rc != SPM_OK)
 		return rc;
 	if (s.mode == SPM_SCOPE_ALL) {
-		/* restrict and a local bound (a byte store may alias r->nrec, which
-		 * would be read again per byte): the loop vectorises */
+		/* eight deals at a time in a 64-bit word (gcc -O2 does not
+		 * vectorise a loop that needs an epilogue): a byte is 1 when
+		 * either status bit is set */
 		uint8_t *restrict pass = r->pass;
 		const uint8_t *restrict st = r->c->ostate;
-		size_t n = r->nrec;
-		if (r->base == SPM__BASE_OPP)
-			for (size_t i = 0; i < n; i++)
+		size_t n = r->nrec, i = 0;
+		const uint64_t ones = 0x0101010101010101ull;
+		if (r->base == SPM__BASE_OPP) {
+			for (; i + 8 <= n; i += 8) {
+				uint64_t w;
+				memcpy(&w, st + i, 8);
+				w &= ones * SPM__OS_STATUS;
+				w = (w | (w >> 1)) & ones;
+				memcpy(pass + i, &w, 8);
+			}
+			for (; i < n; i++)
 				pass[i] = (st[i] & SPM__OS_STATUS) != SPM__OS_ABSENT;
-		else
-			for (size_t i = 0; i < r->nrec; i++)
+		} else {
+			for (; i < n; i++)
 				r->pass[i] = (uint8_t)live(r, i);
+		}
 		spm__scope_free(r->db, &s);
 		return SPM_OK;
 	}
