@@ -830,6 +830,68 @@ Test(analytics, two_currencies_in_one_row_are_refused)
 	spm_result_free(r);
 }
 
+/* Win rate's plain loop adds every deal without a branch (a deal that does
+ * not count adds 0): its money rules must stay the general path's (drill-
+ * down takes that one). Mo's won amounts: two currencies are refused;
+ * an overflow of a partial sum is refused, in the deals' order; and both
+ * at once are refused as two currencies. */
+static void expect_win_rate_error(int code, const char *msg)
+{
+	static const char *const defs[] = {
+		"{\"query\": \"win_rate\", \"group_by\": \"owner\"}",
+		"{\"query\": \"win_rate\", \"group_by\": \"owner\", \"drill\": true}",
+	};
+
+	for (size_t q = 0; q < 2; q++) {
+		spm_result *r = NULL;
+		cr_assert_eq(spm_report_run(&r, db, defs[q]), code, "%s: %s", defs[q],
+			     spm_error_message());
+		cr_assert_null(r);
+		cr_assert(strstr(spm_error_message(), msg), "%s", spm_error_message());
+		cr_assert(strstr(spm_error_message(), "group 4"), "%s", spm_error_message());
+	}
+}
+
+static void set_amount(int64_t id, int64_t cents, const char *cur)
+{
+	spm_record *rec;
+
+	cr_assert_eq(spm_record_get(&rec, db, "opportunity", id), SPM_OK);
+	cr_assert_eq(spm_record_set_money(rec, "amount", cents, cur), SPM_OK);
+	cr_assert_eq(spm_record_save(db, rec), SPM_OK, "%s", spm_error_message());
+	spm_record_free(rec);
+}
+
+Test(analytics, win_rate_money_rules_in_the_plain_loop)
+{
+	int64_t a = deal(u_mo, s_won, 100, "2026-03-01", "2026-03-05", "", NULL);
+	int64_t b = deal(u_mo, s_won, 200, "2026-03-01", "2026-03-06", "", NULL);
+	int64_t c = deal(u_mo, s_lost, 300, "2026-03-01", "2026-03-07", "", NULL);
+	spm_result *r;
+
+	/* rows: the pool's (open deals only), An, Bo, Mo */
+	r = run("{\"query\": \"win_rate\", \"group_by\": \"owner\"}");
+	cr_assert_eq(num(r, 3, "owner_id"), u_mo);
+	cr_assert_eq(num(r, 3, "won"), 2);
+	cr_assert_eq(num(r, 3, "lost"), 1);
+	cr_assert_eq(money(r, 3, "won_amount"), 300);  /* the lost deal's 300 is not won */
+	spm_result_free(r);
+
+	set_amount(b, 200, "USD");
+	expect_win_rate_error(SPM_ECURRENCY, "mixes currencies");
+	set_amount(b, INT64_MAX - 50, "CNY");
+	expect_win_rate_error(SPM_EOVERFLOW, "overflows");
+	set_amount(c, INT64_MAX, "USD");  /* lost: neither its amount nor currency count */
+	expect_win_rate_error(SPM_EOVERFLOW, "overflows");
+	set_amount(a, 100, "USD");
+	expect_win_rate_error(SPM_ECURRENCY, "mixes currencies");
+	/* the largest sum that fits */
+	set_amount(a, 50, "CNY");
+	r = run("{\"query\": \"win_rate\", \"group_by\": \"owner\"}");
+	cr_assert_eq(money(r, 3, "won_amount"), INT64_MAX);
+	spm_result_free(r);
+}
+
 Test(analytics, lead_conversion_and_activity_counts)
 {
 	spm_result *r;
