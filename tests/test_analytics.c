@@ -287,6 +287,56 @@ Test(analytics, cycle_mean_and_median_for_won_and_lost)
 	spm_result_free(r);
 }
 
+/* The plain cycle selects medians among 32-bit values in place: many equal
+ * values (an even and an odd count), and a deal closed before it opened
+ * (no 32-bit value: the general path runs). Drill-down takes the general
+ * path: both give the same cells. */
+Test(analytics, cycle_medians_with_equal_values_and_a_deal_closed_before_opening)
+{
+	static const char *const defs[] = {
+		"{\"query\": \"cycle\", \"group_by\": \"owner\"}",
+		"{\"query\": \"cycle\", \"group_by\": \"owner\", \"drill\": true}",
+	};
+	spm_result *r;
+
+	for (int k = 0; k < 4; k++)
+		deal(u_mo, s_won, 100, "2026-03-01", "2026-03-06", "", NULL);
+	deal(u_mo, s_lost, 100, "2026-03-01", "2026-03-03", "", NULL);
+	deal(u_mo, s_lost, 100, "2026-03-01", "2026-03-08", "", NULL);
+	deal(u_mo, s_lost, 100, "2026-03-02", "2026-03-09", "", NULL);
+	for (int pass = 0; pass < 2; pass++) {
+		for (size_t q = 0; q < 2; q++) {
+			r = run(defs[q]);
+			cr_assert_eq(spm_result_row_count(r), 3, "%s", defs[q]);
+			cr_assert_eq(num(r, 2, "owner_id"), u_mo);
+			cr_assert_eq(num(r, 2, "won"), pass ? 5 : 4);
+			/* 5, 5, 5, 5 days; then -3, 5, 5, 5, 5 */
+			cr_assert_eq(num(r, 2, "won_mean_days"), pass ? 3400000 : 5 * PPM);
+			cr_assert_eq(num(r, 2, "won_median_days"), 5 * PPM, "%s", defs[q]);
+			cr_assert_eq(num(r, 2, "lost"), 3);
+			cr_assert_eq(num(r, 2, "lost_mean_days"), 5333333);
+			cr_assert_eq(num(r, 2, "lost_median_days"), 7 * PPM, "%s", defs[q]);
+			/* the other owners' rows are as before */
+			cr_assert_eq(num(r, 0, "owner_id"), u_an);
+			cr_assert_eq(num(r, 0, "won_median_days"), 10 * PPM);
+			cr_assert_eq(num(r, 0, "lost_median_days"), 20 * PPM);
+			cr_assert_eq(num(r, 1, "won_median_days"), 30 * PPM);
+			spm_result_free(r);
+		}
+		/* a deal closed three days before it opened */
+		deal(u_mo, s_won, 100, "2026-03-10", "2026-03-07", "", NULL);
+	}
+	/* alone in its list, the negative value is the median */
+	deal(u_bo, s_lost, 100, "2026-03-10", "2026-03-09", "", NULL);
+	for (size_t q = 0; q < 2; q++) {
+		r = run(defs[q]);
+		cr_assert_eq(num(r, 1, "owner_id"), u_bo);
+		cr_assert_eq(num(r, 1, "lost_median_days"), -PPM, "%s", defs[q]);
+		cr_assert_eq(num(r, 1, "won_median_days"), 30 * PPM);
+		spm_result_free(r);
+	}
+}
+
 Test(analytics, funnel_entered_in_the_period)
 {
 	char json[200];
@@ -811,6 +861,68 @@ Test(analytics, two_currencies_in_one_row_are_refused)
 	/* grouped so that each row has one currency, it runs */
 	r = run("{\"query\": \"pipeline\", \"group_by\": \"owner\"}");
 	cr_assert_eq(spm_result_row_count(r), 3);
+	spm_result_free(r);
+}
+
+/* Win rate's plain loop adds every deal without a branch (a deal that does
+ * not count adds 0): its money rules must stay the general path's (drill-
+ * down takes that one). Mo's won amounts: two currencies are refused;
+ * an overflow of a partial sum is refused, in the deals' order; and both
+ * at once are refused as two currencies. */
+static void expect_win_rate_error(int code, const char *msg)
+{
+	static const char *const defs[] = {
+		"{\"query\": \"win_rate\", \"group_by\": \"owner\"}",
+		"{\"query\": \"win_rate\", \"group_by\": \"owner\", \"drill\": true}",
+	};
+
+	for (size_t q = 0; q < 2; q++) {
+		spm_result *r = NULL;
+		cr_assert_eq(spm_report_run(&r, db, defs[q]), code, "%s: %s", defs[q],
+			     spm_error_message());
+		cr_assert_null(r);
+		cr_assert(strstr(spm_error_message(), msg), "%s", spm_error_message());
+		cr_assert(strstr(spm_error_message(), "group 4"), "%s", spm_error_message());
+	}
+}
+
+static void set_amount(int64_t id, int64_t cents, const char *cur)
+{
+	spm_record *rec;
+
+	cr_assert_eq(spm_record_get(&rec, db, "opportunity", id), SPM_OK);
+	cr_assert_eq(spm_record_set_money(rec, "amount", cents, cur), SPM_OK);
+	cr_assert_eq(spm_record_save(db, rec), SPM_OK, "%s", spm_error_message());
+	spm_record_free(rec);
+}
+
+Test(analytics, win_rate_money_rules_in_the_plain_loop)
+{
+	int64_t a = deal(u_mo, s_won, 100, "2026-03-01", "2026-03-05", "", NULL);
+	int64_t b = deal(u_mo, s_won, 200, "2026-03-01", "2026-03-06", "", NULL);
+	int64_t c = deal(u_mo, s_lost, 300, "2026-03-01", "2026-03-07", "", NULL);
+	spm_result *r;
+
+	/* rows: the pool's (open deals only), An, Bo, Mo */
+	r = run("{\"query\": \"win_rate\", \"group_by\": \"owner\"}");
+	cr_assert_eq(num(r, 3, "owner_id"), u_mo);
+	cr_assert_eq(num(r, 3, "won"), 2);
+	cr_assert_eq(num(r, 3, "lost"), 1);
+	cr_assert_eq(money(r, 3, "won_amount"), 300);  /* the lost deal's 300 is not won */
+	spm_result_free(r);
+
+	set_amount(b, 200, "USD");
+	expect_win_rate_error(SPM_ECURRENCY, "mixes currencies");
+	set_amount(b, INT64_MAX - 50, "CNY");
+	expect_win_rate_error(SPM_EOVERFLOW, "overflows");
+	set_amount(c, INT64_MAX, "USD");  /* lost: neither its amount nor currency count */
+	expect_win_rate_error(SPM_EOVERFLOW, "overflows");
+	set_amount(a, 100, "USD");
+	expect_win_rate_error(SPM_ECURRENCY, "mixes currencies");
+	/* the largest sum that fits */
+	set_amount(a, 50, "CNY");
+	r = run("{\"query\": \"win_rate\", \"group_by\": \"owner\"}");
+	cr_assert_eq(money(r, 3, "won_amount"), INT64_MAX);
 	spm_result_free(r);
 }
 

@@ -72,6 +72,8 @@ static int opp_fit(spm_db *db, struct spm__acache *c, int64_t id)
 		for (size_t i = old + 1; i <= cap; i++)
 			p[i] = p[old];
 		c->hoff = p;
+		if ((rc = grow(db, (void **)&c->hmask, 1, old, cap)) != SPM_OK)
+			return rc;
 	}
 	c->ocap = cap;
 	return SPM_OK;
@@ -235,6 +237,7 @@ static int load_stage(spm_record *rec, void *payload)
 	}
 	if (rc == SPM_OK) {
 		s = &c->stages[i];
+		c->hmask_ok = 0;  /* a new or changed stage: the masks are made again */
 		spm__free(l->db, s->name);
 		s->name = NULL;
 		s->live = !rec->deleted;
@@ -453,13 +456,14 @@ static int merge(spm_db *db, struct spm__acache *c, size_t n, size_t ncap)
 	uint32_t *fill = spm__calloc(db, ncap + 1, sizeof(*fill));
 	uint16_t *stage = spm__malloc(db, (n ? n : 1) * sizeof(*stage));
 	uint32_t *at = spm__malloc(db, (n ? n : 1) * sizeof(*at));
+	uint8_t *mask = spm__malloc(db, ncap ? ncap : 1);
 	struct hrow *tmp = NULL;
 	size_t tmpcap = 0;
 	int rc = SPM_OK;
 
 	if (n > UINT32_MAX)
 		rc = spm__error_set(SPM_ELIMIT, "too many stage history rows");
-	if (off == NULL || fill == NULL || stage == NULL || at == NULL)
+	if (off == NULL || fill == NULL || stage == NULL || at == NULL || mask == NULL)
 		rc = spm__error_oom();
 	if (rc != SPM_OK)
 		goto out;
@@ -507,11 +511,14 @@ static int merge(spm_db *db, struct spm__acache *c, size_t n, size_t ncap)
 	spm__free(db, c->hoff);
 	spm__free(db, c->hstage);
 	spm__free(db, c->hat);
+	spm__free(db, c->hmask);
 	c->hoff = off;
 	c->hstage = stage;
 	c->hat = at;
+	c->hmask = mask;
 	c->hn = n;
 	c->dn = 0;
+	spm__acache_history_masks(c);
 	if (c->dcap > 4096) {
 		/* the first load went through the tail: give its room back */
 		spm__free(db, c->dopp);
@@ -525,7 +532,9 @@ static int merge(spm_db *db, struct spm__acache *c, size_t n, size_t ncap)
 	off = NULL;
 	stage = NULL;
 	at = NULL;
+	mask = NULL;
 out:
+	spm__free(db, mask);
 	spm__free(db, off);
 	spm__free(db, fill);
 	spm__free(db, stage);
@@ -534,11 +543,49 @@ out:
 	return rc;
 }
 
+/* Past this many stages every mask says "read the rows" (the funnel's mask
+ * path numbers at most 64 stages, kernels.c). */
+#define HMASK_STAGES 64
+
+void spm__acache_history_masks(struct spm__acache *c)
+{
+	uint8_t bit[HMASK_STAGES + 1] = { 0 };  /* by stage code */
+	size_t ns = c->nstages;
+
+	if (c->hmask == NULL)
+		return;
+	for (size_t s = 0; s < ns && ns <= HMASK_STAGES; s++) {
+		unsigned r = 0;
+		for (size_t t = 0; t < s; t++)
+			r += c->stages[t].pipeline_id == c->stages[s].pipeline_id;
+		bit[s + 1] = (uint8_t)(r < 7 ? 1u << r : SPM__HMASK_WALK);
+	}
+	for (size_t i = 0; i < c->ocap; i++) {
+		uint32_t k = c->hoff[i], e = c->hoff[i + 1];
+		uint8_t m = 0;
+		if (ns > HMASK_STAGES) {
+			c->hmask[i] = SPM__HMASK_WALK;
+			continue;
+		}
+		for (; k < e; k++) {
+			m |= bit[c->hstage[k]];
+			if (c->stages[c->hstage[k] - 1].pipeline_id !=
+			    c->stages[c->hstage[c->hoff[i]] - 1].pipeline_id)
+				m |= SPM__HMASK_WALK;
+		}
+		c->hmask[i] = m;
+	}
+	c->hmask_ok = 1;
+}
+
 static void history_reset(spm_db *db, struct spm__acache *c)
 {
 	spm__free(db, c->hoff);
 	spm__free(db, c->hstage);
 	spm__free(db, c->hat);
+	spm__free(db, c->hmask);
+	c->hmask = NULL;
+	c->hmask_ok = 0;
 	c->hoff = NULL;
 	c->hstage = NULL;
 	c->hat = NULL;
@@ -888,8 +935,8 @@ size_t spm__acache_bytes(const struct spm__acache *c)
 	size_t n = sizeof(*c);
 
 	/* per opportunity: state, currency, owner, customer, stage, source,
-	 * amount, expected close, opened, closed, history offset */
-	n += c->ocap * (1 + 1 + 4 + 4 + 2 + 2 + 8 + 4 + 4 + 4 + 4);
+	 * amount, expected close, opened, closed, history offset and mask */
+	n += c->ocap * (1 + 1 + 4 + 4 + 2 + 2 + 8 + 4 + 4 + 4 + 4 + (c->hmask ? 1 : 0));
 	n += c->hn * (2 + 4) + c->dcap * (4 + 2 + 4);
 	n += c->nstages * sizeof(struct spm__stage) + c->npipes * 8;
 	n += c->ccap * 6 + c->licap * 8 + c->lcap * 11 + c->acap * 11;

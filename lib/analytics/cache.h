@@ -100,6 +100,12 @@ struct spm__acache {
 	uint16_t *hstage;
 	uint32_t *hat;
 	size_t hn;
+	/* by opportunity (ocap, with hoff): the stages of its merged rows as
+	 * bits, bit r for the r-th stage of their pipeline in stages[] order
+	 * (as the funnel numbers them); SPM__HMASK_WALK when they span two
+	 * pipelines or reach a stage past the seventh: then the rows are read */
+	uint8_t *hmask;
+	int hmask_ok;          /* hmask matches the rows and the stages */
 	int32_t *dopp;         /* the tail */
 	uint16_t *dstage;
 	uint32_t *dat;
@@ -137,6 +143,8 @@ struct spm__acache {
 	struct spm__dict atype_d;
 };
 
+#define SPM__HMASK_WALK 0x80u
+
 /* Which optional tables a query needs. */
 #define SPM__NEED_CUSTOMERS 0x1u
 #define SPM__NEED_LINE_ITEMS 0x2u
@@ -164,5 +172,7 @@ void spm__dict_free(spm_db *db, struct spm__dict *d);
 size_t spm__dict_bytes(const struct spm__dict *d);
 /* Merges the unsorted tail of the stage history into the sorted rows. */
 int spm__acache_merge_history(spm_db *db, struct spm__acache *c);
+/* Makes hmask match the merged rows and the stages (after a stage change). */
+void spm__acache_history_masks(struct spm__acache *c);
 
 #endif

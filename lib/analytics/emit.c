@@ -139,9 +139,72 @@ static int64_t min_from(const int64_t *v, size_t from, size_t n)
 	return m;
 }
 
+/* select_k for 32-bit values with a partition that does not branch on the
+ * comparison (Lomuto's, swapping every time and moving the boundary by the
+ * comparison's result): the values are random, so Hoare's branches on them
+ * mispredict half the time. When the pivot is the smallest value left, its
+ * equals are split off in a second pass, so many equal values cannot make
+ * it quadratic. */
+static uint32_t select_u32(uint32_t *v, size_t n, size_t k)
+{
+	size_t lo = 0, hi = n;  /* v[k] is in [lo, hi) */
+
+	while (hi - lo > 1) {
+		size_t mid = lo + (hi - lo) / 2, last = hi - 1, p = lo;
+		uint32_t a = v[lo], b = v[mid], c = v[last], pivot, t;
+		/* the median of three, moved to the end */
+		size_t m = (a < b) == (b < c) ? mid : (b < a) == (a < c) ? lo : last;
+		pivot = v[m];
+		v[m] = v[last];
+		v[last] = pivot;
+		for (size_t j = lo; j < last; j++) {
+			uint32_t x = v[j];
+			v[j] = v[p];
+			v[p] = x;
+			p += x < pivot;
+		}
+		t = v[p];
+		v[p] = v[last];
+		v[last] = t;
+		if (k < p) {
+			hi = p;
+			continue;
+		}
+		if (k == p)
+			return pivot;
+		if (p > lo) {
+			lo = p + 1;
+			continue;
+		}
+		/* the pivot is the smallest: gather its equals after it, so that
+		 * many equal values cannot make this quadratic */
+		size_t q = p + 1;
+		for (size_t j = p + 1; j < hi; j++) {
+			uint32_t x = v[j];
+			v[j] = v[q];
+			v[q] = x;
+			q += x == pivot;
+		}
+		if (k < q)
+			return pivot;
+		lo = q;
+	}
+	return v[k];
+}
+
+static uint32_t min_from_u32(const uint32_t *v, size_t from, size_t n)
+{
+	uint32_t m = v[from];
+
+	for (size_t i = from + 1; i < n; i++)
+		m = v[i] < m ? v[i] : m;
+	return m;
+}
+
 struct stats {
-	size_t *off;     /* (row * 2 + list) -> offset into vals */
+	size_t *off;     /* (row * 2 + list) -> offset into vals (or vals32) */
 	int64_t *vals;
+	uint32_t *vals32; /* the kernel's grouped 32-bit values, or NULL */
 };
 
 static int stats_build(struct stats *s, struct spm__arun *r)
@@ -157,12 +220,14 @@ static int stats_build(struct stats *s, struct spm__arun *r)
 		for (size_t k = old + 1; k < nk + 2; k++)
 			p[k] = p[old];
 		s->off = p;
-		s->vals = r->vsorted;
+		s->vals = NULL;
+		s->vals32 = r->vsorted;
 		r->voff = NULL;
 		r->vsorted = NULL;
 		return SPM_OK;
 	}
 
+	s->vals32 = NULL;
 	s->off = spm__calloc(r->db, nk + 2, sizeof(*s->off));
 	s->vals = spm__malloc(r->db, (r->nv ? r->nv : 1) * sizeof(*s->vals));
 	if (s->off == NULL || s->vals == NULL)
@@ -186,10 +251,21 @@ static int64_t days_ppm(spm__i128 secs, spm__i128 n)
 static void order_stats(int64_t *median, int64_t *p90, struct stats *s, size_t row, int l)
 {
 	size_t from = s->off[row * 2 + l], n = s->off[row * 2 + l + 1] - from;
-	int64_t *v = s->vals + from;
+	int64_t *v;
 
 	if (n == 0)
 		return;
+	if (s->vals32) {
+		/* the plain cycle's lists: no p90 */
+		uint32_t *w = s->vals32 + from;
+		if (n % 2)
+			*median = days_ppm(select_u32(w, n, n / 2), 1);
+		else
+			*median = days_ppm((spm__i128)select_u32(w, n, n / 2 - 1) +
+					   min_from_u32(w, n / 2, n), 2);
+		return;
+	}
+	v = s->vals + from;
 	if (p90)
 		*p90 = days_ppm(select_k(v, n, (9 * n + 9) / 10 - 1), 1);
 	if (n % 2)
@@ -540,7 +616,7 @@ static int period_label(spm_result *res, size_t row, size_t c, const struct spm_
 int spm__arun_emit(spm_result **out, struct spm__arun *r)
 {
 	struct cols cols = { 0 };
-	struct stats st = { NULL, NULL };
+	struct stats st = { NULL, NULL, NULL };
 	spm_result *res = NULL;
 	uint32_t *order = NULL, *tmp = NULL;
 	size_t ndim;
@@ -609,6 +685,7 @@ int spm__arun_emit(spm_result **out, struct spm__arun *r)
 	spm__free(r->db, tmp);
 	spm__free(r->db, st.off);
 	spm__free(r->db, st.vals);
+	spm__free(r->db, st.vals32);
 	if (rc != SPM_OK) {
 		spm_result_free(res);
 		return rc;

@@ -77,11 +77,12 @@ struct spm__arun {
 	int64_t *vval;
 	size_t nv, vcap;
 
-	/* or the value lists already grouped by the kernel: values of (row, list)
-	 * at vsorted[voff[row * 2 + list] .. voff[row * 2 + list + 1]), made for
-	 * voff_rows rows (emit takes them over) */
+	/* or the value lists already grouped by the kernel, as unsigned 32-bit
+	 * values (the plain cycle, when no deal closed before it opened): values
+	 * of (row, list) at vsorted[voff[row * 2 + list] .. voff[row * 2 + list +
+	 * 1]), made for voff_rows rows (emit takes them over) */
 	size_t *voff;
-	int64_t *vsorted;
+	uint32_t *vsorted;
 	size_t voff_rows;
 
 	/* drill-down: (row, id) */

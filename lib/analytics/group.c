@@ -228,26 +228,27 @@ static int build_dim(struct spm__agroups *g, struct teams *teams, struct spm__ar
 	int rc = SPM_OK;
 
 	memset(g, 0, sizeof(*g));
-	g->key = spm__calloc(db, n, sizeof(*g->key));
-	if (g->key == NULL)
-		return spm__error_oom();
 	g->n = 1;
+	if (dim == SPM__D_OWNER && r->nrec) {
+		/* owner ids are codes already (0: none; never negative, cache.c):
+		 * the owner column serves as the keys, no copy (nor a zeroed
+		 * array of a million keys to throw away) */
+		g->key = (uint32_t *)(uintptr_t)(r->base == SPM__BASE_OPP ? c->owner :
+						 r->base == SPM__BASE_LEAD ? c->lowner :
+						 c->aowner);
+		g->key_borrowed = 1;
+	} else if ((g->key = spm__calloc(db, n, sizeof(*g->key))) == NULL) {
+		return spm__error_oom();
+	}
 	switch (dim) {
 	case SPM__D_NONE:
 		break;
 	case SPM__D_OWNER: {
-		/* owner ids are codes already (0: none; never negative, cache.c):
-		 * the cache's column serves as the keys, no copy */
 		const int32_t *own = r->base == SPM__BASE_OPP ? c->owner :
 			r->base == SPM__BASE_LEAD ? c->lowner : c->aowner;
 		int32_t max = r->base == SPM__BASE_OPP ? c->owner_max : 0;
 		for (size_t i = 0; r->base != SPM__BASE_OPP && i < r->nrec; i++)
 			max = own[i] > max ? own[i] : max;
-		if (r->nrec) {
-			spm__free(db, g->key);
-			g->key = (uint32_t *)(uintptr_t)own;
-			g->key_borrowed = 1;
-		}
 		g->n = (uint32_t)max + 1;
 		g->lint = spm__calloc(db, g->n, sizeof(*g->lint));
 		if (g->lint == NULL)
@@ -468,15 +469,27 @@ static int visible_mask(struct spm__arun *r)
 	if (rc != SPM_OK)
 		return rc;
 	if (s.mode == SPM_SCOPE_ALL) {
-		/* restrict: the two byte arrays do not overlap, so this vectorises */
+		/* eight deals at a time in a 64-bit word (gcc -O2 does not
+		 * vectorise a loop that needs an epilogue): a byte is 1 when
+		 * either status bit is set */
 		uint8_t *restrict pass = r->pass;
 		const uint8_t *restrict st = r->c->ostate;
-		if (r->base == SPM__BASE_OPP)
-			for (size_t i = 0; i < r->nrec; i++)
+		size_t n = r->nrec, i = 0;
+		const uint64_t ones = 0x0101010101010101ull;
+		if (r->base == SPM__BASE_OPP) {
+			for (; i + 8 <= n; i += 8) {
+				uint64_t w;
+				memcpy(&w, st + i, 8);
+				w &= ones * SPM__OS_STATUS;
+				w = (w | (w >> 1)) & ones;
+				memcpy(pass + i, &w, 8);
+			}
+			for (; i < n; i++)
 				pass[i] = (st[i] & SPM__OS_STATUS) != SPM__OS_ABSENT;
-		else
-			for (size_t i = 0; i < r->nrec; i++)
+		} else {
+			for (; i < n; i++)
 				r->pass[i] = (uint8_t)live(r, i);
+		}
 		spm__scope_free(r->db, &s);
 		return SPM_OK;
 	}
@@ -533,7 +546,8 @@ int spm__arun_init(struct spm__arun *r, spm_db *db, const struct spm__aq *q)
 		r->c->lcap : r->c->acap;
 	spm_calendar_init(&r->cal, SPM_CALENDAR_VERSION);
 	r->cal.year_start_month = q->year_start_month ? q->year_start_month : 1;
-	r->pass = spm__calloc(db, r->nrec ? r->nrec : 1, 1);
+	/* visible_mask writes every byte: no need to zero it first */
+	r->pass = spm__malloc(db, r->nrec ? r->nrec : 1);
 	if (r->pass == NULL)
 		return spm__error_oom();
 	rc = visible_mask(r);

@@ -84,45 +84,50 @@ static int plain(const struct spm__arun *r)
 		!r->q->drill;
 }
 
-/* A group's win rate figures while the plain loop runs: 32 bytes, so that a
- * thousand owners' fit in the first-level cache (rows are 128 bytes). */
+/* A group's win rate figures while the plain loop runs: 24 bytes, so that a
+ * thousand owners' fit in the first-level cache (rows are 128 bytes). The
+ * loop has no branch per deal (whether a deal is won is a coin toss to the
+ * branch predictor): a deal that does not count adds zeros. */
 struct wr_acc {
-	int64_t m;             /* the won amounts, as spm__arow_money sums them */
+	int64_t m;             /* the won amounts in deal order, as spm__arow_money
+				  sums them while they share a currency */
 	uint32_t won, lost, with_amount;
-	uint8_t seen, mhas, mcur, mbad;
+	uint8_t seen, over;    /* over: a partial sum overflowed */
+	uint8_t cor, cand;     /* OR and AND of the won amounts' currency codes:
+				  they differ exactly when two currencies meet */
 };
 
 static int win_rate_plain(struct spm__arun *r)
 {
 	const struct spm__acache *c = r->c;
+	/* locals: the byte stores below may alias anything reached through r */
 	const uint32_t *key = r->g.key;
+	const uint8_t *pass = r->pass, *ostate = c->ostate, *ocur = c->ocur;
+	const int64_t *amount = c->amount;
+	size_t n = r->nrec;
 	struct wr_acc *acc = spm__calloc(r->db, r->g.n ? r->g.n : 1, sizeof(*acc));
 	int rc = SPM_OK;
 
 	if (acc == NULL)
 		return spm__error_oom();
-	for (size_t i = 0; i < r->nrec; i++) {
-		uint8_t st = c->ostate[i];
-		struct wr_acc *g;
-		if (!r->pass[i])
-			continue;
-		g = &acc[key[i]];
+	for (uint32_t k = 0; k < r->g.n; k++)
+		acc[k].cand = 0xFF;
+	for (size_t i = 0; i < n; i++) {
+		uint32_t st = ostate[i], p = pass[i] != 0;
+		uint32_t won = p & ((st & SPM__OS_STATUS) == SPM__OS_WON);
+		uint32_t wa = won & ((st & SPM__OF_AMOUNT) != 0);
+		uint8_t cm = (uint8_t)(0u - wa), cur = ocur[i];
+		struct wr_acc *g = &acc[key[i]];
 		/* a group of open deals only shows too, empty */
-		g->seen = 1;
-		g->won += (st & SPM__OS_STATUS) == SPM__OS_WON;
-		g->lost += (st & SPM__OS_STATUS) == SPM__OS_LOST;
-		if ((st & SPM__OS_STATUS) != SPM__OS_WON || !(st & SPM__OF_AMOUNT))
-			continue;
-		g->with_amount++;
-		if (!g->mhas) {
-			g->mhas = 1;
-			g->mcur = c->ocur[i];
-			g->m = c->amount[i];
-		} else if (g->mcur != c->ocur[i]) {
-			g->mbad |= 1;
-		} else if (__builtin_add_overflow(g->m, c->amount[i], &g->m)) {
-			g->mbad |= 2;
-		}
+		g->seen |= (uint8_t)p;
+		g->won += won;
+		g->lost += p & ((st & SPM__OS_STATUS) == SPM__OS_LOST);
+		g->with_amount += wa;
+		/* adding 0 never overflows: the won amounts' partial sums are
+		 * the general path's, in the same order */
+		g->over |= (uint8_t)__builtin_add_overflow(g->m, amount[i] & -(int64_t)wa, &g->m);
+		g->cor |= cur & cm;
+		g->cand &= cur | (uint8_t)~cm;
 	}
 	for (uint32_t k = 0; k < r->g.n && rc == SPM_OK; k++) {
 		struct spm__arow *a;
@@ -131,10 +136,13 @@ static int win_rate_plain(struct spm__arun *r)
 		a->n[0] = acc[k].won;
 		a->n[1] = acc[k].lost;
 		a->n[4] = acc[k].with_amount;
+		if (acc[k].with_amount == 0)
+			continue;
 		a->m[0] = acc[k].m;
-		a->mhas[0] = acc[k].mhas;
-		a->mcur[0] = acc[k].mcur;
-		a->mbad[0] = acc[k].mbad;
+		a->mhas[0] = 1;
+		a->mcur[0] = acc[k].cor;
+		/* two currencies are refused first; else an overflow */
+		a->mbad[0] = acc[k].cor != acc[k].cand ? 1 : acc[k].over ? 2 : 0;
 	}
 	spm__free(r->db, acc);
 	return rc;
@@ -188,77 +196,93 @@ static int win_rate(struct spm__arun *r)
 	return rc;
 }
 
-/* A group's cycle counts and sums while the plain loop runs. */
-struct cy_acc {
-	spm__i128 t[2];        /* won, lost: second sums, as in the rows */
-	int64_t n[2];
-};
+#define CYCLE_SPARE 8  /* a power of two */
 
-/* The cycle's plain case: one pass over the deals counts and sums per group
- * (small accumulators, not rows) and notes each closed deal's value and (group, list)
- * slot; the values then go straight into their slot's part of the value
- * lists from that short list (no appends, no second pass over the columns). */
-static int cycle_plain(struct spm__arun *r)
+/* The slot of deal i: group * 2 + lost for a closed deal with both dates,
+ * else a spare one (none and up). */
+static inline size_t cycle_slot(const uint32_t *key, const uint8_t *ostate, const uint8_t *pass,
+				size_t i, size_t none)
+{
+	const uint32_t want = 2u | SPM__OF_OPENED | SPM__OF_CLOSED;  /* won or lost */
+	size_t spare = none + (i & (CYCLE_SPARE - 1)), slot = (size_t)key[i] * 2 + (ostate[i] & 1u);
+	size_t in = (pass[i] != 0) & ((ostate[i] & want) == want);
+
+	return spare + ((slot - spare) & (0 - in));
+}
+
+/* The cycle's plain case, two passes over the deals without a branch per
+ * deal (a deal that does not count goes to one of CYCLE_SPARE spare slots,
+ * in turn, so that such deals in a row do not wait on each other's update
+ * of one counter in memory): the first counts each (group, won or lost)
+ * slot's deals, the second adds their seconds and writes each value
+ * straight into its slot's part of one array of 32-bit values, where emit
+ * selects the medians in place. A deal closed before it opened has no
+ * 32-bit value: then the general path runs instead (*general). */
+static int cycle_plain(struct spm__arun *r, int *general)
 {
 	const struct spm__acache *c = r->c;
-	const uint32_t *key = r->g.key;
-	const uint8_t want = SPM__OF_OPENED | SPM__OF_CLOSED;
-	size_t ng = r->g.n ? r->g.n : 1, total = 0, nq = 0;
-	struct cy_acc *acc = spm__calloc(r->db, ng, sizeof(*acc));
-	size_t *pos = spm__malloc(r->db, ng * 2 * sizeof(*pos));
-	int64_t *qv = spm__malloc(r->db, (r->nrec ? r->nrec : 1) * sizeof(*qv));
-	uint32_t *qs = spm__malloc(r->db, (r->nrec ? r->nrec : 1) * sizeof(*qs));
+	const uint32_t *key = r->g.key, *opened = c->opened, *closed = c->closed;
+	const uint8_t *pass = r->pass, *ostate = c->ostate;
+	size_t ng = r->g.n ? r->g.n : 1, none = ng * 2, total = 0, n = r->nrec;
+	uint32_t *cnt = spm__calloc(r->db, none + CYCLE_SPARE, sizeof(*cnt));
+	uint64_t *sum = spm__calloc(r->db, none + CYCLE_SPARE, sizeof(*sum));
+	size_t *pos = spm__malloc(r->db, (none + CYCLE_SPARE) * sizeof(*pos));
+	uint32_t *vals = NULL, neg = 0;
 	int rc = SPM_OK;
 
-	if (acc == NULL || pos == NULL || qv == NULL || qs == NULL)
+	*general = 0;
+	if (cnt == NULL || sum == NULL || pos == NULL)
 		rc = spm__error_oom();
-	for (size_t i = 0; i < r->nrec && rc == SPM_OK; i++) {
-		uint8_t st = c->ostate[i];
-		int s = st & SPM__OS_STATUS, l = s == SPM__OS_LOST;
-		int64_t secs;
-		if (!r->pass[i] || (s != SPM__OS_WON && s != SPM__OS_LOST) || (st & want) != want)
-			continue;
-		secs = (int64_t)c->closed[i] - (int64_t)c->opened[i];
-		acc[key[i]].n[l]++;
-		acc[key[i]].t[l] += secs;
-		qv[nq] = secs;
-		qs[nq++] = key[i] * 2 + (uint32_t)l;
+	for (size_t i = 0; rc == SPM_OK && i < n; i++)
+		cnt[cycle_slot(key, ostate, pass, i, none)]++;
+	for (size_t k = 0; rc == SPM_OK && k < none; k++) {
+		pos[k] = total;
+		total += cnt[k];
 	}
-	for (uint32_t g = 0; g < r->g.n && rc == SPM_OK; g++) {
+	for (size_t k = none; k < none + CYCLE_SPARE; k++)
+		pos[k] = total;  /* the spare slots write one cell past the values */
+	if (rc == SPM_OK && (vals = spm__malloc(r->db, (total + 1) * sizeof(*vals))) == NULL)
+		rc = spm__error_oom();
+	for (size_t i = 0; rc == SPM_OK && i < n; i++) {
+		size_t k = cycle_slot(key, ostate, pass, i, none);
+		int64_t secs = (int64_t)closed[i] - (int64_t)opened[i];
+		sum[k] += (uint64_t)secs;
+		neg |= (uint32_t)(secs < 0) & (k < none);
+		vals[pos[k]] = (uint32_t)secs;
+		pos[k] += k < none;
+	}
+	if (rc == SPM_OK && neg)
+		*general = 1;
+	for (uint32_t g = 0; rc == SPM_OK && !neg && g < r->g.n; g++) {
 		struct spm__arow *a;
-		if (acc[g].n[0] + acc[g].n[1] == 0 ||
+		if (cnt[g * 2] + cnt[g * 2 + 1] == 0 ||
 		    (rc = spm__arun_row_fast(&a, r, g, 0, -1)) != SPM_OK)
 			continue;
 		for (int l = 0; l < 2; l++) {
-			a->n[l] = acc[g].n[l];
-			a->t[l] = acc[g].t[l];
+			a->n[l] = cnt[g * 2 + (uint32_t)l];
+			/* the true sum fits: fewer than 2^31 deals of under 2^32 s */
+			a->t[l] = (int64_t)sum[g * 2 + (uint32_t)l];
 		}
 	}
-	if (rc == SPM_OK) {
+	if (rc == SPM_OK && !neg) {
+		/* rows were made in group order, so the slots' values are laid
+		 * out in row order: voff is the rows' running count */
 		r->voff = spm__calloc(r->db, r->nrows * 2 + 2, sizeof(*r->voff));
-		for (size_t k = 0; r->voff && k < r->nrows; k++)
-			total += (size_t)(r->rows[k].n[0] + r->rows[k].n[1]);
-		r->vsorted = spm__malloc(r->db, (total ? total : 1) * sizeof(*r->vsorted));
-		if (r->voff == NULL || r->vsorted == NULL)
+		if (r->voff == NULL)
 			rc = spm__error_oom();
-	}
-	if (rc == SPM_OK) {
-		for (size_t k = 0; k < r->nrows * 2; k++)
+		for (size_t k = 0; rc == SPM_OK && k < r->nrows * 2; k++)
 			r->voff[k + 1] = r->voff[k] + (size_t)r->rows[k / 2].n[k % 2];
-		r->voff[r->nrows * 2 + 1] = r->voff[r->nrows * 2];
-		r->voff_rows = r->nrows;
-		/* each group's two lists start where its row's do */
-		for (size_t k = 0; k < r->nrows; k++) {
-			pos[(size_t)r->rows[k].g * 2] = r->voff[k * 2];
-			pos[(size_t)r->rows[k].g * 2 + 1] = r->voff[k * 2 + 1];
+		if (rc == SPM_OK) {
+			r->voff[r->nrows * 2 + 1] = r->voff[r->nrows * 2];
+			r->voff_rows = r->nrows;
+			r->vsorted = vals;
+			vals = NULL;
 		}
-		for (size_t j = 0; j < nq; j++)
-			r->vsorted[pos[qs[j]]++] = qv[j];
 	}
-	spm__free(r->db, acc);
+	spm__free(r->db, cnt);
+	spm__free(r->db, sum);
 	spm__free(r->db, pos);
-	spm__free(r->db, qv);
-	spm__free(r->db, qs);
+	spm__free(r->db, vals);
 	return rc;
 }
 
@@ -267,8 +291,12 @@ static int cycle(struct spm__arun *r)
 	struct spm__acache *c = r->c;
 	int rc = SPM_OK;
 
-	if (plain(r))
-		return cycle_plain(r);
+	if (plain(r)) {
+		int general;
+		rc = cycle_plain(r, &general);
+		if (rc != SPM_OK || !general)
+			return rc;
+	}
 
 	for (size_t i = 0; i < r->nrec && rc == SPM_OK; i++) {
 		int st = status_of(c, i), l;
@@ -406,23 +434,44 @@ typedef uint32_t spm__v8 __attribute__((vector_size(32)));
  * case: a deal's stages entered in [lo, hi) as local bits (lbit by stage
  * code), its group's eight counters in hist[] increased by the row of ones[]
  * for that mask; the deal's current stage must be in the pipeline (inpipe
- * by stage code). */
+ * by stage code). A deal whose rows all lie in the window and in the
+ * pipeline (its first row's stage in inpipe, hmask without WALK) has its
+ * cache mask for local bits, numbered alike: only its first and last row
+ * times are read (and its first row's stage when there are pipelines
+ * besides the deal's). */
 static void funnel_entered8(const struct spm__arun *r, uint32_t *hist, const uint32_t *ones,
 			    const uint8_t *lbit, const uint8_t *inpipe, int64_t lo, int64_t hi)
 {
 	const struct spm__acache *c = r->c;
 	const uint32_t *key = r->g.key, *hoff = c->hoff, *hat = c->hat;
 	const uint16_t *hstage = c->hstage, *ostage = c->ostage;
-	const uint8_t *pass = r->pass;
+	const uint8_t *pass = r->pass, *hmask = c->hmask;
+	/* the window as unsigned 32-bit seconds: t is in it when t - base <= last */
+	int64_t lo32 = lo < 0 ? 0 : lo > UINT32_MAX ? (int64_t)UINT32_MAX + 1 : lo;
+	int64_t hi32 = hi < 0 ? 0 : hi > UINT32_MAX ? (int64_t)UINT32_MAX + 1 : hi;
+	uint32_t last = (uint32_t)(hi32 - lo32 - 1), base = (uint32_t)lo32;
+	/* with one pipeline, every row is in the deal's: no need to look */
+	int one_pipe = c->npipes == 1;
 
-	for (size_t i = 0; i < r->nrec; i++) {
-		uint32_t lm = 0;
+	size_t n = r->nrec;  /* the vector stores may alias r */
+
+	if (hi32 <= lo32)
+		return;  /* no time lies in the window */
+	for (size_t i = 0; i < n; i++) {
+		uint32_t lm = 0, o = hoff[i], e = hoff[i + 1];
+		int fast;
 		spm__v8 x, y;
-		if (!((pass[i] != 0) & inpipe[ostage[i]]))
+		if (!((pass[i] != 0) & inpipe[ostage[i]]) || o == e)
 			continue;
-		for (uint32_t k = hoff[i]; k < hoff[i + 1]; k++) {
-			int64_t t = hat[k];
-			lm |= lbit[hstage[k]] & (0u - (uint32_t)((t >= lo) & (t < hi)));
+		fast = (hat[o] - base <= last) & (hat[e - 1] - base <= last) &
+			!(hmask[i] & SPM__HMASK_WALK);
+		if (fast && !one_pipe)
+			fast = inpipe[hstage[o]];
+		if (fast) {
+			lm = hmask[i];
+		} else {
+			for (uint32_t k = o; k < e; k++)
+				lm |= lbit[hstage[k]] & (0u - (uint32_t)(hat[k] - base <= last));
 		}
 		memcpy(&x, hist + (size_t)key[i] * 8, sizeof(x));
 		memcpy(&y, ones + (size_t)lm * 8, sizeof(y));
@@ -485,6 +534,8 @@ static int funnel_masks(struct spm__arun *r, uint16_t pipe)
 		uint8_t okpipe[65] = { 0 };
 		for (size_t s = 0; s < ns; s++)
 			okpipe[s + 1] = c->stages[s].pipe == pipe;
+		if (!c->hmask_ok)
+			spm__acache_history_masks(r->c);
 		funnel_entered8(r, hist, ones, lbit, okpipe, lo, hi);
 	}
 	for (size_t i = 0; i < r->nrec && !(hist && row_window && !r->g.off); i++) {
