@@ -36,6 +36,48 @@ void fuzz_free(void *ptr, void *payload)
 	free(ptr);
 }
 
+void fuzz_must(int rc, const char *what)
+{
+	if (rc != SPM_OK) {
+		fprintf(stderr, "fuzz: %s: %s: %s\n", what, spm_result_name(rc), spm_error_message());
+		abort();
+	}
+}
+
+static spm_time fixed_clock(void *payload)
+{
+	(void)payload;
+	return 1772355600; /* 2026-03-01T09:00:00Z */
+}
+
+spm_db *fuzz_open_file(const char *path)
+{
+	spm_db_options o = SPM_DB_OPTIONS_INIT;
+	spm_db *db = NULL;
+
+	o.path = path;
+	o.malloc_fn = fuzz_malloc;
+	o.realloc_fn = fuzz_realloc;
+	o.free_fn = fuzz_free;
+	o.clock = fixed_clock;
+	fuzz_must(spm_db_open(&db, &o), "open");
+	return db;
+}
+
+int64_t fuzz_add(spm_db *db, const char *kind, const char *const *kv)
+{
+	spm_record *r = NULL;
+	int64_t id;
+
+	fuzz_must(spm_record_new(&r, db, kind), kind);
+	for (; kv[0]; kv += 2)
+		fuzz_must(spm_record_set_from_text(r, kv[0], kv[1]), kv[0]);
+	fuzz_must(spm_record_save(db, r), kind);
+	id = spm_record_id(r);
+	spm_record_free(r);
+	return id;
+}
+
 int fuzz_collect(const char *data, size_t len, void *payload)
 {
 	struct fuzz_text *t = payload;

@@ -3,7 +3,10 @@
 #ifndef SPM_FUZZ_COMMON_H
 #define SPM_FUZZ_COMMON_H
 
+#include "spm/spm.h"
+
 #include <stddef.h>
+#include <stdint.h>
 
 /* Blocks allocated through the hooks and not freed yet. */
 extern long fuzz_live;
@@ -19,6 +22,15 @@ struct fuzz_text {
 };
 
 int fuzz_collect(const char *data, size_t len, void *payload);
+
+/* Aborts with a message unless rc is SPM_OK (for setup steps). */
+void fuzz_must(int rc, const char *what);
+/* Opens (creating) the database file path with the counting allocator and
+ * a clock fixed at 2026-03-01T09:00:00Z. */
+spm_db *fuzz_open_file(const char *path);
+/* Adds a record from NULL-ended "field", "text value" pairs; its id. */
+int64_t fuzz_add(spm_db *db, const char *kind, const char *const *kv);
+#define FUZZ_ADD(db, kind, ...) fuzz_add(db, kind, (const char *const[]){ __VA_ARGS__, NULL })
 
 /* A database file built once by build(path) and copied afresh for every
  * input: a few times faster than building it each time. */

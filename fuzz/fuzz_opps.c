@@ -35,48 +35,6 @@ static void fail(const char *what, const char *detail)
 	abort();
 }
 
-static void must(int rc, const char *what)
-{
-	if (rc != SPM_OK)
-		fail(what, spm_result_name(rc));
-}
-
-static spm_time fixed_clock(void *payload)
-{
-	(void)payload;
-	return 1772355600; /* 2026-03-01T09:00:00Z */
-}
-
-static spm_db *open_file(const char *path)
-{
-	spm_db_options o = SPM_DB_OPTIONS_INIT;
-	spm_db *db = NULL;
-
-	o.path = path;
-	o.malloc_fn = fuzz_malloc;
-	o.realloc_fn = fuzz_realloc;
-	o.free_fn = fuzz_free;
-	o.clock = fixed_clock;
-	must(spm_db_open(&db, &o), "open");
-	return db;
-}
-
-static int64_t add(spm_db *db, const char *kind, const char *const *kv)
-{
-	spm_record *r = NULL;
-	int64_t id;
-
-	must(spm_record_new(&r, db, kind), kind);
-	for (; kv[0]; kv += 2)
-		must(spm_record_set_from_text(r, kv[0], kv[1]), kv[0]);
-	must(spm_record_save(db, r), kind);
-	id = spm_record_id(r);
-	spm_record_free(r);
-	return id;
-}
-
-#define ADD(db, kind, ...) add(db, kind, (const char *const[]){ __VA_ARGS__, NULL })
-
 static const char pipeline_doc[] =
 	"{\"name\":\"Sales\",\"allow_skip\":true,\"allow_back\":true,\"stages\":["
 	"{\"name\":\"Prospecting\",\"probability\":10},"
@@ -86,18 +44,18 @@ static const char pipeline_doc[] =
 
 static void make_company(const char *path)
 {
-	spm_db *db = open_file(path);
+	spm_db *db = fuzz_open_file(path);
 	int64_t p;
 
-	must(spm_field_add(db, "user", "external_id", SPM_FIELD_TEXT, NULL), "field");
-	must(spm_field_add(db, "customer", "external_id", SPM_FIELD_TEXT, NULL), "field");
-	must(spm_field_add(db, "opportunity", "external_id", SPM_FIELD_TEXT, NULL), "field");
-	ADD(db, "role", "name", "admin", "scope", "3", "actions", "*");
-	ADD(db, "user", "name", "Ann", "role_id", "1", "active", "true", "external_id", "005A");
-	ADD(db, "user", "name", "Bo", "role_id", "1", "active", "true", "external_id", "005B");
-	ADD(db, "customer", "name", "Acme", "external_id", "001A");
-	ADD(db, "customer", "name", "Bolt", "external_id", "001B");
-	must(spm_pipeline_load(&p, db, pipeline_doc), "pipeline");
+	fuzz_must(spm_field_add(db, "user", "external_id", SPM_FIELD_TEXT, NULL), "field");
+	fuzz_must(spm_field_add(db, "customer", "external_id", SPM_FIELD_TEXT, NULL), "field");
+	fuzz_must(spm_field_add(db, "opportunity", "external_id", SPM_FIELD_TEXT, NULL), "field");
+	FUZZ_ADD(db, "role", "name", "admin", "scope", "3", "actions", "*");
+	FUZZ_ADD(db, "user", "name", "Ann", "role_id", "1", "active", "true", "external_id", "005A");
+	FUZZ_ADD(db, "user", "name", "Bo", "role_id", "1", "active", "true", "external_id", "005B");
+	FUZZ_ADD(db, "customer", "name", "Acme", "external_id", "001A");
+	FUZZ_ADD(db, "customer", "name", "Bolt", "external_id", "001B");
+	fuzz_must(spm_pipeline_load(&p, db, pipeline_doc), "pipeline");
 	spm_db_close(db);
 }
 
@@ -105,7 +63,7 @@ static struct fuzz_image company;
 
 static spm_db *open_company(void)
 {
-	return open_file(fuzz_image_copy(&company, "opps", make_company));
+	return fuzz_open_file(fuzz_image_copy(&company, "opps", make_company));
 }
 
 static int count_cb(const spm_record *rec, void *payload)
@@ -120,8 +78,8 @@ static int count(spm_db *db, const char *kind)
 	spm_query *q = NULL;
 	int n = 0;
 
-	must(spm_query_new(&q, db, kind), "query");
-	must(spm_query_foreach(q, count_cb, &n), "count");
+	fuzz_must(spm_query_new(&q, db, kind), "query");
+	fuzz_must(spm_query_foreach(q, count_cb, &n), "count");
 	spm_query_free(q);
 	return n;
 }
@@ -153,9 +111,9 @@ static int import(spm_db **out_db, size_t counts[12], const char *opps, size_t o
 
 static void export_both(struct fuzz_text *opps, struct fuzz_text *hist, spm_db *db)
 {
-	must(spm_opp_export(db, 1, SPM_OPP_FILE_OPPORTUNITIES, NULL, fuzz_collect, opps),
+	fuzz_must(spm_opp_export(db, 1, SPM_OPP_FILE_OPPORTUNITIES, NULL, fuzz_collect, opps),
 	     "export opportunities");
-	must(spm_opp_export(db, 1, SPM_OPP_FILE_HISTORY, NULL, fuzz_collect, hist),
+	fuzz_must(spm_opp_export(db, 1, SPM_OPP_FILE_HISTORY, NULL, fuzz_collect, hist),
 	     "export history");
 }
 

@@ -33,35 +33,6 @@ static void fail(const char *what, const char *text)
 	abort();
 }
 
-static spm_time fixed_clock(void *payload)
-{
-	(void)payload;
-	return 1772355600; /* 2026-03-01T09:00:00Z */
-}
-
-static void must(int rc, const char *what)
-{
-	if (rc != SPM_OK)
-		fail(what, spm_result_name(rc));
-}
-
-/* Adds a record from "field", "text value" pairs; returns its id. */
-static int64_t add(spm_db *db, const char *kind, const char *const *kv)
-{
-	spm_record *r = NULL;
-	int64_t id;
-
-	must(spm_record_new(&r, db, kind), kind);
-	for (; kv[0]; kv += 2)
-		must(spm_record_set_from_text(r, kv[0], kv[1]), kv[0]);
-	must(spm_record_save(db, r), kind);
-	id = spm_record_id(r);
-	spm_record_free(r);
-	return id;
-}
-
-#define ADD(db, kind, ...) add(db, kind, (const char *const[]){ __VA_ARGS__, NULL })
-
 static const char pipeline_doc[] =
 	"{\"name\":\"New\",\"allow_skip\":true,\"allow_back\":true,\"stages\":["
 	"{\"name\":\"Qualify\",\"probability\":10},"
@@ -69,59 +40,45 @@ static const char pipeline_doc[] =
 	"{\"name\":\"Won\",\"probability\":100,\"outcome\":\"won\"},"
 	"{\"name\":\"Lost\",\"probability\":0,\"outcome\":\"lost\"}]}";
 
-static spm_db *open_file(const char *path)
-{
-	spm_db_options o = SPM_DB_OPTIONS_INIT;
-	spm_db *db = NULL;
-
-	o.path = path;
-	o.malloc_fn = fuzz_malloc;
-	o.realloc_fn = fuzz_realloc;
-	o.free_fn = fuzz_free;
-	o.clock = fixed_clock;
-	must(spm_db_open(&db, &o), "open");
-	return db;
-}
-
 /* Writes the company every input runs against into path. */
 static void make_company(const char *path)
 {
-	spm_db *db = open_file(path);
+	spm_db *db = fuzz_open_file(path);
 	int64_t p, deal[4];
 
-	must(spm_field_add(db, "opportunity", "segment", SPM_FIELD_TEXT, NULL), "field");
-	must(spm_field_add(db, "opportunity", "budget", SPM_FIELD_MONEY, NULL), "field");
-	must(spm_field_add(db, "opportunity", "signed_on", SPM_FIELD_DATE, NULL), "field");
-	must(spm_field_add(db, "opportunity", "product", SPM_FIELD_TEXT, NULL), "field");
-	ADD(db, "role", "name", "admin", "scope", "3", "actions", "*");
-	ADD(db, "user", "name", "Mo", "role_id", "1", "active", "true");
-	ADD(db, "user", "name", "Ann", "role_id", "1", "active", "true");
-	ADD(db, "user", "name", "Bo", "role_id", "1", "active", "true");
-	ADD(db, "team", "name", "Sales", "manager_id", "1");
-	ADD(db, "team", "name", "East", "parent_id", "1");
-	ADD(db, "membership", "user_id", "2", "team_id", "2", "valid_from", "2025-01-01");
-	ADD(db, "membership", "user_id", "3", "team_id", "1", "valid_from", "2026-01-01");
-	ADD(db, "customer", "name", "Acme", "industry", "retail", "level", "A");
-	must(spm_pipeline_load(&p, db, pipeline_doc), "pipeline");
-	deal[0] = ADD(db, "opportunity", "name", "D1", "pipeline_id", "1", "stage_id", "1",
+	fuzz_must(spm_field_add(db, "opportunity", "segment", SPM_FIELD_TEXT, NULL), "field");
+	fuzz_must(spm_field_add(db, "opportunity", "budget", SPM_FIELD_MONEY, NULL), "field");
+	fuzz_must(spm_field_add(db, "opportunity", "signed_on", SPM_FIELD_DATE, NULL), "field");
+	fuzz_must(spm_field_add(db, "opportunity", "product", SPM_FIELD_TEXT, NULL), "field");
+	FUZZ_ADD(db, "role", "name", "admin", "scope", "3", "actions", "*");
+	FUZZ_ADD(db, "user", "name", "Mo", "role_id", "1", "active", "true");
+	FUZZ_ADD(db, "user", "name", "Ann", "role_id", "1", "active", "true");
+	FUZZ_ADD(db, "user", "name", "Bo", "role_id", "1", "active", "true");
+	FUZZ_ADD(db, "team", "name", "Sales", "manager_id", "1");
+	FUZZ_ADD(db, "team", "name", "East", "parent_id", "1");
+	FUZZ_ADD(db, "membership", "user_id", "2", "team_id", "2", "valid_from", "2025-01-01");
+	FUZZ_ADD(db, "membership", "user_id", "3", "team_id", "1", "valid_from", "2026-01-01");
+	FUZZ_ADD(db, "customer", "name", "Acme", "industry", "retail", "level", "A");
+	fuzz_must(spm_pipeline_load(&p, db, pipeline_doc), "pipeline");
+	deal[0] = FUZZ_ADD(db, "opportunity", "name", "D1", "pipeline_id", "1", "stage_id", "1",
 		      "owner_id", "2", "customer_id", "1", "amount", "1000.00 CNY", "segment",
 		      "SMB", "budget", "5.00 USD", "signed_on", "2026-02-01", "product", "Kiosk",
 		      "expected_close", "2026-04-01", "source", "web");
-	deal[1] = ADD(db, "opportunity", "name", "D2", "pipeline_id", "1", "stage_id", "1",
+	deal[1] = FUZZ_ADD(db, "opportunity", "name", "D2", "pipeline_id", "1", "stage_id", "1",
 		      "owner_id", "3", "amount", "250.50 CNY", "segment", "ENT", "lost_reason", "price");
-	deal[2] = ADD(db, "opportunity", "name", "D3", "pipeline_id", "1", "stage_id", "1");
-	deal[3] = ADD(db, "opportunity", "name", "D4", "pipeline_id", "1", "stage_id", "1",
+	deal[2] = FUZZ_ADD(db, "opportunity", "name", "D3", "pipeline_id", "1", "stage_id", "1");
+	deal[3] = FUZZ_ADD(db, "opportunity", "name", "D4", "pipeline_id", "1", "stage_id", "1",
 		      "owner_id", "2", "amount", "0.01 CNY");
-	ADD(db, "line_item", "opportunity_id", "1", "product", "CRM", "quantity", "2",
+	FUZZ_ADD(db, "line_item", "opportunity_id", "1", "product", "CRM", "quantity", "2",
 	    "unit_price", "500.00 CNY");
-	must(spm_opportunity_move(NULL, db, deal[0], 2, NULL), "move");
-	must(spm_opportunity_move(NULL, db, deal[0], 3, NULL), "move");
-	must(spm_opportunity_move(NULL, db, deal[1], 4, NULL), "move");
-	must(spm_opportunity_move(NULL, db, deal[3], 2, NULL), "move");
-	must(spm_opportunity_move(NULL, db, deal[3], 1, NULL), "move");
-	ADD(db, "lead", "company", "L1", "source", "web", "owner_id", "2");
-	ADD(db, "lead", "company", "L2", "source", "fair");
-	ADD(db, "activity", "type", "call", "at", "1772000000", "owner_id", "2",
+	fuzz_must(spm_opportunity_move(NULL, db, deal[0], 2, NULL), "move");
+	fuzz_must(spm_opportunity_move(NULL, db, deal[0], 3, NULL), "move");
+	fuzz_must(spm_opportunity_move(NULL, db, deal[1], 4, NULL), "move");
+	fuzz_must(spm_opportunity_move(NULL, db, deal[3], 2, NULL), "move");
+	fuzz_must(spm_opportunity_move(NULL, db, deal[3], 1, NULL), "move");
+	FUZZ_ADD(db, "lead", "company", "L1", "source", "web", "owner_id", "2");
+	FUZZ_ADD(db, "lead", "company", "L2", "source", "fair");
+	FUZZ_ADD(db, "activity", "type", "call", "at", "1772000000", "owner_id", "2",
 	    "lead_id", "1");
 	(void)deal[2];
 	spm_db_close(db);
@@ -131,7 +88,7 @@ static struct fuzz_image company;
 
 static spm_db *open_company(void)
 {
-	return open_file(fuzz_image_copy(&company, "report", make_company));
+	return fuzz_open_file(fuzz_image_copy(&company, "report", make_company));
 }
 
 /* Every cell reads back by its column's type; an empty cell is NULL. */

@@ -419,32 +419,42 @@ static int spm__sqlite_put_run(spm__sqlite *s, sqlite3_stmt *st, const spm_recor
 	return rc;
 }
 
+/* What put and insert share: the record's kind in the cache, its
+ * statements (the update one when with_update), and its custom values as
+ * JSON (*custom freed by the caller with spm_storage_free). */
+static int write_begin(spm__sqlite_kind **k, char **custom, size_t *custom_len, spm__sqlite *s,
+		       const spm_record *rec, const char *op, int with_update)
+{
+	const spm_kind *kind = rec != NULL ? spm_record_kind_of(rec) : NULL;
+	int rc;
+
+	*custom = NULL;
+	if (kind == NULL)
+		return spm_storage_error(SPM_EINVAL, "sqlite: %s: NULL record", op);
+	if (spm_record_id(rec) <= 0)
+		return spm_storage_error(SPM_EINVAL, "sqlite: %s %s: the record has no id", op,
+					 spm_kind_name(kind));
+	rc = spm__sqlite_kind_cache(k, s, kind);
+	if (rc == SPM_OK)
+		rc = spm__sqlite_put_stmt(s, *k);
+	if (rc == SPM_OK && with_update)
+		rc = spm__sqlite_update_stmt(s, *k);
+	if (rc == SPM_OK)
+		rc = spm_record_custom_json(custom, custom_len, rec);
+	return rc;
+}
+
 int spm__sqlite_put(void *self, const spm_record *rec)
 {
 	spm__sqlite *s = self;
-	const spm_kind *kind;
 	spm__sqlite_kind *k;
-	char *custom = NULL;
+	char *custom;
 	size_t custom_len = 0;
-	int changed = 0, rc;
+	int changed = 0, rc = write_begin(&k, &custom, &custom_len, s, rec, "put", 1);
 
-	kind = rec != NULL ? spm_record_kind_of(rec) : NULL;
-	if (kind == NULL)
-		return spm_storage_error(SPM_EINVAL, "sqlite: put: NULL record");
-	if (spm_record_id(rec) <= 0)
-		return spm_storage_error(SPM_EINVAL, "sqlite: put %s: the record has no id",
-					 spm_kind_name(kind));
-	rc = spm__sqlite_kind_cache(&k, s, kind);
-	if (rc == SPM_OK)
-		rc = spm__sqlite_put_stmt(s, k);
-	if (rc == SPM_OK)
-		rc = spm__sqlite_update_stmt(s, k);
-	if (rc == SPM_OK)
-		rc = spm_record_custom_json(&custom, &custom_len, rec);
-	if (rc != SPM_OK)
-		return rc;
 	/* An existing row (or tombstone) is updated; a new id is inserted. */
-	rc = spm__sqlite_put_run(s, k->update, rec, custom, custom_len, &changed);
+	if (rc == SPM_OK)
+		rc = spm__sqlite_put_run(s, k->update, rec, custom, custom_len, &changed);
 	if (rc == SPM_OK && !changed)
 		rc = spm__sqlite_put_run(s, k->put, rec, custom, custom_len, &changed);
 	spm_storage_free(s->db, custom);
@@ -454,23 +464,11 @@ int spm__sqlite_put(void *self, const spm_record *rec)
 int spm__sqlite_insert(void *self, const spm_record *rec)
 {
 	spm__sqlite *s = self;
-	const spm_kind *kind;
 	spm__sqlite_kind *k;
-	char *custom = NULL;
+	char *custom;
 	size_t custom_len = 0;
-	int changed = 0, rc;
+	int changed = 0, rc = write_begin(&k, &custom, &custom_len, s, rec, "insert", 0);
 
-	kind = rec != NULL ? spm_record_kind_of(rec) : NULL;
-	if (kind == NULL)
-		return spm_storage_error(SPM_EINVAL, "sqlite: insert: NULL record");
-	if (spm_record_id(rec) <= 0)
-		return spm_storage_error(SPM_EINVAL, "sqlite: insert %s: the record has no id",
-					 spm_kind_name(kind));
-	rc = spm__sqlite_kind_cache(&k, s, kind);
-	if (rc == SPM_OK)
-		rc = spm__sqlite_put_stmt(s, k);
-	if (rc == SPM_OK)
-		rc = spm_record_custom_json(&custom, &custom_len, rec);
 	/* A taken id breaks the primary key: SPM_ECONFLICT (spm__sqlite_fail). */
 	if (rc == SPM_OK)
 		rc = spm__sqlite_put_run(s, k->put, rec, custom, custom_len, &changed);
