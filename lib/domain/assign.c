@@ -312,11 +312,24 @@ void spm__assign_forget(struct spm__assign_run *r, int64_t user)
 			r->loads[i].known = 0;
 }
 
+int spm__assign_logged(struct spm__txn *t, int64_t lead, int64_t user, int64_t rule,
+		       const char *why)
+{
+	char payload[700];
+	int rc = spm__pool_log_claim(t, lead, user);
+
+	/* why is made by pick() from ids and method names: nothing to escape */
+	snprintf(payload, sizeof(payload), "{\"user_id\":%lld,\"rule\":%lld,\"reason\":\"%s\"}",
+		 (long long)user, (long long)rule, why);
+	if (rc == SPM_OK)
+		rc = spm__txn_event(t, SPM_EVENT_LEAD_ASSIGNED, "lead", lead, payload);
+	return rc;
+}
+
 static int assign(struct spm__assign_run *r, spm_record *lead, const spm_record *rule,
 		  int64_t user)
 {
 	spm_record *stored = NULL;
-	char payload[700];
 	int rc = spm__record_put_int(lead, (size_t)spm__fld_idx(lead, "owner_id"), user);
 
 	if (rc == SPM_OK)
@@ -331,11 +344,7 @@ static int assign(struct spm__assign_run *r, spm_record *lead, const spm_record 
 	r->t->owner_via = r->t->owner_reason = NULL;
 	spm_record_free(stored);
 	if (rc == SPM_OK)
-		rc = spm__pool_log_claim(r->t, lead->id, user);
-	snprintf(payload, sizeof(payload), "{\"user_id\":%lld,\"rule\":%lld,\"reason\":\"%s\"}",
-		 (long long)user, (long long)rule->id, r->why);
-	if (rc == SPM_OK)
-		rc = spm__txn_event(r->t, SPM_EVENT_LEAD_ASSIGNED, "lead", lead->id, payload);
+		rc = spm__assign_logged(r->t, lead->id, user, rule->id, r->why);
 	spm__assign_count(r, user);
 	return rc;
 }

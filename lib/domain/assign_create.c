@@ -11,7 +11,6 @@
 #include "domain/record_fields.h"
 #include "core/kinds.h"
 
-#include <stdio.h>
 #include <string.h>
 
 struct on_create {
@@ -25,18 +24,11 @@ struct on_create {
 static int after_create(struct spm__txn *t, const spm_record *rec)
 {
 	struct on_create *c = t->hook.payload;
-	char payload[700];
-	int rc;
 
 	if (c->lead == 0 || rec->id != c->lead || strcmp(rec->kind->name, "lead") != 0)
 		return SPM_OK;
 	c->lead = 0;
-	rc = spm__pool_log_claim(t, rec->id, c->user);
-	snprintf(payload, sizeof(payload), "{\"user_id\":%lld,\"rule\":%lld,\"reason\":\"%s\"}",
-		 (long long)c->user, (long long)c->rule, c->run.why);
-	if (rc == SPM_OK)
-		rc = spm__txn_event(t, SPM_EVENT_LEAD_ASSIGNED, "lead", rec->id, payload);
-	return rc;
+	return spm__assign_logged(t, rec->id, c->user, c->rule, c->run.why);
 }
 
 static int finish(struct spm__txn *t)

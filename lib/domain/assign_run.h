@@ -55,6 +55,10 @@ int spm__assign_in_pool(const struct spm__assign_run *r, const spm_record *lead)
  * user: *user (0: none) and *rule (its index); r->why says why. */
 int spm__assign_route(int64_t *user, size_t *rule, struct spm__assign_run *r,
 		      const spm_record *lead);
+/* What every assignment leaves besides the lead itself: the claim-log row
+ * and SPM_EVENT_LEAD_ASSIGNED (user, rule id, why). */
+int spm__assign_logged(struct spm__txn *t, int64_t lead, int64_t user, int64_t rule,
+		       const char *why);
 /* The lead went to user: counts it in the user's load. */
 void spm__assign_count(struct spm__assign_run *r, int64_t user);
 /* Forgets a user's counted load (a write the run did not make changed it). */
