@@ -78,6 +78,24 @@ int64_t fuzz_add(spm_db *db, const char *kind, const char *const *kv)
 	return id;
 }
 
+static int count_one(const spm_record *rec, void *payload)
+{
+	(void)rec;
+	++*(int *)payload;
+	return 0;
+}
+
+int fuzz_count(spm_db *db, const char *kind)
+{
+	spm_query *q = NULL;
+	int n = 0;
+
+	fuzz_must(spm_query_new(&q, db, kind), "query");
+	fuzz_must(spm_query_foreach(q, count_one, &n), "count");
+	spm_query_free(q);
+	return n;
+}
+
 int fuzz_collect(const char *data, size_t len, void *payload)
 {
 	struct fuzz_text *t = payload;

@@ -30,6 +30,8 @@ void fuzz_must(int rc, const char *what);
 spm_db *fuzz_open_file(const char *path);
 /* Adds a record from NULL-ended "field", "text value" pairs; its id. */
 int64_t fuzz_add(spm_db *db, const char *kind, const char *const *kv);
+/* The live records of kind that db's actor sees. */
+int fuzz_count(spm_db *db, const char *kind);
 #define FUZZ_ADD(db, kind, ...) fuzz_add(db, kind, (const char *const[]){ __VA_ARGS__, NULL })
 
 /* A database file built once by build(path) and copied afresh for every

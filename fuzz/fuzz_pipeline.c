@@ -40,24 +40,6 @@ static spm_db *open_memory(void)
 	return db;
 }
 
-static int count_cb(const spm_record *rec, void *payload)
-{
-	(void)rec;
-	++*(int *)payload;
-	return 0;
-}
-
-static int count(spm_db *db, const char *kind)
-{
-	spm_query *q = NULL;
-	int n = 0;
-
-	if (spm_query_new(&q, db, kind) != SPM_OK || spm_query_foreach(q, count_cb, &n) != SPM_OK)
-		abort();
-	spm_query_free(q);
-	return n;
-}
-
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
 	static char doc[1 << 16];
@@ -76,7 +58,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		fail("unexpected status", spm_result_name(rc));
 	if (rc != SPM_OK && spm_error_message()[0] == '\0')
 		fail("an error without a message", doc);
-	if (rc != SPM_OK && (id != 0 || count(a, "pipeline") || count(a, "stage")))
+	if (rc != SPM_OK && (id != 0 || fuzz_count(a, "pipeline") || fuzz_count(a, "stage")))
 		fail("a refused document stored something", doc);
 	if (rc == SPM_OK) {
 		if (spm_pipeline_export(a, id, fuzz_collect, &first) != SPM_OK)
