@@ -4,7 +4,6 @@
 #include "core/txn.h"
 #include "core/db_internal.h"
 
-
 static int has_v2(const spm_db *db)
 {
 	return db->ops->version >= 2;
