@@ -212,7 +212,7 @@ static int collect(spm_record *rec, void *payload)
 static struct seen scan_ids(const spm_scan_cond *conds, size_t nconds, int64_t after_id,
 			    int64_t after_seq, size_t limit, unsigned int flags)
 {
-	spm_scan scan = { SPM_SCAN_VERSION, conds, nconds, after_id, after_seq, limit, flags };
+	spm_scan scan = { SPM_SCAN_VERSION, conds, nconds, after_id, after_seq, limit, flags, NULL, 0 };
 	struct seen s;
 
 	memset(&s, 0, sizeof(s));
@@ -659,7 +659,7 @@ Test(sqlite_scan, desc_reverses_the_order)
 
 Test(sqlite_scan, callback_value_stops_and_statement_is_reset)
 {
-	spm_scan scan = { SPM_SCAN_VERSION, NULL, 0, 0, 0, 0, 0 };
+	spm_scan scan = { SPM_SCAN_VERSION, NULL, 0, 0, 0, 0, 0, NULL, 0 };
 	struct seen s;
 
 	open_probe();
@@ -678,7 +678,7 @@ Test(sqlite_scan, callback_value_stops_and_statement_is_reset)
 /* A callback that runs the same scan again while the outer one is running. */
 static int nested(spm_record *rec, void *payload)
 {
-	spm_scan scan = { SPM_SCAN_VERSION, NULL, 0, 0, 0, 0, 0 };
+	spm_scan scan = { SPM_SCAN_VERSION, NULL, 0, 0, 0, 0, 0, NULL, 0 };
 	struct seen inner;
 	int *calls = payload;
 
@@ -692,7 +692,7 @@ static int nested(spm_record *rec, void *payload)
 
 Test(sqlite_scan, a_callback_may_scan_the_same_kind_again)
 {
-	spm_scan scan = { SPM_SCAN_VERSION, NULL, 0, 0, 0, 0, 0 };
+	spm_scan scan = { SPM_SCAN_VERSION, NULL, 0, 0, 0, 0, 0, NULL, 0 };
 	int calls = 0;
 
 	open_probe();
@@ -724,7 +724,7 @@ Test(sqlite_scan, many_shapes_reuse_the_statement_slots)
 Test(sqlite_scan, bad_requests_are_refused)
 {
 	spm_scan_cond c = { PROBE_CORE, SPM_CMP_EQ, 1, NULL };
-	spm_scan scan = { SPM_SCAN_VERSION, &c, 1, 0, 0, 0, 0 };
+	spm_scan scan = { SPM_SCAN_VERSION, &c, 1, 0, 0, 0, 0, NULL, 0 };
 	struct seen s;
 
 	open_probe();
@@ -748,12 +748,128 @@ Test(sqlite_scan, bad_requests_are_refused)
 	close_probe();
 }
 
+/* ---- projections (spm_scan version 2) -------------------------------- */
+
+static int keep_first(spm_record *rec, void *payload)
+{
+	spm_record **out = payload;
+
+	cr_assert_null(*out, "one row expected");
+	*out = rec;
+	return 0;
+}
+
+/* Stores row 7 with every field set and scans it back with the projection. */
+static spm_record *scan_projected(const size_t *fields, size_t nfields, unsigned int flags)
+{
+	spm_scan scan = { SPM_SCAN_VERSION, NULL, 0, 0, 0, 0, flags, fields, nfields };
+	spm_record *rec = new_probe(7, 3), *got = NULL;
+
+	cr_assert_eq(spm__record_put_text(rec, F_T, "seven", 5), SPM_OK);
+	cr_assert_eq(spm__record_put_int(rec, F_N, 42), SPM_OK);
+	cr_assert_eq(spm__record_put_money(rec, F_AMOUNT, -1250, "EUR"), SPM_OK);
+	cr_assert_eq(spm__record_put_int(rec, F_AT, 1700000000), SPM_OK);
+	cr_assert_eq(spm__record_put_money(rec, F_LATE, 99, "JPY"), SPM_OK);
+	cr_assert_eq(spm__record_put_text(rec, F_NOTE, "a note", 6), SPM_OK);
+	cr_assert_eq(ops->put(self, rec), SPM_OK, "%s", spm_error_message());
+	spm_record_free(rec);
+	cr_assert_eq(ops->scan(self, &probe_kind, &scan, keep_first, &got), SPM_OK, "%s",
+		     spm_error_message());
+	cr_assert_not_null(got);
+	cr_assert_eq(spm_record_id(got), 7);
+	cr_assert_eq(spm_record_seq(got), 3);
+	return got;
+}
+
+Test(sqlite_scan, a_projection_reads_only_the_fields_asked_for)
+{
+	size_t some[] = { F_AMOUNT, F_N, F_LATE };
+	spm_record *got;
+
+	open_probe();
+	got = scan_projected(some, 3, 0);
+	/* in any order, money with its currency; the rest absent */
+	cr_assert_eq(spm_record_value_int(got, F_N), 42);
+	cr_assert_eq(spm_record_value_int(got, F_AMOUNT), -1250);
+	cr_assert_str_eq(spm_record_value_currency(got, F_AMOUNT), "EUR");
+	cr_assert_eq(spm_record_value_int(got, F_LATE), 99);
+	cr_assert_str_eq(spm_record_value_currency(got, F_LATE), "JPY");
+	cr_assert(!got->v[F_T].has);
+	cr_assert(!got->v[F_AT].has);
+	cr_assert(!got->v[F_NOTE].has, "custom fields only with SPM_SCAN_CUSTOM");
+	spm_record_free(got);
+	close_probe();
+}
+
+Test(sqlite_scan, a_projection_with_the_custom_flag_reads_custom_fields)
+{
+	size_t one[] = { F_T };
+	spm_record *got;
+
+	open_probe();
+	got = scan_projected(one, 1, SPM_SCAN_CUSTOM);
+	cr_assert_str_eq(spm_record_value_text(got, F_T, NULL), "seven");
+	cr_assert(got->v[F_NOTE].has);
+	cr_assert_str_eq(got->v[F_NOTE].s, "a note");
+	cr_assert(!got->v[F_N].has);
+	spm_record_free(got);
+	close_probe();
+}
+
+Test(sqlite_scan, no_fields_or_version_1_read_whole_rows)
+{
+	size_t one[] = { F_T };
+	spm_scan v1 = { 1, NULL, 0, 0, 0, 0, 0, one, 1 };
+	spm_record *got = NULL;
+
+	open_probe();
+	/* an empty projection (fields NULL) is the whole row */
+	got = scan_projected(NULL, 0, 0);
+	cr_assert_eq(spm_record_value_int(got, F_N), 42);
+	cr_assert_str_eq(got->v[F_NOTE].s, "a note");
+	spm_record_free(got);
+	/* a version 1 request has no fields member: it is not read */
+	got = NULL;
+	cr_assert_eq(ops->scan(self, &probe_kind, &v1, keep_first, &got), SPM_OK);
+	cr_assert_eq(spm_record_value_int(got, F_N), 42);
+	cr_assert_str_eq(got->v[F_NOTE].s, "a note");
+	spm_record_free(got);
+	close_probe();
+}
+
+Test(sqlite_scan, a_bad_projection_is_refused)
+{
+	size_t custom[] = { F_N, F_NOTE };
+	spm_scan scan = { SPM_SCAN_VERSION, NULL, 0, 0, 0, 0, 0, NULL, 1 };
+	struct seen s;
+
+	open_probe();
+	put_five();
+	memset(&s, 0, sizeof(s));
+	cr_assert_eq(ops->scan(self, &probe_kind, &scan, collect, &s), SPM_EINVAL);
+	cr_assert_str_eq(spm_error_message(), "sqlite: scan probe: fields is NULL");
+	scan.fields = custom;
+	scan.nfields = 2;
+	cr_assert_eq(ops->scan(self, &probe_kind, &scan, collect, &s), SPM_EINVAL);
+	cr_assert_str_eq(spm_error_message(), "sqlite: scan probe: field 1 is not a core field");
+	cr_assert_eq(s.n, 0);
+	/* the same projection without the custom field pages like a whole scan */
+	scan.nfields = 1;
+	scan.limit = 2;
+	scan.after_id = 2;
+	cr_assert_eq(ops->scan(self, &probe_kind, &scan, collect, &s), SPM_OK);
+	cr_assert_eq(s.n, 2);
+	cr_assert_eq(s.id[0], 3);
+	cr_assert_eq(s.id[1], 4);
+	close_probe();
+}
+
 /* ---- count, insert, update (ops version 2) --------------------------- */
 
 static int64_t count_of(const spm_scan_cond *conds, size_t nconds, int64_t after_id,
 			int64_t after_seq)
 {
-	spm_scan scan = { SPM_SCAN_VERSION, conds, nconds, after_id, after_seq, 0, 0 };
+	spm_scan scan = { SPM_SCAN_VERSION, conds, nconds, after_id, after_seq, 0, 0, NULL, 0 };
 	int64_t n = -1;
 
 	cr_assert_eq(ops->count(self, &n, &probe_kind, &scan), SPM_OK, "%s", spm_error_message());
@@ -766,7 +882,7 @@ Test(sqlite_scan, count_is_what_a_scan_returns_without_tombstones)
 {
 	spm_scan_cond ge = { F_N, SPM_CMP_GE, 3, NULL }, ne = { F_T, SPM_CMP_NE, 0, "c" };
 	spm_scan_cond both[2] = { { F_N, SPM_CMP_GE, 2, NULL }, { F_T, SPM_CMP_NE, 0, "d" } };
-	spm_scan bad = { SPM_SCAN_VERSION, NULL, 0, 0, 0, 0, SPM_SCAN_DELETED };
+	spm_scan bad = { SPM_SCAN_VERSION, NULL, 0, 0, 0, 0, SPM_SCAN_DELETED, NULL, 0 };
 	int64_t n = 7;
 
 	open_probe();

@@ -743,14 +743,27 @@ static int catch_up(spm_db *db, struct spm__acache *c, struct spm__table *t, con
 {
 	spm_kind *k = spm__kind_find(db, kind, 0);
 	spm_scan s = { SPM_SCAN_VERSION, NULL, 0, t->id, t->seq, 0,
-		       SPM_SCAN_BY_SEQ | SPM_SCAN_DELETED };
+		       SPM_SCAN_BY_SEQ | SPM_SCAN_DELETED, NULL, 0 };
 	struct load l = { db, c, t, t->seq == 0 && t->id == 0, 0, { 0 } };
+	size_t read[NFIELDS], nread = 0;
 	int rc;
 
 	if (k == NULL)
 		return spm__error_set(SPM_ENOTFOUND, "no kind '%s' (schema too old)", kind);
-	for (int f = 0; f < NFIELDS; f++)
+	for (int f = 0; f < NFIELDS; f++) {
 		l.f[f] = spm__core_index(k, field_names[f]);
+		if (l.f[f] >= 0)
+			read[nread++] = (size_t)l.f[f];
+	}
+	/* opportunities and stage changes: only the columns the cache keeps,
+	 * no names, texts or custom fields the queries do not use (a backend
+	 * may still read whole rows); the other loaders read fields by name */
+	if (cb == load_opp || cb == load_history) {
+		s.fields = read;
+		s.nfields = nread;
+	}
+	if (cb == load_opp && c->nccols > 0)
+		s.flags |= SPM_SCAN_CUSTOM;
 	rc = db->ops->scan(db->store, k, &s, cb, &l);
 	t->on = 1;
 	if (history_edited)

@@ -176,7 +176,7 @@ static int team_chains(struct teams *t, spm_db *db)
 static int load_teams(struct teams *t, struct spm__arun *r)
 {
 	spm_db *db = r->db;
-	spm_scan all = { SPM_SCAN_VERSION, NULL, 0, 0, 0, 0, 0 };
+	spm_scan all = { SPM_SCAN_VERSION, NULL, 0, 0, 0, 0, 0, NULL, 0 };
 	struct spm__page teams = { NULL, 0, 0 }, members = { NULL, 0, 0 };
 	int rc;
 

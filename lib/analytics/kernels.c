@@ -214,10 +214,12 @@ static inline size_t cycle_slot(const uint32_t *key, const uint8_t *ostate, cons
  * deal (a deal that does not count goes to one of CYCLE_SPARE spare slots,
  * in turn, so that such deals in a row do not wait on each other's update
  * of one counter in memory): the first counts each (group, won or lost)
- * slot's deals, the second adds their seconds and writes each value
- * straight into its slot's part of one array of 32-bit values, where emit
- * selects the medians in place. A deal closed before it opened has no
- * 32-bit value: then the general path runs instead (*general). */
+ * slot's deals, the second writes each value straight into its slot's part
+ * of one array of 32-bit values, where emit selects the medians in place;
+ * the slots' sums are added from those parts afterwards (a sum per deal
+ * would be one more read and write of memory in the loop). A deal closed
+ * before it opened has no 32-bit value: then the general path runs instead
+ * (*general). */
 static int cycle_plain(struct spm__arun *r, int *general)
 {
 	const struct spm__acache *c = r->c;
@@ -225,13 +227,12 @@ static int cycle_plain(struct spm__arun *r, int *general)
 	const uint8_t *pass = r->pass, *ostate = c->ostate;
 	size_t ng = r->g.n ? r->g.n : 1, none = ng * 2, total = 0, n = r->nrec;
 	uint32_t *cnt = spm__calloc(r->db, none + CYCLE_SPARE, sizeof(*cnt));
-	uint64_t *sum = spm__calloc(r->db, none + CYCLE_SPARE, sizeof(*sum));
 	size_t *pos = spm__malloc(r->db, (none + CYCLE_SPARE) * sizeof(*pos));
 	uint32_t *vals = NULL, neg = 0;
 	int rc = SPM_OK;
 
 	*general = 0;
-	if (cnt == NULL || sum == NULL || pos == NULL)
+	if (cnt == NULL || pos == NULL)
 		rc = spm__error_oom();
 	for (size_t i = 0; rc == SPM_OK && i < n; i++)
 		cnt[cycle_slot(key, ostate, pass, i, none)]++;
@@ -246,22 +247,26 @@ static int cycle_plain(struct spm__arun *r, int *general)
 	for (size_t i = 0; rc == SPM_OK && i < n; i++) {
 		size_t k = cycle_slot(key, ostate, pass, i, none);
 		int64_t secs = (int64_t)closed[i] - (int64_t)opened[i];
-		sum[k] += (uint64_t)secs;
 		neg |= (uint32_t)(secs < 0) & (k < none);
 		vals[pos[k]] = (uint32_t)secs;
 		pos[k] += k < none;
 	}
 	if (rc == SPM_OK && neg)
 		*general = 1;
-	for (uint32_t g = 0; rc == SPM_OK && !neg && g < r->g.n; g++) {
+	for (uint32_t g = 0, from = 0; rc == SPM_OK && !neg && g < r->g.n; g++) {
 		struct spm__arow *a;
 		if (cnt[g * 2] + cnt[g * 2 + 1] == 0 ||
 		    (rc = spm__arun_row_fast(&a, r, g, 0, -1)) != SPM_OK)
 			continue;
 		for (int l = 0; l < 2; l++) {
-			a->n[l] = cnt[g * 2 + (uint32_t)l];
+			uint32_t m = cnt[g * 2 + (uint32_t)l];
 			/* the true sum fits: fewer than 2^31 deals of under 2^32 s */
-			a->t[l] = (int64_t)sum[g * 2 + (uint32_t)l];
+			uint64_t sum = 0;
+			for (uint32_t j = 0; j < m; j++)
+				sum += vals[from + j];
+			from += m;
+			a->n[l] = m;
+			a->t[l] = (int64_t)sum;
 		}
 	}
 	if (rc == SPM_OK && !neg) {
@@ -280,7 +285,6 @@ static int cycle_plain(struct spm__arun *r, int *general)
 		}
 	}
 	spm__free(r->db, cnt);
-	spm__free(r->db, sum);
 	spm__free(r->db, pos);
 	spm__free(r->db, vals);
 	return rc;

@@ -494,7 +494,7 @@ int spm__report_validate(struct spm__txn *t, const struct spm_record *before,
 		/* names are unique: reports are listed and run by name */
 		spm_scan_cond cond = { (size_t)spm__core_index(after->kind, "name"), SPM_CMP_EQ, 0,
 				       name };
-		spm_scan scan = { SPM_SCAN_VERSION, &cond, 1, 0, 0, 2, 0 };
+		spm_scan scan = { SPM_SCAN_VERSION, &cond, 1, 0, 0, 2, 0, NULL, 0 };
 		struct spm__page page = { NULL, 0, 0 };
 		int taken = 0;
 		rc = spm__scan_page(t->db, &page, after->kind, &scan);

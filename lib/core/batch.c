@@ -162,7 +162,7 @@ static int find_key(spm_record **out, spm_db *db, const char *key)
 {
 	spm_kind *kind = spm__kind_find(db, SPM__KIND_IDEM, 1);
 	spm_scan_cond cond = { SPM__IDEM_KEY, SPM_CMP_EQ, 0, key };
-	spm_scan scan = { SPM_SCAN_VERSION, &cond, 1, 0, 0, 1, 0 };
+	spm_scan scan = { SPM_SCAN_VERSION, &cond, 1, 0, 0, 1, 0, NULL, 0 };
 	struct spm__page page = { NULL, 0, 0 };
 	int rc = spm__scan_page(db, &page, kind, &scan);
 
@@ -328,7 +328,7 @@ int spm__idem_expire(spm_db *db, spm_time now)
 {
 	spm_kind *kind = spm__kind_find(db, SPM__KIND_IDEM, 1);
 	spm_scan_cond cond = { SPM__IDEM_AT, SPM_CMP_LT, now - IDEM_TTL, NULL };
-	spm_scan scan = { SPM_SCAN_VERSION, &cond, 1, 0, 0, 0, 0 };
+	spm_scan scan = { SPM_SCAN_VERSION, &cond, 1, 0, 0, 0, 0, NULL, 0 };
 	struct spm__page page = { NULL, 0, 0 };
 	struct spm__txn t;
 	int rc = spm__txn_begin(&t, db);

@@ -217,7 +217,7 @@ int spm_field_add(spm_db *db, const char *kind, const char *name, spm_field_type
  * field i, without it; the rows take this transaction's change sequence. */
 static int purge_values(struct spm__txn *t, spm_kind *kind, size_t i)
 {
-	spm_scan scan = { SPM_SCAN_VERSION, NULL, 0, 0, 0, 256, 0 };
+	spm_scan scan = { SPM_SCAN_VERSION, NULL, 0, 0, 0, 256, 0, NULL, 0 };
 	struct spm__page page = { NULL, 0, 0 };
 	size_t got;
 	int rc;

@@ -189,7 +189,7 @@ static struct spm__field *find_def(spm_db *db, int64_t def_id)
 
 int spm__registry_refresh(spm_db *db)
 {
-	spm_scan scan = { SPM_SCAN_VERSION, NULL, 0, 0, 0, 0, SPM_SCAN_BY_SEQ | SPM_SCAN_DELETED };
+	spm_scan scan = { SPM_SCAN_VERSION, NULL, 0, 0, 0, 0, SPM_SCAN_BY_SEQ | SPM_SCAN_DELETED, NULL, 0 };
 	struct spm__page page = { NULL, 0, 0 };
 	int rc;
 

@@ -72,7 +72,7 @@ static int find_flow(spm_record **out, struct spm__txn *t, const char *action,
 {
 	spm_kind *kind = spm__kind_find(t->db, "approval_flow", 0);
 	spm_scan_cond cond = { (size_t)spm__core_index(kind, "action"), SPM_CMP_EQ, 0, action };
-	spm_scan scan = { SPM_SCAN_VERSION, &cond, 1, 0, 0, 0, 0 };
+	spm_scan scan = { SPM_SCAN_VERSION, &cond, 1, 0, 0, 0, 0, NULL, 0 };
 	struct spm__page page = { NULL, 0, 0 };
 	int rc = spm__scan_page(t->db, &page, kind, &scan);
 
@@ -121,7 +121,7 @@ static int requests_of(struct spm__page *page, spm_db *db, const char *action,
 	spm_kind *kind = spm__kind_find(db, "approval_request", 0);
 	spm_scan_cond cond = { (size_t)spm__core_index(kind, "record_id"), SPM_CMP_EQ,
 			       subject->id, NULL };
-	spm_scan scan = { SPM_SCAN_VERSION, &cond, 1, 0, 0, 0, 0 };
+	spm_scan scan = { SPM_SCAN_VERSION, &cond, 1, 0, 0, 0, 0, NULL, 0 };
 	int rc = spm__scan_page(db, page, kind, &scan);
 	size_t keep = 0;
 

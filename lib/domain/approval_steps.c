@@ -168,7 +168,7 @@ static int check_active(spm_db *db, int64_t id, int number)
 /* The active users of a role (by id, or by name when name is set). */
 static int role_users(struct step *st, spm_db *db, int number)
 {
-	spm_scan all = { SPM_SCAN_VERSION, NULL, 0, 0, 0, 0, 0 };
+	spm_scan all = { SPM_SCAN_VERSION, NULL, 0, 0, 0, 0, 0, NULL, 0 };
 	struct spm__page page = { NULL, 0, 0 };
 	int64_t role = st->n ? st->ids[0] : 0;
 	int rc = SPM_OK;

@@ -18,7 +18,7 @@ static int votes(struct spm__txn *t, int64_t request, int64_t step, int64_t user
 	spm_kind *kind = spm__kind_find(t->db, "approval_vote", 0);
 	spm_scan_cond cond = { (size_t)spm__core_index(kind, "request_id"), SPM_CMP_EQ, request,
 			       NULL };
-	spm_scan scan = { SPM_SCAN_VERSION, &cond, 1, 0, 0, 0, 0 };
+	spm_scan scan = { SPM_SCAN_VERSION, &cond, 1, 0, 0, 0, 0, NULL, 0 };
 	struct spm__page page = { NULL, 0, 0 };
 	int rc = spm__scan_page(t->db, &page, kind, &scan);
 

@@ -111,7 +111,7 @@ static struct spm__assign_load *load_of(struct spm__assign_run *r, int64_t user)
 static int lead_seq(int64_t *out, struct spm__txn *t)
 {
 	spm_scan scan = { SPM_SCAN_VERSION, NULL, 0, 0, 0, 1,
-			  SPM_SCAN_BY_SEQ | SPM_SCAN_DESC | SPM_SCAN_DELETED };
+			  SPM_SCAN_BY_SEQ | SPM_SCAN_DESC | SPM_SCAN_DELETED, NULL, 0 };
 	struct spm__page page = { NULL, 0, 0 };
 	int rc = spm__scan_page(t->db, &page, spm__kind_find(t->db, "lead", 0), &scan);
 
@@ -395,7 +395,7 @@ int spm__assign_route(int64_t *user, size_t *rule, struct spm__assign_run *r,
 int spm__assign_run_open(struct spm__assign_run *r, struct spm__txn *t, int seeded,
 			 uint64_t seed)
 {
-	spm_scan all = { SPM_SCAN_VERSION, NULL, 0, 0, 0, 0, 0 };
+	spm_scan all = { SPM_SCAN_VERSION, NULL, 0, 0, 0, 0, 0, NULL, 0 };
 	spm_kind *leads = spm__kind_find(t->db, "lead", 0);
 	size_t active = 0;
 	int rc = spm_date_from_time(&r->today, t->at);
@@ -495,7 +495,7 @@ static int assign_in_txn(struct spm__assign_run *r, struct spm__txn *t,
 {
 	spm_kind *leads = spm__kind_find(t->db, "lead", 0);
 	spm_scan_cond cond = { (size_t)spm__core_index(leads, "status"), SPM_CMP_EQ, 0, "new" };
-	spm_scan scan = { SPM_SCAN_VERSION, &cond, 1, 0, 0, 0, 0 };
+	spm_scan scan = { SPM_SCAN_VERSION, &cond, 1, 0, 0, 0, 0, NULL, 0 };
 	struct spm__page pool = { NULL, 0, 0 };
 	struct spm__scope *s;
 	int rc = spm__txn_scope(&s, t);

@@ -25,7 +25,7 @@ static int cmp_id(const void *a, const void *b)
 /* The user a mention names: digits are an id, anything else a name. */
 static int resolve(int64_t *out, spm_db *db, const char *text, size_t len)
 {
-	spm_scan all = { SPM_SCAN_VERSION, NULL, 0, 0, 0, 0, 0 };
+	spm_scan all = { SPM_SCAN_VERSION, NULL, 0, 0, 0, 0, 0, NULL, 0 };
 	struct spm__page users = { NULL, 0, 0 };
 	int digits = len > 0 && len < 19, rc;
 

@@ -144,7 +144,7 @@ static int plan_in_txn(struct spm__txn *t, int64_t contract, const int64_t *amou
 	spm_kind *kind = spm__kind_find(t->db, "installment", 0);
 	spm_scan_cond cond = { (size_t)spm__core_index(kind, "contract_id"), SPM_CMP_EQ, contract,
 			       NULL };
-	spm_scan scan = { SPM_SCAN_VERSION, &cond, 1, 0, 0, 0, 0 };
+	spm_scan scan = { SPM_SCAN_VERSION, &cond, 1, 0, 0, 0, 0, NULL, 0 };
 	struct spm__page old = { NULL, 0, 0 };
 	struct spm__scope *s;
 	spm_record *c = NULL;

@@ -56,7 +56,7 @@ static int check_lifecycle(const spm_record *before, spm_record *after)
 /* The level of the first rule the customer meets, or none. */
 static int grade(struct spm__txn *t, spm_record *after)
 {
-	spm_scan all = { SPM_SCAN_VERSION, NULL, 0, 0, 0, 0, 0 };
+	spm_scan all = { SPM_SCAN_VERSION, NULL, 0, 0, 0, 0, 0, NULL, 0 };
 	struct spm__page rules = { NULL, 0, 0 };
 	const char *found = NULL;
 	int rc = spm__scan_page(t->db, &rules, spm__kind_find(t->db, "grading_rule", 0), &all);
@@ -138,7 +138,7 @@ static int start_stage(int64_t *out, struct spm__txn *t, int64_t pipeline, int64
 	spm_kind *stages = spm__kind_find(t->db, "stage", 0);
 	spm_record *rec = NULL;
 	spm_scan_cond cond;
-	spm_scan scan = { SPM_SCAN_VERSION, &cond, 1, 0, 0, 0, 0 };
+	spm_scan scan = { SPM_SCAN_VERSION, &cond, 1, 0, 0, 0, 0, NULL, 0 };
 	struct spm__page page = { NULL, 0, 0 };
 	int rc = t->db->ops->get(t->db->store, &rec, spm__kind_find(t->db, "pipeline", 0), pipeline);
 

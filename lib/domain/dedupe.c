@@ -19,7 +19,7 @@
 
 static int first_policy(spm_record **out, struct spm__txn *t, const char *target)
 {
-	spm_scan all = { SPM_SCAN_VERSION, NULL, 0, 0, 0, 0, 0 };
+	spm_scan all = { SPM_SCAN_VERSION, NULL, 0, 0, 0, 0, 0, NULL, 0 };
 	struct spm__page page = { NULL, 0, 0 };
 	int rc = spm__scan_page(t->db, &page, spm__kind_find(t->db, "dedupe_policy", 0), &all);
 
@@ -69,7 +69,7 @@ static int find_same(int64_t *out, struct spm__txn *t, const spm_record *rec, co
 	long i = spm__fld_idx(rec, key_name);
 	const char *key = i >= 0 ? spm_record_value_text(rec, (size_t)i, NULL) : NULL;
 	spm_scan_cond cond = { (size_t)i, SPM_CMP_EQ, 0, key };
-	spm_scan scan = { SPM_SCAN_VERSION, &cond, 1, 0, 0, 2, 0 };
+	spm_scan scan = { SPM_SCAN_VERSION, &cond, 1, 0, 0, 2, 0, NULL, 0 };
 	struct spm__page page = { NULL, 0, 0 };
 	int rc;
 

@@ -35,7 +35,7 @@ static int move_kind(struct spm__txn *t, const char *kind_name, int64_t from, in
 	size_t owner;
 	long why;
 	spm_scan_cond cond;
-	spm_scan scan = { SPM_SCAN_VERSION, &cond, 1, 0, 0, 0, 0 };
+	spm_scan scan = { SPM_SCAN_VERSION, &cond, 1, 0, 0, 0, 0, NULL, 0 };
 	struct spm__page page = { NULL, 0, 0 };
 	int rc;
 

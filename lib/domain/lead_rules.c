@@ -209,7 +209,7 @@ static int remind_kind(struct spm__txn *t, const char *kind_name, spm_date today
 	spm_kind *kind = spm__kind_find(t->db, kind_name, 0);
 	spm_scan_cond cond = { (size_t)spm__core_index(kind, "next_follow_up"), SPM_CMP_LE, today,
 			       NULL };
-	spm_scan scan = { SPM_SCAN_VERSION, &cond, 1, 0, 0, 0, 0 };
+	spm_scan scan = { SPM_SCAN_VERSION, &cond, 1, 0, 0, 0, 0, NULL, 0 };
 	struct spm__page page = { NULL, 0, 0 };
 	int rc = spm__scan_page(t->db, &page, kind, &scan);
 

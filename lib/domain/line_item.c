@@ -14,7 +14,7 @@ static int sum_items(int64_t *sum, char cur[4], size_t *n, struct spm__txn *t, i
 {
 	spm_kind *k = spm__kind_find(t->db, "line_item", 0);
 	spm_scan_cond cond = { (size_t)spm__core_index(k, "opportunity_id"), SPM_CMP_EQ, deal, NULL };
-	spm_scan scan = { SPM_SCAN_VERSION, &cond, 1, 0, 0, 0, 0 };
+	spm_scan scan = { SPM_SCAN_VERSION, &cond, 1, 0, 0, 0, 0, NULL, 0 };
 	struct spm__page page = { NULL, 0, 0 };
 	size_t amount = (size_t)spm__core_index(k, "amount");
 	int rc = spm__scan_page(t->db, &page, k, &scan);

@@ -26,7 +26,7 @@ static int move_children(struct spm__txn *t, const char *parent, int64_t from, i
 	for (size_t c = 0; rc == SPM_OK && c < sizeof(children) / sizeof(children[0]); c++) {
 		spm_kind *kind;
 		spm_scan_cond cond;
-		spm_scan scan = { SPM_SCAN_VERSION, &cond, 1, 0, 0, 0, 0 };
+		spm_scan scan = { SPM_SCAN_VERSION, &cond, 1, 0, 0, 0, 0, NULL, 0 };
 		struct spm__page page = { NULL, 0, 0 };
 		size_t field;
 

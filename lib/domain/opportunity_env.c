@@ -76,7 +76,7 @@ int spm__opp_rows_load(struct spm__opp_rows *rows, spm_db *db, int64_t deal)
 		spm_kind *k = spm__kind_find(db, relations[i].kind, 0);
 		spm_scan_cond cond = { (size_t)spm__core_index(k, "opportunity_id"), SPM_CMP_EQ,
 				       deal, NULL };
-		spm_scan scan = { SPM_SCAN_VERSION, &cond, 1, 0, 0, 0, 0 };
+		spm_scan scan = { SPM_SCAN_VERSION, &cond, 1, 0, 0, 0, 0, NULL, 0 };
 
 		rc = deal ? spm__scan_page(db, &rows->rel[i], k, &scan) : SPM_OK;
 	}

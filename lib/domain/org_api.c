@@ -59,7 +59,7 @@ int spm_org_team_of(int64_t *out, spm_db *db, int64_t user, spm_date on)
 {
 	spm_kind *kind;
 	spm_scan_cond cond;
-	spm_scan scan = { SPM_SCAN_VERSION, &cond, 1, 0, 0, 0, 0 };
+	spm_scan scan = { SPM_SCAN_VERSION, &cond, 1, 0, 0, 0, 0, NULL, 0 };
 	struct spm__page page = { NULL, 0, 0 };
 	int rc, found = 0;
 

@@ -38,7 +38,7 @@ static int referenced(int *out, struct spm__txn *t, const char *kind, const char
 {
 	spm_kind *k = spm__kind_find(t->db, kind, 0);
 	spm_scan_cond cond = { (size_t)spm__core_index(k, field), SPM_CMP_EQ, id, NULL };
-	spm_scan scan = { SPM_SCAN_VERSION, &cond, 1, 0, 0, 1, 0 };
+	spm_scan scan = { SPM_SCAN_VERSION, &cond, 1, 0, 0, 1, 0, NULL, 0 };
 	struct spm__page page = { NULL, 0, 0 };
 	int rc = spm__scan_page(t->db, &page, k, &scan);
 
@@ -167,7 +167,7 @@ int spm__org_validate_membership(struct spm__txn *t, const spm_record *before,
 {
 	spm_kind *kind;
 	spm_scan_cond cond;
-	spm_scan scan = { SPM_SCAN_VERSION, &cond, 1, 0, 0, 0, 0 };
+	spm_scan scan = { SPM_SCAN_VERSION, &cond, 1, 0, 0, 0, 0, NULL, 0 };
 	struct spm__page page = { NULL, 0, 0 };
 	int has_to, has, rc;
 	int64_t user;

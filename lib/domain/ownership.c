@@ -71,7 +71,7 @@ int spm__ownership_move(struct spm__txn *t, const char *kind_name, int64_t from,
 {
 	spm_kind *kind = spm__kind_find(t->db, "ownership_change", 0);
 	spm_scan_cond cond[2];
-	spm_scan scan = { SPM_SCAN_VERSION, cond, 2, 0, 0, 0, 0 };
+	spm_scan scan = { SPM_SCAN_VERSION, cond, 2, 0, 0, 0, 0, NULL, 0 };
 	struct spm__page page = { NULL, 0, 0 };
 	int rc;
 

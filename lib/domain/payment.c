@@ -29,7 +29,7 @@ static int installments(struct spm__page *page, spm_db *db, int64_t contract)
 	spm_kind *k = spm__kind_find(db, "installment", 0);
 	spm_scan_cond cond = { (size_t)spm__core_index(k, "contract_id"), SPM_CMP_EQ, contract,
 			       NULL };
-	spm_scan scan = { SPM_SCAN_VERSION, &cond, 1, 0, 0, 0, 0 };
+	spm_scan scan = { SPM_SCAN_VERSION, &cond, 1, 0, 0, 0, 0, NULL, 0 };
 	int rc = spm__scan_page(db, page, k, &scan);
 
 	if (rc == SPM_OK && page->n)
@@ -267,7 +267,7 @@ int spm__installment_overdue_run(spm_db *db, spm_time now)
 	spm_kind *k = spm__kind_find(db, "installment", 0);
 	spm_date today;
 	spm_scan_cond conds[2] = { { 0, SPM_CMP_LT, 0, NULL }, { 0, SPM_CMP_NE, 0, "paid" } };
-	spm_scan scan = { SPM_SCAN_VERSION, conds, 2, 0, 0, 0, 0 };
+	spm_scan scan = { SPM_SCAN_VERSION, conds, 2, 0, 0, 0, 0, NULL, 0 };
 	struct spm__page page = { NULL, 0, 0 };
 	struct spm__txn t;
 	int rc;

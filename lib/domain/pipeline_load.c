@@ -186,7 +186,7 @@ static int name_taken(struct spm__txn *t, const char *name)
 {
 	spm_kind *k = spm__kind_find(t->db, "pipeline", 0);
 	spm_scan_cond cond = { (size_t)spm__core_index(k, "name"), SPM_CMP_EQ, 0, name };
-	spm_scan one = { SPM_SCAN_VERSION, &cond, 1, 0, 0, 1, 0 };
+	spm_scan one = { SPM_SCAN_VERSION, &cond, 1, 0, 0, 1, 0, NULL, 0 };
 	struct spm__page page = { NULL, 0, 0 };
 	int rc = spm__scan_page(t->db, &page, k, &one);
 

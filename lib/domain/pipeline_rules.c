@@ -14,7 +14,7 @@
 
 int spm__pipeline_privileged(int *out, struct spm__txn *t)
 {
-	spm_scan one = { SPM_SCAN_VERSION, NULL, 0, 0, 0, 1, 0 };
+	spm_scan one = { SPM_SCAN_VERSION, NULL, 0, 0, 0, 1, 0, NULL, 0 };
 	struct spm__page page = { NULL, 0, 0 };
 	int rc;
 
@@ -40,7 +40,7 @@ int spm__pipeline_stages(struct spm__page *page, spm_db *db, int64_t pipeline)
 	spm_kind *k = spm__kind_find(db, "stage", 0);
 	spm_scan_cond cond = { (size_t)spm__core_index(k, "pipeline_id"), SPM_CMP_EQ, pipeline,
 			       NULL };
-	spm_scan scan = { SPM_SCAN_VERSION, &cond, 1, 0, 0, 0, 0 };
+	spm_scan scan = { SPM_SCAN_VERSION, &cond, 1, 0, 0, 0, 0, NULL, 0 };
 	int rc = spm__scan_page(db, page, k, &scan);
 
 	if (rc == SPM_OK && page->n > 1)
@@ -215,7 +215,7 @@ static int count_where(size_t *out, spm_db *db, const char *kind, const char *fi
 {
 	spm_kind *k = spm__kind_find(db, kind, 0);
 	spm_scan_cond cond = { (size_t)spm__core_index(k, field), SPM_CMP_EQ, id, NULL };
-	spm_scan one = { SPM_SCAN_VERSION, &cond, 1, 0, 0, 1, 0 };
+	spm_scan one = { SPM_SCAN_VERSION, &cond, 1, 0, 0, 1, 0, NULL, 0 };
 	struct spm__page page = { NULL, 0, 0 };
 	int rc = spm__scan_page(db, &page, k, &one);
 

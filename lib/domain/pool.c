@@ -29,7 +29,7 @@ static int64_t num(const spm_record *rec, const char *name, int *has_out)
 
 int spm__pool_policy(spm_record **out, spm_db *db)
 {
-	spm_scan scan = { SPM_SCAN_VERSION, NULL, 0, 0, 0, 1, 0 };
+	spm_scan scan = { SPM_SCAN_VERSION, NULL, 0, 0, 0, 1, 0, NULL, 0 };
 	struct spm__page page = { NULL, 0, 0 };
 	int rc = spm__scan_page(db, &page, spm__kind_find(db, "pool_policy", 0), &scan);
 
@@ -56,7 +56,7 @@ int spm__pool_count_open(int64_t *out, struct spm__txn *t, int64_t user, const s
 		{ status_field, SPM_CMP_NE, 0, "converted" },
 		{ status_field, SPM_CMP_NE, 0, "disqualified" },
 	};
-	spm_scan scan = { SPM_SCAN_VERSION, conds, exempt ? 1 : 3, 0, 0, 0, 0 };
+	spm_scan scan = { SPM_SCAN_VERSION, conds, exempt ? 1 : 3, 0, 0, 0, 0, NULL, 0 };
 	struct spm__page page = { NULL, 0, 0 };
 	int rc;
 
@@ -92,7 +92,7 @@ int spm__pool_count_claims_today(int64_t *out, struct spm__txn *t, int64_t user)
 		{ SPM__CLAIM_USER, SPM_CMP_EQ, user, NULL },
 		{ SPM__CLAIM_AT, SPM_CMP_GE, day, NULL },
 	};
-	spm_scan scan = { SPM_SCAN_VERSION, conds, 2, 0, 0, 0, 0 };
+	spm_scan scan = { SPM_SCAN_VERSION, conds, 2, 0, 0, 0, 0, NULL, 0 };
 
 	return spm__store_count(t->db, out, kind, &scan);
 }

@@ -68,7 +68,7 @@ static int scan_by(struct spm__page *page, spm_db *db, const char *kind, const c
 {
 	spm_kind *k = spm__kind_find(db, kind, 0);
 	spm_scan_cond cond = { (size_t)spm__core_index(k, field), SPM_CMP_EQ, id, NULL };
-	spm_scan scan = { SPM_SCAN_VERSION, &cond, 1, 0, 0, 0, 0 };
+	spm_scan scan = { SPM_SCAN_VERSION, &cond, 1, 0, 0, 0, 0, NULL, 0 };
 
 	return spm__scan_page(db, page, k, &scan);
 }

@@ -84,7 +84,7 @@ static int noted(int *out, struct spm__txn *t, int64_t rule, int64_t entity, spm
 		{ SPM__NOTE_RULE, SPM_CMP_EQ, rule, NULL },
 		{ SPM__NOTE_ENTITY, SPM_CMP_EQ, entity, NULL },
 	};
-	spm_scan scan = { SPM_SCAN_VERSION, conds, 2, 0, 0, 0, 0 };
+	spm_scan scan = { SPM_SCAN_VERSION, conds, 2, 0, 0, 0, 0, NULL, 0 };
 	struct spm__page page = { NULL, 0, 0 };
 	int rc = spm__scan_page(t->db, &page, kind, &scan);
 
@@ -160,7 +160,7 @@ static int apply_rule(struct spm__txn *t, const spm_record *rule)
 {
 	spm_kind *kind = spm__kind_find(t->db, spm__fld_text(rule, "target"), 0);
 	spm_scan_cond cond = { (size_t)spm__core_index(kind, "owner_id"), SPM_CMP_GT, 0, NULL };
-	spm_scan scan = { SPM_SCAN_VERSION, &cond, 1, 0, 0, 0, 0 };
+	spm_scan scan = { SPM_SCAN_VERSION, &cond, 1, 0, 0, 0, 0, NULL, 0 };
 	struct spm__page page = { NULL, 0, 0 };
 	int64_t limit = spm__fld_num(rule, "reclaim_days");
 	int rc = spm__scan_page(t->db, &page, kind, &scan);
@@ -188,7 +188,7 @@ static int apply_rule(struct spm__txn *t, const spm_record *rule)
 
 int spm__reclaim_run(spm_db *db, spm_time now)
 {
-	spm_scan all = { SPM_SCAN_VERSION, NULL, 0, 0, 0, 0, 0 };
+	spm_scan all = { SPM_SCAN_VERSION, NULL, 0, 0, 0, 0, 0, NULL, 0 };
 	struct spm__page rules = { NULL, 0, 0 };
 	struct spm__txn t;
 	int rc = spm__txn_begin(&t, db);

@@ -109,7 +109,7 @@ static int covers(const spm_record *m, spm_date day)
  * included), plus the actor. */
 static int team_users(struct spm__scope *s, spm_db *db)
 {
-	spm_scan all = { SPM_SCAN_VERSION, NULL, 0, 0, 0, 0, 0 };
+	spm_scan all = { SPM_SCAN_VERSION, NULL, 0, 0, 0, 0, 0, NULL, 0 };
 	struct spm__page teams = { NULL, 0, 0 }, members = { NULL, 0, 0 };
 	int64_t *subtree = NULL;
 	size_t nsub = 0, cap = 0;
@@ -145,7 +145,7 @@ static int team_users(struct spm__scope *s, spm_db *db)
 
 static int any_user(int *out, spm_db *db)
 {
-	spm_scan one = { SPM_SCAN_VERSION, NULL, 0, 0, 0, 1, 0 };
+	spm_scan one = { SPM_SCAN_VERSION, NULL, 0, 0, 0, 1, 0, NULL, 0 };
 	struct spm__page page = { NULL, 0, 0 };
 	int rc = spm__scan_page(db, &page, spm__kind_find(db, "user", 0), &one);
 

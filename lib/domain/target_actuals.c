@@ -256,7 +256,7 @@ static int run_scan(struct scan_ctx *c, long didx, int is_time)
 {
 	spm_db *db = c->db;
 	spm_scan_cond conds[2];
-	spm_scan scan = { SPM_SCAN_VERSION, conds, 0, 0, 0, 0, 0 };
+	spm_scan scan = { SPM_SCAN_VERSION, conds, 0, 0, 0, 0, 0, NULL, 0 };
 	int opened = !db->in_txn, rc;
 
 	/* narrow by the date when the storage indexes it */
@@ -345,7 +345,7 @@ int spm__pipeline_scan(spm_db *db, const struct spm__metric *m, spm_date from, s
 		       spm__actual_cb cb, void *payload)
 {
 	struct stages s = { db, NULL, NULL, 0, 0 };
-	spm_scan all = { SPM_SCAN_VERSION, NULL, 0, 0, 0, 0, 0 };
+	spm_scan all = { SPM_SCAN_VERSION, NULL, 0, 0, 0, 0, 0, NULL, 0 };
 	struct spm__metric opp = *m;
 	struct scan_ctx c = { db, &opp, from, to, cb, payload, 1, NULL, NULL, 0, spm_db_now(db) };
 	spm_kind *stage = spm__kind_find(db, "stage", 0);

@@ -426,7 +426,7 @@ static int store(struct spm__txn *t, struct dec *d, const char *reason)
 	spm_kind *k = spm__kind_find(t->db, "target", 0);
 	spm_scan_cond cond = { (size_t)spm__core_index(k, "parent_id"), SPM_CMP_EQ,
 			       d->parent->id, NULL };
-	spm_scan scan = { SPM_SCAN_VERSION, &cond, 1, 0, 0, 0, 0 };
+	spm_scan scan = { SPM_SCAN_VERSION, &cond, 1, 0, 0, 0, 0, NULL, 0 };
 	struct existing e = { t->db, d, NULL, 0, 0 };
 	int rc = t->db->ops->scan(t->db->store, k, &scan, take_existing, &e);
 

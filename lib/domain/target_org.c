@@ -30,7 +30,7 @@ static void *grow_slot(struct grow *g)
 
 static int scan_all(spm_db *db, const char *kind, spm_scan_cb cb, void *payload)
 {
-	spm_scan all = { SPM_SCAN_VERSION, NULL, 0, 0, 0, 0, 0 };
+	spm_scan all = { SPM_SCAN_VERSION, NULL, 0, 0, 0, 0, 0, NULL, 0 };
 	spm_kind *k = spm__kind_find(db, kind, 0);
 	int opened = !db->in_txn;
 	int rc;

@@ -174,7 +174,7 @@ static int load_targets(struct prog *p)
 	spm_kind *k = spm__kind_find(p->db, "target", 0);
 	spm_scan_cond cond = { (size_t)spm__core_index(k, "period_start"), SPM_CMP_EQ,
 			       p->per.start, NULL };
-	spm_scan scan = { SPM_SCAN_VERSION, &cond, 1, 0, 0, 0, 0 };
+	spm_scan scan = { SPM_SCAN_VERSION, &cond, 1, 0, 0, 0, 0, NULL, 0 };
 	int opened = !p->db->in_txn;
 	int rc = spm__read_begin(p->db);
 
@@ -354,7 +354,7 @@ static int period_weights(struct prog *p, const struct pnode *node, int64_t *ew,
 		spm_kind *k = spm__kind_find(p->db, "target", 0);
 		spm_scan_cond cond = { (size_t)spm__core_index(k, "parent_id"), SPM_CMP_EQ,
 				       node->target_id, NULL };
-		spm_scan scan = { SPM_SCAN_VERSION, &cond, 1, 0, 0, 0, 0 };
+		spm_scan scan = { SPM_SCAN_VERSION, &cond, 1, 0, 0, 0, 0, NULL, 0 };
 		struct season s = { d, 0, 0, SPM_OK };
 		int opened = !p->db->in_txn;
 		int rc = spm__read_begin(p->db);

@@ -32,7 +32,7 @@ static int find_note(spm_record **out, struct spm__txn *t, int64_t alert, int64_
 		{ SPM__TNOTE_ALERT, SPM_CMP_EQ, alert, NULL },
 		{ SPM__TNOTE_TARGET, SPM_CMP_EQ, target, NULL },
 	};
-	spm_scan scan = { SPM_SCAN_VERSION, conds, 2, 0, 0, 1, 0 };
+	spm_scan scan = { SPM_SCAN_VERSION, conds, 2, 0, 0, 1, 0, NULL, 0 };
 	struct spm__page page = { NULL, 0, 0 };
 	int rc = spm__scan_page(t->db, &page, kind, &scan);
 
@@ -149,7 +149,7 @@ static int progress_all(spm_db *db, const struct spm__page *alerts,
 
 int spm__target_warn_run(spm_db *db, spm_time now)
 {
-	spm_scan all = { SPM_SCAN_VERSION, NULL, 0, 0, 0, 0, 0 };
+	spm_scan all = { SPM_SCAN_VERSION, NULL, 0, 0, 0, 0, 0, NULL, 0 };
 	struct spm__page alerts = { NULL, 0, 0 }, targets = { NULL, 0, 0 };
 	spm_kind *ak = spm__kind_find(db, "target_alert", 0);
 	spm_target_progress *prog = NULL;

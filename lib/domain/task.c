@@ -81,7 +81,7 @@ int spm__task_overdue_run(spm_db *db, spm_time now)
 {
 	spm_kind *k = spm__kind_find(db, "task", 0);
 	spm_scan_cond conds[2] = { { 0, SPM_CMP_LT, now, NULL }, { 0, SPM_CMP_EQ, 0, "open" } };
-	spm_scan scan = { SPM_SCAN_VERSION, conds, 2, 0, 0, 0, 0 };
+	spm_scan scan = { SPM_SCAN_VERSION, conds, 2, 0, 0, 0, 0, NULL, 0 };
 	struct spm__page page = { NULL, 0, 0 };
 	struct spm__txn t;
 	int rc;

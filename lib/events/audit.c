@@ -111,7 +111,7 @@ int spm_audit_foreach(spm_db *db, const char *kind, int64_t entity_id, spm_audit
 		      void *payload)
 {
 	spm_scan_cond conds[2];
-	spm_scan scan = { SPM_SCAN_VERSION, conds, 0, 0, 0, PAGE, 0 };
+	spm_scan scan = { SPM_SCAN_VERSION, conds, 0, 0, 0, PAGE, 0, NULL, 0 };
 	struct spm__page page = { NULL, 0, 0 };
 	struct spm__scope scope;
 	struct seen_cache cache = { NULL, 0, 0 };

@@ -40,7 +40,7 @@ static int require_all(spm_db *db)
 
 int spm_outbox_foreach(spm_db *db, int64_t after, size_t limit, spm_event_cb cb, void *payload)
 {
-	spm_scan scan = { SPM_SCAN_VERSION, NULL, 0, 0, 0, 0, 0 };
+	spm_scan scan = { SPM_SCAN_VERSION, NULL, 0, 0, 0, 0, 0, NULL, 0 };
 	struct spm__page page = { NULL, 0, 0 };
 	size_t delivered = 0;
 	int rc = SPM_OK;
@@ -80,7 +80,7 @@ int spm_outbox_foreach(spm_db *db, int64_t after, size_t limit, spm_event_cb cb,
 
 int spm_outbox_last(int64_t *out, spm_db *db)
 {
-	spm_scan scan = { SPM_SCAN_VERSION, NULL, 0, 0, 0, 1, SPM_SCAN_DESC };
+	spm_scan scan = { SPM_SCAN_VERSION, NULL, 0, 0, 0, 1, SPM_SCAN_DESC, NULL, 0 };
 	struct spm__page page = { NULL, 0, 0 };
 	int rc;
 
@@ -116,7 +116,7 @@ bad:
 static int find_consumer(spm_record **out, spm_db *db, const char *name)
 {
 	spm_scan_cond cond = { SPM__CONSUMER_NAME, SPM_CMP_EQ, 0, name };
-	spm_scan scan = { SPM_SCAN_VERSION, &cond, 1, 0, 0, 1, 0 };
+	spm_scan scan = { SPM_SCAN_VERSION, &cond, 1, 0, 0, 1, 0, NULL, 0 };
 	struct spm__page page = { NULL, 0, 0 };
 	int rc = spm__scan_page(db, &page, spm__kind_find(db, SPM__KIND_CONSUMER, 1), &scan);
 

@@ -108,7 +108,7 @@ static int scan_children(struct spm__txn *t, struct spm__page *page, const char 
 {
 	spm_kind *kind = spm__kind_find(t->db, kind_name, 0);
 	spm_scan_cond cond = { 0, SPM_CMP_EQ, opp_id, NULL };
-	spm_scan scan = { SPM_SCAN_VERSION, &cond, 1, 0, 0, 0, 0 };
+	spm_scan scan = { SPM_SCAN_VERSION, &cond, 1, 0, 0, 0, 0, NULL, 0 };
 
 	cond.field = (size_t)spm__core_index(kind, "opportunity_id");
 	return spm__scan_page(t->db, page, kind, &scan);

@@ -37,6 +37,8 @@ typedef struct spm_kind spm_kind;
 #define SPM_SCAN_DELETED 0x2u
 /** @brief spm_scan.flags: descending order (newest first). */
 #define SPM_SCAN_DESC 0x4u
+/** @brief spm_scan.flags: with spm_scan.fields, read the custom fields too. */
+#define SPM_SCAN_CUSTOM 0x8u
 
 /** @brief One condition of a scan: core field index, comparison, value. */
 typedef struct spm_scan_cond {
@@ -56,10 +58,20 @@ typedef struct spm_scan {
 	int64_t after_seq;           /**< only change sequences above this (0: all) */
 	size_t limit;                /**< at most this many records (0: all) */
 	unsigned int flags;          /**< SPM_SCAN_* */
+	/**
+	 * Since version 2: when not NULL, the core fields (indexes) the caller
+	 * reads; the backend may leave the others, and the custom fields unless
+	 * SPM_SCAN_CUSTOM is set, absent from the records it hands over. A
+	 * backend may read more (a version 1 backend reads whole records), so
+	 * this saves work and never changes what the caller sees of these
+	 * fields. NULL: whole records.
+	 */
+	const size_t *fields;
+	size_t nfields;              /**< how many fields (since version 2) */
 } spm_scan;
 
 /** @brief The version of spm_scan this header describes. */
-#define SPM_SCAN_VERSION 1
+#define SPM_SCAN_VERSION 2
 
 /**
  * @brief Receives one scanned record; ownership passes to the callee. A

@@ -120,6 +120,48 @@ static void spm__sqlite_buf_select(spm__sqlite_buf *buf, const spm_kind *kind, s
 	spm__sqlite_buf_ident(buf, spm_kind_name(kind));
 }
 
+/* The fields a scan reads (spm_scan.fields, version 2), or NULL for whole
+ * rows. */
+static const size_t *spm__sqlite_scan_fields(const spm_scan *scan, size_t *n)
+{
+	if (scan->version < 2 || scan->fields == NULL) {
+		*n = 0;
+		return NULL;
+	}
+	*n = scan->nfields;
+	return scan->fields;
+}
+
+/* SELECT of the scan's fields (whole rows without a projection); read by
+ * spm__sqlite_read_scan_row(). Fields the stored schema does not have yet
+ * (index n and up) are absent, as in whole rows. */
+static void spm__sqlite_buf_select_scan(spm__sqlite_buf *buf, const spm_kind *kind, size_t n,
+					const spm_scan *scan)
+{
+	size_t nf;
+	const size_t *f = spm__sqlite_scan_fields(scan, &nf);
+
+	if (f == NULL) {
+		spm__sqlite_buf_select(buf, kind, n);
+		return;
+	}
+	spm__sqlite_buf_add(buf, "SELECT \"id\", \"seq\", \"deleted\"");
+	for (size_t i = 0; i < nf; i++) {
+		if (f[i] >= n)
+			continue;
+		spm__sqlite_buf_add(buf, ", ");
+		spm__sqlite_buf_ident(buf, spm_kind_field_name(kind, f[i]));
+		if (spm_kind_field_type(kind, f[i]) == SPM_FIELD_MONEY) {
+			spm__sqlite_buf_add(buf, ", ");
+			spm__sqlite_buf_currency_ident(buf, spm_kind_field_name(kind, f[i]));
+		}
+	}
+	if (scan->flags & SPM_SCAN_CUSTOM)
+		spm__sqlite_buf_add(buf, ", \"custom\"");
+	spm__sqlite_buf_add(buf, " FROM ");
+	spm__sqlite_buf_ident(buf, spm_kind_name(kind));
+}
+
 /* ---- reading rows ---------------------------------------------------- */
 
 static int spm__sqlite_wrong_type(const spm_kind *kind, size_t i)
@@ -225,6 +267,33 @@ static int spm__sqlite_read_row(spm_record **out, spm__sqlite *s, sqlite3_stmt *
 	for (i = 0; i < n && rc == SPM_OK; i++)
 		rc = spm__sqlite_read_field(rec, st, &col, kind, i);
 	if (rc == SPM_OK)
+		rc = spm__sqlite_read_custom(rec, st, col, kind);
+	if (rc != SPM_OK) {
+		spm_record_free(rec);
+		return rc;
+	}
+	*out = rec;
+	return SPM_OK;
+}
+
+/* Builds a record from the current row of a spm__sqlite_buf_select_scan()
+ * statement. */
+static int spm__sqlite_read_scan_row(spm_record **out, spm__sqlite *s, sqlite3_stmt *st,
+				     const spm_kind *kind, const spm_scan *scan)
+{
+	size_t nf, n = spm__sqlite_ncols(s, kind);
+	const size_t *f = spm__sqlite_scan_fields(scan, &nf);
+	spm_record *rec = NULL;
+	int col = 3, rc;
+
+	if (f == NULL)
+		return spm__sqlite_read_row(out, s, st, kind);
+	rc = spm_record_alloc(&rec, s->db, kind, sqlite3_column_int64(st, 0),
+			      sqlite3_column_int64(st, 1), sqlite3_column_int64(st, 2) != 0);
+	for (size_t i = 0; i < nf && rc == SPM_OK; i++)
+		if (f[i] < n)
+			rc = spm__sqlite_read_field(rec, st, &col, kind, f[i]);
+	if (rc == SPM_OK && (scan->flags & SPM_SCAN_CUSTOM))
 		rc = spm__sqlite_read_custom(rec, st, col, kind);
 	if (rc != SPM_OK) {
 		spm_record_free(rec);
@@ -567,9 +636,15 @@ static int spm__sqlite_scan_check(const spm__sqlite *s, const spm_kind *kind,
 		return spm_storage_error(SPM_EVERSION, "sqlite: scan %s: unknown spm_scan version %u",
 					 kname, (unsigned int)scan->version);
 	/* A flag this backend does not know would silently change the result. */
-	if (scan->flags & ~(SPM_SCAN_BY_SEQ | SPM_SCAN_DELETED | SPM_SCAN_DESC))
+	if (scan->flags & ~(SPM_SCAN_BY_SEQ | SPM_SCAN_DELETED | SPM_SCAN_DESC | SPM_SCAN_CUSTOM))
 		return spm_storage_error(SPM_EINVAL, "sqlite: scan %s: unknown flags 0x%x", kname,
 					 scan->flags);
+	if (scan->version >= 2 && scan->nfields > 0 && scan->fields == NULL)
+		return spm_storage_error(SPM_EINVAL, "sqlite: scan %s: fields is NULL", kname);
+	for (i = 0; scan->version >= 2 && scan->fields != NULL && i < scan->nfields; i++)
+		if (scan->fields[i] >= spm_kind_core_count(kind))
+			return spm_storage_error(SPM_EINVAL, "sqlite: scan %s: field %zu is not a "
+						 "core field", kname, i);
 	if (scan->nconds > 0 && scan->conds == NULL)
 		return spm_storage_error(SPM_EINVAL, "sqlite: scan %s: conds is NULL", kname);
 	for (i = 0; i < scan->nconds; i++) {
@@ -617,7 +692,7 @@ static void spm__sqlite_buf_scan(spm__sqlite_buf *buf, const spm__sqlite *s,
 	int desc = (scan->flags & SPM_SCAN_DESC) != 0;
 	size_t n = spm__sqlite_ncols(s, kind);
 
-	spm__sqlite_buf_select(buf, kind, n);
+	spm__sqlite_buf_select_scan(buf, kind, n, scan);
 	if (scan->flags & SPM_SCAN_BY_SEQ) {
 		/* In change order the position is the pair (seq, id): one
 		 * transaction may write many rows with the same seq, and a page
@@ -628,7 +703,7 @@ static void spm__sqlite_buf_scan(spm__sqlite_buf *buf, const spm__sqlite *s,
 		spm__sqlite_buf_add(buf, " WHERE \"seq\" = ?2 AND \"id\" > ?1");
 		spm__sqlite_buf_filters(buf, kind, scan);
 		spm__sqlite_buf_add(buf, " UNION ALL ");
-		spm__sqlite_buf_select(buf, kind, n);
+		spm__sqlite_buf_select_scan(buf, kind, n, scan);
 		spm__sqlite_buf_add(buf, " WHERE \"seq\" > ?2");
 		spm__sqlite_buf_filters(buf, kind, scan);
 		/* Several rows may share a change sequence: id breaks ties so
@@ -747,7 +822,7 @@ static int spm__sqlite_scan_bind(sqlite3_stmt *st, const spm_kind *kind, const s
 
 /* Steps through the rows, handing each record to cb. */
 static int spm__sqlite_scan_rows(spm__sqlite *s, sqlite3_stmt *st, const spm_kind *kind,
-				 spm_scan_cb cb, void *payload)
+				 const spm_scan *scan, spm_scan_cb cb, void *payload)
 {
 	spm_record *rec;
 	int rc;
@@ -758,7 +833,7 @@ static int spm__sqlite_scan_rows(spm__sqlite *s, sqlite3_stmt *st, const spm_kin
 			return SPM_OK;
 		if (rc != SQLITE_ROW)
 			return spm__sqlite_fail(s, rc, "scan", spm_kind_name(kind));
-		rc = spm__sqlite_read_row(&rec, s, st, kind);
+		rc = spm__sqlite_read_scan_row(&rec, s, st, kind, scan);
 		if (rc != SPM_OK)
 			return rc;
 		rc = cb(rec, payload);
@@ -788,7 +863,7 @@ int spm__sqlite_scan(void *self, const spm_kind *kind, const spm_scan *scan, spm
 	if (rc != SQLITE_OK)
 		rc = spm__sqlite_fail(s, rc, "scan", spm_kind_name(kind));
 	else
-		rc = spm__sqlite_scan_rows(s, st, kind, cb, payload);
+		rc = spm__sqlite_scan_rows(s, st, kind, scan, cb, payload);
 	/* Always reset: a statement left running would hold the read snapshot
 	 * open (and the borrowed condition texts). */
 	sqlite3_reset(st);
