@@ -926,6 +926,45 @@ Test(analytics, win_rate_money_rules_in_the_plain_loop)
 	spm_result_free(r);
 }
 
+/* The plain loop sums by group in one pass when every won amount has one
+ * currency; otherwise each group keeps its own: two currencies in two groups
+ * are two fine rows, and a won deal without an amount counts as won only. */
+Test(analytics, win_rate_currencies_per_group_in_the_plain_loop)
+{
+	int64_t c, v;
+	spm_result *r;
+	spm_record *rec;
+	const char *cur;
+
+	deal(u_mo, s_won, 100, "2026-03-01", "2026-03-05", "", NULL);
+	c = deal(u_mo, s_won, 300, "2026-03-01", "2026-03-07", "", NULL);
+	/* rows: the pool's, An, Bo (deal 3 won, 2,000.00), Mo */
+	set_amount(d[3], 200000, "USD");
+	r = run("{\"query\": \"win_rate\", \"group_by\": \"owner\"}");
+	cr_assert_eq(num(r, 2, "owner_id"), u_bo);
+	cr_assert_eq(num(r, 2, "won"), 1);
+	cr_assert_eq(spm_result_money(&v, &cur, r, 2, colno(r, "won_amount")), SPM_OK);
+	cr_assert_eq(v, 200000);
+	cr_assert_str_eq(cur, "USD");
+	cr_assert_eq(num(r, 3, "owner_id"), u_mo);
+	cr_assert_eq(num(r, 3, "won"), 2);
+	cr_assert_eq(money(r, 3, "won_amount"), 400);
+	spm_result_free(r);
+
+	set_amount(d[3], 200000, "CNY");
+	cr_assert_eq(spm_record_get(&rec, db, "opportunity", c), SPM_OK);
+	cr_assert_eq(spm_record_set_null(rec, "amount"), SPM_OK);
+	cr_assert_eq(spm_record_save(db, rec), SPM_OK, "%s", spm_error_message());
+	spm_record_free(rec);
+	r = run("{\"query\": \"win_rate\", \"group_by\": \"owner\"}");
+	cr_assert_eq(num(r, 2, "won"), 1);
+	cr_assert_eq(money(r, 2, "won_amount"), 200000);
+	cr_assert_eq(num(r, 3, "won"), 2);
+	cr_assert_eq(num(r, 3, "lost"), 0);
+	cr_assert_eq(money(r, 3, "won_amount"), 100);
+	spm_result_free(r);
+}
+
 Test(analytics, lead_conversion_and_activity_counts)
 {
 	spm_result *r;

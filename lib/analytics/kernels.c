@@ -97,6 +97,90 @@ struct wr_acc {
 				  they differ exactly when two currencies meet */
 };
 
+/* A group's figures in the one-currency loop: 16 bytes, so that a thousand
+ * owners' take half the first-level cache. The counted deals by status
+ * (absent, open, won, lost) are four 16-bit lanes of one word, moved to
+ * 32-bit totals every 65,535 deals, before a lane can overflow. */
+struct wr_one {
+	int64_t sum;      /* the won amounts in deal order */
+	uint64_t lanes;   /* counted absent, open, won, lost */
+};
+
+#define WR_BLOCK 65535
+
+/* The plain win rate when every won amount has one currency, every won deal
+ * counted has an amount and no group's running sum overflows, the common
+ * case: a deal adds one to a lane of its group picked by its status and its
+ * won amount (else 0) to its group's sum, one 16-byte record per deal; the
+ * currencies, amounts and overflows are checked for all groups at once in
+ * registers. *done is 0 when they need the per-group accounting of
+ * win_rate_plain() (nothing is made then). */
+static int win_rate_one_currency(struct spm__arun *r, int *done)
+{
+	const struct spm__acache *c = r->c;
+	const uint32_t *key = r->g.key;
+	const uint8_t *pass = r->pass, *ostate = c->ostate, *ocur = c->ocur;
+	const int64_t *amount = c->amount;
+	size_t n = r->nrec, ng = r->g.n ? r->g.n : 1;
+	struct wr_one *acc = spm__calloc(r->db, ng, sizeof(*acc));
+	uint32_t *tot = spm__calloc(r->db, ng * 4, sizeof(*tot));
+	uint32_t over = 0, bare = 0;
+	uint8_t cor = 0, cand = 0xFF;
+	int rc = SPM_OK, one;
+
+	*done = 0;
+	if (acc == NULL || tot == NULL) {
+		spm__free(r->db, acc);
+		spm__free(r->db, tot);
+		return spm__error_oom();
+	}
+	for (size_t from = 0; from < n; from += WR_BLOCK) {
+		size_t to = n - from > WR_BLOCK ? from + WR_BLOCK : n;
+		for (size_t i = from; i < to; i++) {
+			uint32_t st = ostate[i] & SPM__OS_STATUS, p = pass[i] != 0;
+			uint32_t won = p & (st == SPM__OS_WON);
+			uint32_t wa = won & ((ostate[i] & SPM__OF_AMOUNT) != 0);
+			uint8_t cm = (uint8_t)(0u - wa), cur = ocur[i];
+			struct wr_one *g = &acc[key[i]];
+			g->lanes += (uint64_t)p << (16 * (1 + st) - 16);
+			over |= (uint32_t)__builtin_add_overflow(g->sum, amount[i] & -(int64_t)wa,
+								 &g->sum);
+			bare |= won & !wa;
+			cor |= cur & cm;
+			cand &= cur | (uint8_t)~cm;
+		}
+		for (size_t k = 0; k < ng; k++) {
+			for (int l = 0; l < 4; l++)
+				tot[k * 4 + (size_t)l] += (uint32_t)(acc[k].lanes >> (16 * l)) & 0xFFFF;
+			acc[k].lanes = 0;
+		}
+	}
+	/* no won deal without an amount, the won amounts in one currency (cor
+	 * is cand unless two met; none: cor 0), no sum overflowed */
+	one = !over && !bare && (cor == cand || cor == 0);
+	for (uint32_t k = 0; k < r->g.n && rc == SPM_OK && one; k++) {
+		const uint32_t *t = tot + (size_t)k * 4;
+		struct spm__arow *a;
+		/* a group of open deals only shows too, empty */
+		if (t[0] + t[1] + t[2] + t[3] == 0 ||
+		    (rc = spm__arun_row_fast(&a, r, k, 0, -1)) != SPM_OK)
+			continue;
+		a->n[0] = t[SPM__OS_WON];
+		a->n[1] = t[SPM__OS_LOST];
+		a->n[4] = t[SPM__OS_WON];
+		if (a->n[4] == 0)
+			continue;
+		a->m[0] = acc[k].sum;
+		a->mhas[0] = 1;
+		a->mcur[0] = cor;
+		a->mbad[0] = 0;
+	}
+	*done = one;
+	spm__free(r->db, acc);
+	spm__free(r->db, tot);
+	return rc;
+}
+
 static int win_rate_plain(struct spm__arun *r)
 {
 	const struct spm__acache *c = r->c;
@@ -153,8 +237,11 @@ static int win_rate(struct spm__arun *r)
 	struct spm__acache *c = r->c;
 	int rc = SPM_OK;
 
-	if (r->q->query == SPM__Q_WIN_RATE && plain(r))
-		return win_rate_plain(r);
+	if (r->q->query == SPM__Q_WIN_RATE && plain(r)) {
+		int done;
+		rc = win_rate_one_currency(r, &done);
+		return rc != SPM_OK || done ? rc : win_rate_plain(r);
+	}
 
 	for (size_t i = 0; i < r->nrec && rc == SPM_OK; i++) {
 		int st = status_of(c, i);
@@ -430,21 +517,40 @@ static int funnel_count(struct spm__arun *r, size_t i, uint32_t p, int s)
 	return rc;
 }
 
-/* Eight stage counters of a group, added as one vector. */
-typedef uint32_t spm__v8 __attribute__((vector_size(32)));
+/* Eight 16-bit stage counters of a group, added as one 16-byte vector. */
+typedef uint16_t spm__v8h __attribute__((vector_size(16)));
+
+#define FUNNEL_BLOCK 65535  /* deals per block: no 16-bit counter overflows */
+
+/* The stages deal i entered in the window, as local bits, from its rows. */
+static inline uint32_t funnel_rows8(const uint32_t *hoff, const uint16_t *hstage,
+				    const uint32_t *hat, const uint8_t *lbit, size_t i,
+				    uint32_t base, uint32_t last)
+{
+	uint32_t lm = 0;
+
+	for (uint32_t k = hoff[i]; k < hoff[i + 1]; k++)
+		lm |= lbit[hstage[k]] & (0u - (uint32_t)(hat[k] - base <= last));
+	return lm;
+}
 
 /* The funnel's entered mode over the entry window, one group per deal and
  * at most eight stages in the pipeline, the benchmark's and the dashboards'
  * case: a deal's stages entered in [lo, hi) as local bits (lbit by stage
- * code), its group's eight counters in hist[] increased by the row of ones[]
- * for that mask; the deal's current stage must be in the pipeline (inpipe
- * by stage code). A deal whose rows all lie in the window and in the
- * pipeline (its first row's stage in inpipe, hmask without WALK) has its
- * cache mask for local bits, numbered alike: only its first and last row
- * times are read (and its first row's stage when there are pipelines
- * besides the deal's). */
-static void funnel_entered8(const struct spm__arun *r, uint32_t *hist, const uint32_t *ones,
-			    const uint8_t *lbit, const uint8_t *inpipe, int64_t lo, int64_t hi)
+ * code), its group's eight counters increased by the row of ones for that
+ * mask; the deal's current stage must be in the pipeline (inpipe by stage
+ * code). A deal whose rows all lie in the window and in the pipeline (its
+ * first row's stage in inpipe, hmask without WALK) has its cache mask for
+ * local bits, numbered alike: only its first and last row times are read
+ * (and its first row's stage when there are pipelines besides the
+ * deal's). The others (deals that straddle an edge of the window) are
+ * listed and read their rows after the block, so that the loop over the
+ * deals has no branch on which kind a deal is. The counters are 16-bit
+ * (a group's eight in one 16-byte vector, a thousand groups' in 16 KB, in
+ * the first-level cache) and are added to hist[] after each block of
+ * FUNNEL_BLOCK deals. */
+static int funnel_entered8(const struct spm__arun *r, uint32_t *hist, const uint8_t *lbit,
+			   const uint8_t *inpipe, int64_t lo, int64_t hi)
 {
 	const struct spm__acache *c = r->c;
 	const uint32_t *key = r->g.key, *hoff = c->hoff, *hat = c->hat;
@@ -456,32 +562,55 @@ static void funnel_entered8(const struct spm__arun *r, uint32_t *hist, const uin
 	uint32_t last = (uint32_t)(hi32 - lo32 - 1), base = (uint32_t)lo32;
 	/* with one pipeline, every row is in the deal's: no need to look */
 	int one_pipe = c->npipes == 1;
+	size_t n = r->nrec, ng = r->g.n;  /* the vector stores may alias r */
+	spm__v8h *h16 = spm__calloc(r->db, ng ? ng : 1, sizeof(*h16));
+	spm__v8h *ones = spm__malloc(r->db, 256 * sizeof(*ones));
+	uint32_t *slow = spm__malloc(r->db, FUNNEL_BLOCK * sizeof(*slow));
 
-	size_t n = r->nrec;  /* the vector stores may alias r */
-
-	if (hi32 <= lo32)
-		return;  /* no time lies in the window */
-	for (size_t i = 0; i < n; i++) {
-		uint32_t lm = 0, o = hoff[i], e = hoff[i + 1];
-		int fast;
-		spm__v8 x, y;
-		if (!((pass[i] != 0) & inpipe[ostage[i]]) || o == e)
-			continue;
-		fast = (hat[o] - base <= last) & (hat[e - 1] - base <= last) &
-			!(hmask[i] & SPM__HMASK_WALK);
-		if (fast && !one_pipe)
-			fast = inpipe[hstage[o]];
-		if (fast) {
-			lm = hmask[i];
-		} else {
-			for (uint32_t k = o; k < e; k++)
-				lm |= lbit[hstage[k]] & (0u - (uint32_t)(hat[k] - base <= last));
-		}
-		memcpy(&x, hist + (size_t)key[i] * 8, sizeof(x));
-		memcpy(&y, ones + (size_t)lm * 8, sizeof(y));
-		x += y;
-		memcpy(hist + (size_t)key[i] * 8, &x, sizeof(x));
+	if (h16 == NULL || ones == NULL || slow == NULL) {
+		spm__free(r->db, h16);
+		spm__free(r->db, ones);
+		spm__free(r->db, slow);
+		return spm__error_oom();
 	}
+	for (uint32_t m = 0; m < 256; m++)
+		for (int b = 0; b < 8; b++)
+			ones[m][b] = (uint16_t)((m >> b) & 1);
+	for (size_t from = 0; hi32 > lo32 && from < n; from += FUNNEL_BLOCK) {
+		size_t to = n - from > FUNNEL_BLOCK ? from + FUNNEL_BLOCK : n;
+		uint32_t nslow = 0;
+		for (size_t i = from; i < to; i++) {
+			uint32_t o = hoff[i], e = hoff[i + 1], fast;
+			spm__v8h x;
+			if (!((pass[i] != 0) & inpipe[ostage[i]]) || o == e)
+				continue;
+			fast = (hat[o] - base <= last) & (hat[e - 1] - base <= last) &
+				!(hmask[i] & SPM__HMASK_WALK);
+			if (!one_pipe)
+				fast &= inpipe[hstage[o]];
+			slow[nslow] = (uint32_t)(i - from);
+			nslow += !fast;
+			memcpy(&x, &h16[key[i]], sizeof(x));
+			x += ones[hmask[i] & (0u - fast)];
+			memcpy(&h16[key[i]], &x, sizeof(x));
+		}
+		for (uint32_t j = 0; j < nslow; j++) {
+			size_t i = from + slow[j];
+			spm__v8h x;
+			memcpy(&x, &h16[key[i]], sizeof(x));
+			x += ones[funnel_rows8(hoff, hstage, hat, lbit, i, base, last)];
+			memcpy(&h16[key[i]], &x, sizeof(x));
+		}
+		for (size_t g = 0; g < ng; g++) {
+			for (int b = 0; b < 8; b++)
+				hist[g * 8 + (size_t)b] += h16[g][b];
+			memset(&h16[g], 0, sizeof(h16[g]));
+		}
+	}
+	spm__free(r->db, h16);
+	spm__free(r->db, ones);
+	spm__free(r->db, slow);
+	return SPM_OK;
 }
 
 /* The funnel without periods or drill-down, the common case: each deal's
@@ -540,7 +669,7 @@ static int funnel_masks(struct spm__arun *r, uint16_t pipe)
 			okpipe[s + 1] = c->stages[s].pipe == pipe;
 		if (!c->hmask_ok)
 			spm__acache_history_masks(r->c);
-		funnel_entered8(r, hist, ones, lbit, okpipe, lo, hi);
+		rc = funnel_entered8(r, hist, lbit, okpipe, lo, hi);
 	}
 	for (size_t i = 0; i < r->nrec && !(hist && row_window && !r->g.off); i++) {
 		int st = c->ostage[i] - 1;
