@@ -122,6 +122,6 @@ console.log('funnel + win rate + median cycle by owner, warm, best of ' + runs +
             ', ms wall (CPU of the process, all threads):');
 const fig = (x) => `${x.wall.toFixed(2).padStart(8)} (${x.cpu.toFixed(2).padStart(8)})` +
   `  ratio of the library to it ${ratio(x)}`;
-console.log(`  DuckDB, 1 thread:                 ${fig(one)}`);
-console.log(`  DuckDB, ${String(nthreads).padEnd(2)} threads (its default): ${fig(all)}`);
+console.log('  DuckDB, 1 thread:'.padEnd(36) + fig(one));
+console.log(`  DuckDB, ${nthreads} threads (its default):`.padEnd(36) + fig(all));
 con.closeSync();
