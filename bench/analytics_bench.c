@@ -3,16 +3,24 @@
  * through the storage vtable; then it times funnel + win rate + median cycle
  * grouped by owner, warm and cold, the catch-up after 1,000 updates (five
  * rounds), and the cache's memory, each next to the equivalent hand-written
- * SQL on the same SQLite file in this program.
+ * SQL on the same SQLite file in this program; and the same three questions
+ * warm by a plain loop over arrays read from the file (analytics_loop.c).
+ * It checks that the library, the plain loop and the SQL give the same
+ * answers (analytics_digest.h), and exits non-zero naming the first
+ * difference when they do not.
  *
- *   analytics_bench [--n N] [--seed S] [--keep] [--profile K] FILE
+ *   analytics_bench [--n N] [--seed S] [--keep] [--profile K] [--digest OUT] FILE
  *
  * FILE is created when it does not exist (and reused when it does, so the
  * generation is paid once); --keep leaves it in place. --profile K (on an
  * existing FILE) skips the SQL peer and the updates: it times each warm
  * query alone, K times, and prints the best of each (for perf and for
- * comparing one kernel's change). */
+ * comparing one kernel's change). --digest OUT (on an existing FILE) writes
+ * the library's answers to OUT, prints its warm time (best of 10) and stops:
+ * bench/duckdb-peer compares DuckDB's answers with them. */
 #include "analytics/cache.h"
+#include "analytics_digest.h"
+#include "analytics_loop.h"
 
 #include <spm/spm.h>
 #include <spm/sys/storage.h>
@@ -256,6 +264,12 @@ static void generate(spm_db *db, struct backend b, size_t n, uint64_t seed)
 
 /* ---- the library's side ---- */
 
+/* The window of the funnel below, [FROM, TO) in seconds (UTC, as the
+ * library reads "from" and "to" dates) */
+#define FUNNEL_PIPELINE 1
+#define FUNNEL_FROM T2025
+#define FUNNEL_TO ((spm_time)1767225600) /* 2026-01-01 */
+
 static const char *lib_queries[] = {
 	"{\"query\": \"funnel\", \"pipeline\": 1, \"group_by\": \"owner\", "
 	"\"from\": \"2025-01-01\", \"to\": \"2025-12-31\"}",
@@ -276,6 +290,54 @@ static size_t lib_run(spm_db *db)
 	return rows;
 }
 
+/* cell (row, name) of r as an integer or money; DIGEST_NULL when empty */
+static int64_t cell(const spm_result *r, size_t row, const char *name)
+{
+	size_t c;
+	int64_t v;
+	const char *cur;
+
+	CHECK(name, spm_result_column_index(&c, r, name));
+	if (spm_result_is_null(r, row, c))
+		return DIGEST_NULL;
+	if (spm_result_column_type(r, c) == SPM_COLUMN_MONEY)
+		CHECK(name, spm_result_money(&v, &cur, r, row, c));
+	else
+		CHECK(name, spm_result_int(&v, r, row, c));
+	return v;
+}
+
+/* The library's answers to lib_queries[], as digest lines. */
+static void lib_digest(spm_db *db, struct digest *d)
+{
+	spm_result *r[3];
+
+	for (size_t q = 0; q < 3; q++)
+		CHECK(lib_queries[q], spm_report_run(&r[q], db, lib_queries[q]));
+	/* the funnel has a row for every stage of a group that has a deal: the
+	 * digest keeps the cells with a deal, as the peers make them */
+	for (size_t i = 0; i < spm_result_row_count(r[0]); i++)
+		if (cell(r[0], i, "deals") > 0)
+			digest_funnel(d, cell(r[0], i, "owner_id"), cell(r[0], i, "stage_id"),
+				      cell(r[0], i, "deals"));
+	for (size_t i = 0; i < spm_result_row_count(r[1]); i++)
+		digest_win(d, cell(r[1], i, "owner_id"), cell(r[1], i, "won"), cell(r[1], i, "lost"),
+			   cell(r[1], i, "won_amount"));
+	for (size_t i = 0; i < spm_result_row_count(r[2]); i++)
+		for (int lost = 0; lost < 2; lost++) {
+			const char *n = lost ? "lost" : "won";
+			char mean[24], med[24];
+			int64_t count = cell(r[2], i, n);
+			snprintf(mean, sizeof(mean), "%s_mean_days", n);
+			snprintf(med, sizeof(med), "%s_median_days", n);
+			if (count > 0)
+				digest_cycle_ppm(d, cell(r[2], i, "owner_id"), lost, count,
+						 cell(r[2], i, mean), cell(r[2], i, med));
+		}
+	for (size_t q = 0; q < 3; q++)
+		spm_result_free(r[q]);
+}
+
 /* ---- the peer: hand-written SQL on the same file ---- */
 
 static int cmp64(const void *a, const void *b)
@@ -285,7 +347,19 @@ static int cmp64(const void *a, const void *b)
 	return x < y ? -1 : x > y;
 }
 
-static size_t sql_run(const char *path)
+static int64_t col_or_null(sqlite3_stmt *st, int c)
+{
+	return sqlite3_column_type(st, c) == SQLITE_NULL ? DIGEST_NULL :
+		sqlite3_column_int64(st, c);
+}
+
+/* The three questions in SQL; when d is not NULL, their answers are added
+ * to it. The funnel's SQL simplifies the library's definition in three ways
+ * that the generated data never meets (the agreement check would show it):
+ * a deal's first row never leaves a stage (so no deal entered a stage when
+ * it was opened without a row), no row goes into another pipeline's stage,
+ * and the opportunity's pipeline_id is its stage's. */
+static size_t sql_run(const char *path, struct digest *d)
 {
 	static const char *q[] = {
 		"SELECT o.owner_id, h.to_stage_id, COUNT(DISTINCT h.opportunity_id) "
@@ -295,54 +369,79 @@ static size_t sql_run(const char *path)
 		"SELECT owner_id, SUM(status = 'won'), SUM(status = 'lost'), "
 		"SUM(CASE WHEN status = 'won' THEN amount END) FROM opportunity "
 		"WHERE deleted = 0 GROUP BY owner_id",
-		"SELECT owner_id, status = 'lost', closed_at - opened_at FROM opportunity "
-		"WHERE deleted = 0 AND status IN ('won', 'lost') AND closed_at IS NOT NULL "
+		"SELECT owner_id, status = 'lost', closed_at - COALESCE(opened_at, created_at) "
+		"FROM opportunity WHERE deleted = 0 AND status IN ('won', 'lost') AND "
+		"closed_at IS NOT NULL AND COALESCE(opened_at, created_at) IS NOT NULL "
 		"ORDER BY 1, 2",
 	};
 	sqlite3 *s;
 	size_t rows = 0;
 	int64_t *vals = NULL;
 	size_t nv = 0, cap = 0;
-	int64_t cur_owner = -1, cur_l = -1, sink = 0;
+	int64_t cur_owner = -1, cur_l = -1, sum = 0, sink = 0;
+	int owners = 0;  /* owner rows of the cycle: one per owner with either outcome */
 
 	if (sqlite3_open_v2(path, &s, SQLITE_OPEN_READONLY, NULL) != SQLITE_OK)
 		die("sqlite open", SPM_ESTORAGE);
 	for (int i = 0; i < 3; i++) {
 		sqlite3_stmt *st;
+		int more;
 		if (sqlite3_prepare_v2(s, q[i], -1, &st, NULL) != SQLITE_OK) {
 			fprintf(stderr, "%s\n", sqlite3_errmsg(s));
 			exit(1);
 		}
-		while (sqlite3_step(st) == SQLITE_ROW) {
-			if (i < 2) {
+		do {
+			more = sqlite3_step(st) == SQLITE_ROW;
+			if (i == 0 && more) {
 				rows++;
+				if (d)
+					digest_funnel(d, col_or_null(st, 0), sqlite3_column_int64(st, 1),
+						      sqlite3_column_int64(st, 2));
 				continue;
 			}
-			/* medians per (owner, outcome), from the ordered stream */
-			if (sqlite3_column_int64(st, 0) != cur_owner ||
-			    sqlite3_column_int64(st, 1) != cur_l) {
-				if (nv) {
-					qsort(vals, nv, sizeof(*vals), cmp64);
-					sink += vals[nv / 2];
-					rows++;
-				}
-				nv = 0;
-				cur_owner = sqlite3_column_int64(st, 0);
-				cur_l = sqlite3_column_int64(st, 1);
+			if (i == 1 && more) {
+				rows++;
+				if (d)
+					digest_win(d, col_or_null(st, 0), sqlite3_column_int64(st, 1),
+						   sqlite3_column_int64(st, 2), col_or_null(st, 3));
+				continue;
 			}
+			if (i == 1)
+				continue;
+			/* medians per (owner, outcome), from the ordered stream; the
+			 * end of the stream closes the last group */
+			if (nv && (!more || col_or_null(st, 0) != cur_owner ||
+				   sqlite3_column_int64(st, 1) != cur_l)) {
+				int64_t mid2;
+				qsort(vals, nv, sizeof(*vals), cmp64);
+				mid2 = nv % 2 ? 2 * vals[nv / 2] : vals[nv / 2 - 1] + vals[nv / 2];
+				sink += mid2;
+				if (d)
+					digest_cycle(d, cur_owner, (int)cur_l, (int64_t)nv, sum, mid2);
+				nv = 0;
+				sum = 0;
+			}
+			if (!more)
+				continue;
+			if (col_or_null(st, 0) != cur_owner || owners == 0) {
+				owners++;
+				cur_owner = col_or_null(st, 0);
+			}
+			cur_l = sqlite3_column_int64(st, 1);
 			if (nv == cap) {
 				cap = cap ? cap * 2 : 1024;
 				vals = realloc(vals, cap * sizeof(*vals));
+				if (vals == NULL)
+					die("sql peer", SPM_ENOMEM);
 			}
 			vals[nv++] = sqlite3_column_int64(st, 2);
-		}
+			sum += vals[nv - 1];
+		} while (more);
 		sqlite3_finalize(st);
 	}
-	if (nv)
-		rows++;
 	free(vals);
 	sqlite3_close(s);
-	return rows + (size_t)(sink & 0);
+	return rows + (size_t)owners + (size_t)(sink & 0);
 }
 
 /* The median of n figures, by wall time and by CPU time separately. */
@@ -366,8 +465,9 @@ static struct fig median_of(const struct fig *f, int n)
 	return (struct fig){ w[n / 2], c[n / 2] };
 }
 
-/* The best of several runs, by wall time and by CPU time separately. */
-static struct fig best_of(int times, spm_db *db, const char *path)
+/* The best of several runs, by wall time and by CPU time separately: of
+ * the library on db, else of the plain loop on l, else of the SQL on path. */
+static struct fig best_of(int times, spm_db *db, const struct loop_data *l, const char *path)
 {
 	struct fig best = { 1e18, 1e18 };
 
@@ -375,8 +475,10 @@ static struct fig best_of(int times, spm_db *db, const char *path)
 		struct fig t0 = fig_start(), t;
 		if (db)
 			lib_run(db);
+		else if (l)
+			loop_run(l, FUNNEL_PIPELINE, FUNNEL_FROM, FUNNEL_TO, NULL);
 		else
-			sql_run(path);
+			sql_run(path, NULL);
 		t = fig_since(t0);
 		best.wall = t.wall < best.wall ? t.wall : best.wall;
 		best.cpu = t.cpu < best.cpu ? t.cpu : best.cpu;
@@ -426,6 +528,52 @@ static spm_db *open_handle(const char *path, struct backend *b)
 	return db;
 }
 
+/* The library's, the plain loop's and the SQL's answers, compared line by
+ * line; exits 1 naming the first difference. */
+static void check_answers(spm_db *db, const struct loop_data *l, const char *path)
+{
+	struct digest lib = { NULL, 0, 0 }, loop = { NULL, 0, 0 }, sql = { NULL, 0, 0 };
+
+	lib_digest(db, &lib);
+	loop_run(l, FUNNEL_PIPELINE, FUNNEL_FROM, FUNNEL_TO, &loop);
+	sql_run(path, &sql);
+	digest_sort(&lib);
+	digest_sort(&loop);
+	digest_sort(&sql);
+	if (digest_compare(&lib, "the library", &loop, "the plain loop") != 0 ||
+	    digest_compare(&lib, "the library", &sql, "the SQL") != 0)
+		exit(1);
+	printf("answers agree: the library, the plain loop and the SQL give the same %zu "
+	       "cells (funnel counts, won, lost, won amounts, cycle counts, means and "
+	       "medians)\n", lib.n);
+	digest_free(&lib);
+	digest_free(&loop);
+	digest_free(&sql);
+}
+
+/* --digest: the library's answers on path written to out (for a peer in
+ * another program), and their warm time. */
+static int write_digest(const char *path, const char *out)
+{
+	spm_db *db = open_handle(path, NULL);
+	struct digest d = { NULL, 0, 0 };
+	struct fig warm;
+
+	lib_run(db);
+	warm = best_of(10, db, NULL, NULL);
+	lib_digest(db, &d);
+	digest_sort(&d);
+	if (digest_write(&d, out) != 0) {
+		fprintf(stderr, "analytics_bench: %s: %s\n", out, strerror(errno));
+		return 1;
+	}
+	printf("library: funnel + win rate + median cycle by owner, warm, best of 10: %.2f ms "
+	       "(CPU %.2f); %zu answer lines written to %s\n", warm.wall, warm.cpu, d.n, out);
+	digest_free(&d);
+	spm_db_close(db);
+	return 0;
+}
+
 static void update_1000(spm_db *db, size_t n)
 {
 	spm_batch *b;
@@ -454,14 +602,15 @@ int main(int argc, char **argv)
 {
 	size_t n = 1000000;
 	uint64_t seed = 42;
-	const char *path = NULL;
+	const char *path = NULL, *digest_out = NULL;
 	int keep = 0, bad = 0, fresh, prof = 0;
 	spm_db *db;
 	struct backend b = { NULL, NULL };
-	struct fig warm, warm_sql, cold, cold_sql, refresh, t, rounds[ROUNDS];
+	struct fig warm, warm_sql, warm_loop, load, cold, cold_sql, refresh, t, rounds[ROUNDS];
+	struct loop_data loop;
 	double t0;
 	struct spm__acache *c;
-	struct rusage ru;
+	struct rusage ru, ru_lib;
 
 	for (int i = 1; i < argc; i++) {
 		if (strcmp(argv[i], "--n") == 0 && i + 1 < argc)
@@ -472,6 +621,8 @@ int main(int argc, char **argv)
 			keep = 1;
 		else if (strcmp(argv[i], "--profile") == 0 && i + 1 < argc)
 			prof = atoi(argv[++i]);
+		else if (strcmp(argv[i], "--digest") == 0 && i + 1 < argc)
+			digest_out = argv[++i];
 		else if (argv[i][0] == '-' || path != NULL)
 			bad = 1;  /* an unknown option or a second file */
 		else
@@ -479,7 +630,7 @@ int main(int argc, char **argv)
 	}
 	if (bad || path == NULL || n == 0) {
 		fprintf(stderr, "usage: analytics_bench [--n N] [--seed S] [--keep] [--profile K] "
-			"FILE\n");
+			"[--digest OUT] FILE\n");
 		return 2;
 	}
 	fresh = access(path, F_OK) != 0;
@@ -490,6 +641,8 @@ int main(int argc, char **argv)
 		printf("generation: %.0f ms\n", now_ms() - t0);
 	}
 	spm_db_close(db);
+	if (digest_out)
+		return write_digest(path, digest_out);  /* FILE is kept */
 	if (prof > 0 && !fresh) {
 		db = open_handle(path, NULL);
 		profile(db, prof);
@@ -503,11 +656,21 @@ int main(int argc, char **argv)
 	lib_run(db);
 	cold = fig_since(t);
 	t = fig_start();
-	sql_run(path);
+	sql_run(path, NULL);
 	cold_sql = fig_since(t);
 
-	warm = best_of(10, db, path);
-	warm_sql = best_of(3, NULL, path);
+	warm = best_of(10, db, NULL, NULL);
+	warm_sql = best_of(3, NULL, NULL, path);
+
+	/* the plain loop: its arrays read from the file once, then timed warm;
+	 * the peak RSS before them is the library's and the SQL's */
+	getrusage(RUSAGE_SELF, &ru_lib);
+	t = fig_start();
+	loop_load(&loop, path);
+	load = fig_since(t);
+	warm_loop = best_of(10, NULL, &loop, NULL);
+	check_answers(db, &loop, path);
+	loop_free(&loop);
 
 	/* the catch-up, in ROUNDS rounds of 1,000 updates each: a single one
 	 * says more about the machine's load at that moment than the code */
@@ -528,6 +691,10 @@ int main(int argc, char **argv)
 	printf("funnel + win rate + median cycle by owner, warm: %8.2f (%8.2f)  SQL %9.2f "
 	       "(%9.2f)  ratio %.3f\n", warm.wall, warm.cpu, warm_sql.wall, warm_sql.cpu,
 	       warm.wall / warm_sql.wall);
+	printf("the same by a plain loop over arrays, warm:     %8.2f (%8.2f)  ratio of the "
+	       "library to it %.3f\n  (no visibility, result sets or currencies; its arrays were "
+	       "read from the file in %.0f ms, CPU %.0f)\n", warm_loop.wall, warm_loop.cpu,
+	       warm.wall / warm_loop.wall, load.wall, load.cpu);
 	printf("the same, cold (fresh handle):                   %8.2f (%8.2f)  SQL %9.2f "
 	       "(%9.2f)  ratio %.3f\n", cold.wall, cold.cpu, cold_sql.wall, cold_sql.cpu,
 	       cold.wall / cold_sql.wall);
@@ -539,8 +706,9 @@ int main(int argc, char **argv)
 		printf(" %.2f (%.2f)", rounds[k].wall, rounds[k].cpu);
 	printf("\n");
 	printf("cache: %.1f MB, %.1f bytes per opportunity with its stage history; "
-	       "peak RSS %.1f MB\n", spm__acache_bytes(c) / 1048576.0,
-	       (double)spm__acache_bytes(c) / (double)n, ru.ru_maxrss / 1024.0);
+	       "peak RSS %.1f MB before the plain loop's arrays, %.1f MB at the end\n",
+	       spm__acache_bytes(c) / 1048576.0, (double)spm__acache_bytes(c) / (double)n,
+	       ru_lib.ru_maxrss / 1024.0, ru.ru_maxrss / 1024.0);
 	spm_db_close(db);
 	if (!keep && fresh) {
 		char wal[1100];
