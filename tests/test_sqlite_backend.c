@@ -878,11 +878,11 @@ static int64_t count_of(const spm_scan_cond *conds, size_t nconds, int64_t after
 	return n;
 }
 
-Test(sqlite_scan, count_is_what_a_scan_returns_without_tombstones)
+Test(sqlite_scan, count_is_what_a_scan_returns)
 {
 	spm_scan_cond ge = { F_N, SPM_CMP_GE, 3, NULL }, ne = { F_T, SPM_CMP_NE, 0, "c" };
 	spm_scan_cond both[2] = { { F_N, SPM_CMP_GE, 2, NULL }, { F_T, SPM_CMP_NE, 0, "d" } };
-	spm_scan bad = { SPM_SCAN_VERSION, NULL, 0, 0, 0, 0, SPM_SCAN_DELETED, NULL, 0 };
+	spm_scan all = { SPM_SCAN_VERSION, NULL, 0, 0, 0, 0, SPM_SCAN_DELETED, NULL, 0 };
 	int64_t n = 7;
 
 	open_probe();
@@ -894,9 +894,18 @@ Test(sqlite_scan, count_is_what_a_scan_returns_without_tombstones)
 	cr_assert_eq(count_of(both, 2, 0, 0), 3);       /* 2 3 5 */
 	cr_assert_eq(count_of(NULL, 0, 3, 0), 2);       /* 5 6 */
 	cr_assert_eq(count_of(&ge, 1, 0, 13), 1);       /* 5 (seq 15) */
-	cr_assert_eq(ops->count(self, &n, &probe_kind, &bad), SPM_EINVAL);
-	cr_assert_eq(n, 0);
-	cr_assert_str_eq(spm_error_message(), "sqlite: count probe: tombstones are not counted");
+	/* with SPM_SCAN_DELETED the tombstone of 4 counts too, as a scan with it */
+	cr_assert_eq(ops->count(self, &n, &probe_kind, &all), SPM_OK);
+	cr_assert_eq(n, 6);
+	cr_assert_eq(scan_ids(NULL, 0, 0, 0, 0, SPM_SCAN_DELETED).n, 6);
+	all.after_seq = 15;                              /* 6 (seq 16), 4 (seq 20) */
+	cr_assert_eq(ops->count(self, &n, &probe_kind, &all), SPM_OK);
+	cr_assert_eq(n, 2);
+	all.conds = &ge;                                 /* a tombstone meets none */
+	all.nconds = 1;
+	all.after_seq = 0;
+	cr_assert_eq(ops->count(self, &n, &probe_kind, &all), SPM_OK);
+	cr_assert_eq(n, 2);
 	assert_no_busy_statement();
 	close_probe();
 }

@@ -3,8 +3,10 @@
  * backend only for rows written after it, tombstones included. */
 #include "analytics/cache.h"
 #include "core/registry.h"
+#include "core/store.h"
 #include "core/txn.h"
 
+#include <stddef.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -206,6 +208,8 @@ static void seen(struct load *l, const spm_record *rec)
 {
 	l->t->seq = rec->seq;
 	l->t->id = rec->id;
+	if (rec->seq > l->c->known)
+		l->c->known = rec->seq;
 }
 
 static int load_stage(spm_record *rec, void *payload)
@@ -771,13 +775,158 @@ static int catch_up(spm_db *db, struct spm__acache *c, struct spm__table *t, con
 	return rc;
 }
 
+/* ---- this handle's own writes, from memory (cache_wlog.c) ---- */
+
+/* The kinds in the order refresh() reads them. */
+static const struct {
+	const char *kind;
+	size_t off;
+	spm_scan_cb cb;
+} own_kinds[] = {
+	{ "stage", offsetof(struct spm__acache, stage_t), load_stage },
+	{ "opportunity", offsetof(struct spm__acache, opp_t), load_opp },
+	{ "stage_history", offsetof(struct spm__acache, hist_t), load_history },
+	{ "customer", offsetof(struct spm__acache, cust_t), load_customer },
+	{ "line_item", offsetof(struct spm__acache, li_t), load_line_item },
+	{ "lead", offsetof(struct spm__acache, lead_t), load_lead },
+	{ "activity", offsetof(struct spm__acache, act_t), load_activity },
+};
+#define NOWN (sizeof(own_kinds) / sizeof(own_kinds[0]))
+
+/* Record order within a kind: id, then change sequence (the last of an id is
+ * what storage holds). */
+static int cmp_own(const void *a, const void *b)
+{
+	const spm_record *x = *(spm_record *const *)a, *y = *(spm_record *const *)b;
+
+	if (x->id != y->id)
+		return x->id < y->id ? -1 : 1;
+	return (x->seq > y->seq) - (x->seq < y->seq);
+}
+
+/* Sorts the log's records by kind (own_kinds order), id and seq; *from gets
+ * each kind's first index (NOWN + 1 entries). 0 when a record is of a kind
+ * the cache does not hold (it was dropped since). */
+static int own_sort(struct spm__wlog *d, size_t *from)
+{
+	size_t k = 0;
+
+	for (size_t i = 0; i < d->n; i++) {
+		size_t j = 0;
+		while (j < NOWN && strcmp(d->rec[i]->kind->name, own_kinds[j].kind) != 0)
+			j++;
+		if (j == NOWN)
+			return 0;
+	}
+	for (size_t j = 0; j < NOWN; j++) {
+		from[j] = k;
+		for (size_t i = k; i < d->n; i++)
+			if (strcmp(d->rec[i]->kind->name, own_kinds[j].kind) == 0) {
+				spm_record *t = d->rec[k];
+				d->rec[k++] = d->rec[i];
+				d->rec[i] = t;
+			}
+		qsort(d->rec + from[j], k - from[j], sizeof(*d->rec), cmp_own);
+	}
+	from[NOWN] = k;
+	return 1;
+}
+
+/* Whether the log can stand for reading storage: it follows on from what the
+ * cache holds, every kind it writes is still held, no stage change of
+ * before is edited (that rebuilds the history), and storage has exactly its
+ * rows (tombstones included) since its first change sequence, kind by kind
+ * (so no write of these transactions was missed and nothing else was
+ * written). */
+static int own_usable(spm_db *db, struct spm__acache *c, struct spm__wlog *d, const size_t *from,
+		      int *rc)
+{
+	if (!d->active || d->broken || c->known == 0 || d->first != c->known + 1)
+		return 0;
+	for (size_t j = 0; j < NOWN; j++) {
+		const struct spm__table *t =
+			(const struct spm__table *)((const char *)c + own_kinds[j].off);
+		spm_scan since = { SPM_SCAN_VERSION, NULL, 0, 0, d->first - 1, 0, SPM_SCAN_DELETED,
+				   NULL, 0 };
+		int64_t rows = 0, stored = 0;
+		spm_kind *k;
+		if (!t->on) {
+			if (from[j + 1] > from[j])
+				return 0;
+			continue;
+		}
+		for (size_t i = from[j]; i < from[j + 1]; i++) {
+			rows += i + 1 == from[j + 1] || d->rec[i + 1]->id != d->rec[i]->id;
+			if (own_kinds[j].cb == load_history && d->rec[i]->id <= c->hmax)
+				return 0;
+		}
+		k = spm__kind_find(db, own_kinds[j].kind, 0);
+		if (k == NULL)
+			return 0;
+		/* rows and tombstones: the seq index alone counts them. A backend
+		 * that cannot count tombstones (SPM_EINVAL) makes the catch-up
+		 * read storage instead; other errors are the query's */
+		*rc = spm__store_count(db, &stored, k, &since);
+		if (*rc == SPM_EINVAL) {
+			*rc = SPM_OK;
+			return 0;
+		}
+		if (*rc != SPM_OK || stored != rows)
+			return 0;
+	}
+	return 1;
+}
+
+/* Applies the writes this handle committed since the last query from its
+ * write log, kind by kind through the loaders a scan uses, when usable;
+ * else drops the log (the catch-up reads them from storage). */
+static int apply_own(spm_db *db, struct spm__acache *c)
+{
+	struct spm__wlog *d = &c->done;
+	size_t from[NOWN + 1];
+	int rc = SPM_OK;
+
+	if (!d->active && !d->broken)
+		return SPM_OK;
+	if (!d->broken && own_sort(d, from) && own_usable(db, c, d, from, &rc)) {
+		for (size_t j = 0; j < NOWN && rc == SPM_OK; j++) {
+			struct spm__table *t = (struct spm__table *)((char *)c + own_kinds[j].off);
+			spm_kind *k = spm__kind_find(db, own_kinds[j].kind, 0);
+			struct load l = { db, c, t, 0, 0, { 0 } };
+			int64_t seq = t->seq, id = t->id;
+			for (int f = 0; f < NFIELDS; f++)
+				l.f[f] = spm__core_index(k, field_names[f]);
+			for (size_t i = from[j]; i < from[j + 1] && rc == SPM_OK; i++) {
+				spm_record *rec = d->rec[i];
+				d->rec[i] = NULL;
+				if (rec->seq > seq || (rec->seq == seq && rec->id > id)) {
+					seq = rec->seq;
+					id = rec->id;
+				}
+				if (i + 1 < from[j + 1] && d->rec[i + 1]->id == rec->id)
+					spm_record_free(rec);  /* written again later */
+				else
+					rc = own_kinds[j].cb(rec, &l);
+			}
+			t->seq = seq;
+			t->id = id;
+		}
+		if (rc == SPM_OK)
+			c->known = d->last;
+	}
+	spm__wlog_clear(db, d);
+	return rc;
+}
+
 static int refresh(spm_db *db, struct spm__acache *c, unsigned int need)
 {
 	int edited = 0, rc;
 
 	int first = c->opp_t.seq == 0 && c->opp_t.id == 0;
 
-	rc = catch_up(db, c, &c->stage_t, "stage", load_stage, NULL);
+	rc = apply_own(db, c);
+	if (rc == SPM_OK)
+		rc = catch_up(db, c, &c->stage_t, "stage", load_stage, NULL);
 	if (rc == SPM_OK)
 		rc = catch_up(db, c, &c->opp_t, "opportunity", load_opp, NULL);
 	if (rc == SPM_OK && first)
@@ -912,6 +1061,8 @@ void spm__acache_free(spm_db *db)
 		spm__dict_free(db, &c->ccols[i].dict);
 	}
 	spm__free(db, c->ccols);
+	spm__wlog_clear(db, &c->open);
+	spm__wlog_clear(db, &c->done);
 	for (size_t i = 0; i < c->nstages; i++)
 		spm__free(db, c->stages[i].name);
 	spm__free(db, c->stages);

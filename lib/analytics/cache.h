@@ -62,8 +62,27 @@ struct spm__table {
 	int64_t seq, id;       /* the last (seq, id) seen */
 };
 
+/* Records this handle wrote, kept for the cache (lib/analytics/cache_wlog.c):
+ * copies of the stored records and tombstones (rec->deleted) of the kinds
+ * the cache holds, made by the change sequences first..last, one after
+ * another (active: there is such a range; broken: some were not kept). */
+struct spm__wlog {
+	struct spm_record **rec;
+	size_t n, cap;
+	int64_t first, last;
+	int active, broken;
+};
+
 struct spm__acache {
 	spm_calendar cal;
+
+	/* every change sequence up to this one is in the cache (0: none known):
+	 * the largest seq of the rows read, or of this handle's own writes
+	 * applied from the write log */
+	int64_t known;
+	struct spm__wlog open; /* the writes of the open write transaction */
+	int noting;            /* a write transaction is open */
+	struct spm__wlog done; /* committed writes not yet applied */
 
 	/* opportunities, by id (0 .. ocap-1) */
 	struct spm__table opp_t;
@@ -160,6 +179,20 @@ int spm__acache_custom(struct spm__ccol **out, spm_db *db, struct spm__acache *c
 		       const char *field, int mode);
 /* Frees the handle's cache (spm_db_close). */
 void spm__acache_free(spm_db *db);
+
+/* This handle's own writes (lib/analytics/cache_wlog.c). A write transaction
+ * begins; a record or a tombstone was stored in it (lib/core/store.c); it
+ * ended, committed with change sequence seq or rolled back. The next query
+ * applies committed writes from memory instead of reading them back, when
+ * nothing else was written in between (checked against storage's counts). */
+void spm__acache_txn_begin(spm_db *db);
+void spm__acache_note(spm_db *db, const spm_record *rec);
+void spm__acache_note_removed(spm_db *db, const spm_kind *kind, int64_t id, int64_t seq);
+void spm__acache_txn_end(spm_db *db, int committed, int64_t seq);
+/* Frees a write log's records. */
+void spm__wlog_clear(spm_db *db, struct spm__wlog *w);
+/* The cache's table of a kind it holds (loaded), or NULL. */
+const struct spm__table *spm__acache_table_of(const struct spm__acache *c, const char *kind);
 /* Bytes held by the cache's arrays (benchmark figure). */
 size_t spm__acache_bytes(const struct spm__acache *c);
 /* The stage index of a stage id, or -1. */

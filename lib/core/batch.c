@@ -3,6 +3,7 @@
  * stored in the same transaction, so a retry after an ambiguous failure finds
  * them and does not apply the batch twice. */
 #include "core/write.h"
+#include "core/store.h"
 #include "core/kinds.h"
 
 #include <jansson.h>
@@ -337,7 +338,7 @@ int spm__idem_expire(spm_db *db, spm_time now)
 		return rc;
 	rc = spm__scan_page(db, &page, kind, &scan);
 	for (size_t i = 0; rc == SPM_OK && i < page.n; i++)
-		rc = db->ops->remove(db->store, kind, page.recs[i]->id, t.seq);
+		rc = spm__store_remove(db, kind, page.recs[i]->id, t.seq);
 	spm__page_clear(db, &page);
 	if (rc != SPM_OK) {
 		spm__txn_abort(&t);

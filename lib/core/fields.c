@@ -1,5 +1,6 @@
 /* Defining and dropping custom fields, each in one audited transaction. */
 #include "core/txn.h"
+#include "core/store.h"
 #include "core/kinds.h"
 #include "core/utf8.h"
 #include "domain/org.h"
@@ -232,7 +233,7 @@ static int purge_values(struct spm__txn *t, spm_kind *kind, size_t i)
 				continue;
 			spm__record_put_null(rec, i);
 			rec->seq = t->seq;
-			rc = t->db->ops->put(t->db->store, rec);
+			rc = spm__store_put(t->db, rec);
 		}
 		spm__page_clear(t->db, &page);
 	} while (rc == SPM_OK && got == scan.limit);
@@ -254,8 +255,8 @@ static int drop_in_txn(struct spm__txn *t, spm_kind *kind, const char *name)
 				      kind->name, name);
 	rc = purge_values(t, kind, (size_t)i);
 	if (rc == SPM_OK)
-		rc = t->db->ops->remove(t->db->store, spm__kind_find(t->db, SPM__KIND_FIELD, 1),
-					f->def_id, t->seq);
+		rc = spm__store_remove(t->db, spm__kind_find(t->db, SPM__KIND_FIELD, 1),
+				       f->def_id, t->seq);
 	if (rc == SPM_OK)
 		rc = spm__txn_audit(t, SPM_AUDIT_SCHEMA, kind->name, 0, name,
 				    spm_field_type_name(f->type), NULL);

@@ -3,6 +3,7 @@
 #include "core/store.h"
 #include "core/txn.h"
 #include "core/db_internal.h"
+#include "analytics/cache.h"
 
 static int has_v2(const spm_db *db)
 {
@@ -22,8 +23,6 @@ int spm__store_count(spm_db *db, int64_t *out, const spm_kind *kind, const spm_s
 	int rc;
 
 	*out = 0;
-	if (scan->flags & SPM_SCAN_DELETED)
-		return spm__error_set(SPM_EINVAL, "tombstones are not counted");
 	rc = spm__read_begin(db);
 	if (rc != SPM_OK)
 		return rc;
@@ -44,9 +43,33 @@ int spm__store_count(spm_db *db, int64_t *out, const spm_kind *kind, const spm_s
 
 int spm__store_insert(spm_db *db, const spm_record *rec)
 {
+	int rc;
+
 	if (has_v2(db) && db->ops->insert)
-		return db->ops->insert(db->store, rec);
-	return db->ops->put(db->store, rec);
+		rc = db->ops->insert(db->store, rec);
+	else
+		rc = db->ops->put(db->store, rec);
+	if (rc == SPM_OK)
+		spm__acache_note(db, rec);
+	return rc;
+}
+
+int spm__store_put(spm_db *db, const spm_record *rec)
+{
+	int rc = db->ops->put(db->store, rec);
+
+	if (rc == SPM_OK)
+		spm__acache_note(db, rec);
+	return rc;
+}
+
+int spm__store_remove(spm_db *db, const spm_kind *kind, int64_t id, int64_t seq)
+{
+	int rc = db->ops->remove(db->store, kind, id, seq);
+
+	if (rc == SPM_OK)
+		spm__acache_note_removed(db, kind, id, seq);
+	return rc;
 }
 
 /* Fields past a record's values (added after it was read) have no value. */
@@ -66,7 +89,7 @@ int spm__store_update(spm_db *db, const spm_record *rec, const spm_record *befor
 	int rc;
 
 	if (!has_v2(db) || db->ops->update == NULL)
-		return db->ops->put(db->store, rec);
+		return spm__store_put(db, rec);
 	if (n > sizeof(small)) {
 		changed = spm__malloc(db, n);
 		if (changed == NULL)
@@ -77,5 +100,7 @@ int spm__store_update(spm_db *db, const spm_record *rec, const spm_record *befor
 	rc = db->ops->update(db->store, rec, changed, n);
 	if (changed != small)
 		spm__free(db, changed);
+	if (rc == SPM_OK)
+		spm__acache_note(db, rec);
 	return rc;
 }

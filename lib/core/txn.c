@@ -1,4 +1,5 @@
 #include "core/txn.h"
+#include "analytics/cache.h"
 #include "core/kinds.h"
 #include "core/store.h"
 #include "events/events_internal.h"
@@ -49,6 +50,7 @@ int spm__txn_begin(struct spm__txn *t, spm_db *db)
 		return rc;
 	}
 	t->at = spm_db_now(db);
+	spm__acache_txn_begin(db);
 	return SPM_OK;
 }
 
@@ -98,6 +100,7 @@ void spm__txn_abort(struct spm__txn *t)
 		db->ops->rollback(db->store);
 		db->in_txn = 0;
 	}
+	spm__acache_txn_end(db, 0, t->seq);
 	free_events(t);
 	t->db = NULL;
 }
@@ -116,6 +119,7 @@ int spm__txn_commit(struct spm__txn *t)
 	}
 	db->in_txn = 0;
 	t->committed = 1;
+	spm__acache_txn_end(db, 1, t->seq);
 	if (t->hook.committed)
 		t->hook.committed(t);
 	if (t->nev > 0 && db->nlisteners > 0) {

@@ -250,7 +250,7 @@ int spm__write_delete(struct spm__txn *t, spm_kind *kind, int64_t id)
 		spm_record_free(stored);
 		return rc;
 	}
-	rc = db->ops->remove(db->store, kind, id, t->seq);
+	rc = spm__store_remove(db, kind, id, t->seq);
 	if (rc == SPM_OK)
 		rc = spm__txn_audit(t, SPM_AUDIT_DELETE, kind->name, id, NULL, NULL, NULL);
 	changes = json_object();

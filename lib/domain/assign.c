@@ -2,6 +2,7 @@
  * a condition and a method; users must be available and within the pool
  * policy; every assignment names its rule and reason. */
 #include "domain/assign_run.h"
+#include "core/store.h"
 #include "domain/lead.h"
 #include "domain/org.h"
 #include "domain/record_rules.h"
@@ -461,7 +462,7 @@ int spm__assign_run_save(struct spm__assign_run *r)
 					 r->pointers[k]);
 		rule->seq = r->t->seq;
 		if (rc == SPM_OK)
-			rc = db->ops->put(db->store, rule);
+			rc = spm__store_put(db, rule);
 	}
 	if (rc == SPM_OK && r->cacheable)
 		rc = snapshot(r);

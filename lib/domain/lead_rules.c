@@ -1,6 +1,7 @@
 /* The rules of leads, follow-ups and the pool policy, checked inside the
  * write transaction, and the follow-up reminders run by tick. */
 #include "domain/lead.h"
+#include "core/store.h"
 #include "domain/dedupe.h"
 #include "domain/org.h"
 #include "domain/record_rules.h"
@@ -230,7 +231,7 @@ static int remind_kind(struct spm__txn *t, const char *kind_name, spm_date today
 			rc = spm__fld_put_num(rec, "follow_up_reminded", due);
 		rec->seq = t->seq;
 		if (rc == SPM_OK)
-			rc = t->db->ops->put(t->db->store, rec);
+			rc = spm__store_put(t->db, rec);
 	}
 	spm__page_clear(t->db, &page);
 	return rc;

@@ -4,6 +4,7 @@
  * row in the same transaction. The rows are written here only, so the
  * history cannot be edited through the record API. */
 #include "domain/ownership.h"
+#include "core/store.h"
 #include "core/kinds.h"
 #include "core/txn.h"
 #include "domain/record_fields.h"
@@ -84,7 +85,7 @@ int spm__ownership_move(struct spm__txn *t, const char *kind_name, int64_t from,
 		rc = spm__record_put_int(page.recs[i], (size_t)spm__core_index(kind, "entity_id"), to);
 		page.recs[i]->seq = t->seq;
 		if (rc == SPM_OK)
-			rc = t->db->ops->put(t->db->store, page.recs[i]);
+			rc = spm__store_put(t->db, page.recs[i]);
 	}
 	spm__page_clear(t->db, &page);
 	return rc;

@@ -6,6 +6,7 @@
  * the last state, so a warning is raised when the state turns on and a
  * recovery when it turns off — never twice in a row. */
 #include "domain/target.h"
+#include "core/store.h"
 #include "domain/record_fields.h"
 #include "core/kinds.h"
 #include "core/write.h"
@@ -61,7 +62,7 @@ static int save_note(struct spm__txn *t, spm_record *note, int64_t alert, int64_
 	if (note->id == 0)
 		return spm__txn_put_system(t, note);
 	note->seq = t->seq;
-	return t->db->ops->put(t->db->store, note);
+	return spm__store_put(t->db, note);
 }
 
 static int check(struct spm__txn *t, const spm_record *alert, const spm_record *target,

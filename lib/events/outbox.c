@@ -1,5 +1,6 @@
 /* Reading the durable outbox, and named consumers with acknowledged positions. */
 #include "events/events_internal.h"
+#include "core/store.h"
 #include "core/kinds.h"
 #include "core/txn.h"
 #include "domain/org.h"
@@ -171,7 +172,7 @@ static int ack_in_txn(struct spm__txn *t, const char *name, int64_t seq)
 		rc = spm__record_put_int(rec, SPM__CONSUMER_POSITION, seq);
 		rec->seq = t->seq;
 		if (rc == SPM_OK)
-			rc = db->ops->put(db->store, rec);
+			rc = spm__store_put(db, rec);
 	} else {
 		rc = spm__record_make(&rec, db, spm__kind_find(db, SPM__KIND_CONSUMER, 1));
 		if (rc == SPM_OK)

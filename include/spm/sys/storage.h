@@ -113,8 +113,10 @@ typedef struct spm_storage_ops {
 	/**
 	 * @brief Counts the live records with an id above after_id and a
 	 * change sequence above after_seq that meet the conditions: what a scan
-	 * in id order returns without a limit. limit, SPM_SCAN_BY_SEQ and
-	 * SPM_SCAN_DESC are ignored; SPM_SCAN_DELETED is refused (SPM_EINVAL).
+	 * in id order returns without a limit. limit, SPM_SCAN_BY_SEQ,
+	 * SPM_SCAN_DESC and the fields are ignored; with SPM_SCAN_DELETED
+	 * tombstones count too (they meet no condition). A backend may refuse
+	 * SPM_SCAN_DELETED with SPM_EINVAL: the core then does without.
 	 * Since version 2; the core counts with scan before.
 	 */
 	int (*count)(void *self, int64_t *out, const spm_kind *kind, const spm_scan *scan);

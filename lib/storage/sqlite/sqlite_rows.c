@@ -888,10 +888,14 @@ static void spm__sqlite_buf_count(spm__sqlite_buf *buf, const spm_kind *kind,
 
 	spm__sqlite_buf_add(buf, "SELECT count(*) FROM ");
 	spm__sqlite_buf_ident(buf, spm_kind_name(kind));
-	spm__sqlite_buf_add(buf, " WHERE \"id\" > ?1");
+	/* After a change sequence: the seq index's range, not the id's (the
+	 * unary + keeps the planner off the rowid); with tombstones counted
+	 * the index alone answers. */
 	if (scan->after_seq != 0)
-		spm__sqlite_buf_add(buf, " AND \"seq\" > ?2");
-	if (scan->nconds == 0)
+		spm__sqlite_buf_add(buf, " WHERE +\"id\" > ?1 AND \"seq\" > ?2");
+	else
+		spm__sqlite_buf_add(buf, " WHERE \"id\" > ?1");
+	if (scan->nconds == 0 && !(scan->flags & SPM_SCAN_DELETED))
 		spm__sqlite_buf_add(buf, " AND \"deleted\" = 0");
 	for (size_t i = 0; i < scan->nconds; i++) {
 		snprintf(param, sizeof(param), "?%zu", i + 4);
@@ -914,9 +918,6 @@ int spm__sqlite_count(void *self, int64_t *out, const spm_kind *kind, const spm_
 		return spm_storage_error(SPM_EINVAL, "sqlite: count: NULL argument");
 	*out = 0;
 	rc = spm__sqlite_scan_check(s, kind, scan);
-	if (rc == SPM_OK && (scan->flags & SPM_SCAN_DELETED))
-		rc = spm_storage_error(SPM_EINVAL, "sqlite: count %s: tombstones are not counted",
-				       spm_kind_name(kind));
 	if (rc == SPM_OK)
 		rc = spm__sqlite_kind_cache(&k, s, kind);
 	if (rc != SPM_OK)
