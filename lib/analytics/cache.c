@@ -826,7 +826,8 @@ static int own_sort(struct spm__wlog *d, size_t *from)
 				d->rec[k++] = d->rec[i];
 				d->rec[i] = t;
 			}
-		qsort(d->rec + from[j], k - from[j], sizeof(*d->rec), cmp_own);
+		if (k - from[j] > 1)
+			qsort(d->rec + from[j], k - from[j], sizeof(*d->rec), cmp_own);
 	}
 	from[NOWN] = k;
 	return 1;
