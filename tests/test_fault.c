@@ -4,75 +4,7 @@
  * handle stays usable (the step is retried without faults), nothing leaks,
  * and after a clean reopen every write is complete or absent. */
 #include "helpers.h"
-
-struct faulty_store {
-	const spm_storage_ops *inner;
-	void *self;
-};
-
-/* The fault plan is global so it survives a handle that failed to open. */
-static long g_calls, g_fail_at;
-static int g_persistent, g_ambiguous_commit;
-
-static int trip(void)
-{
-	g_calls++;
-	return g_fail_at && (g_calls == g_fail_at || (g_persistent && g_calls > g_fail_at));
-}
-
-#define FAULT() do { if (trip()) return spm_storage_error(SPM_ESTORAGE, "injected fault"); } while (0)
-
-static int s_schema_version(void *s, int *out) { struct faulty_store *f = s; FAULT(); return f->inner->schema_version(f->self, out); }
-static int s_upgrade(void *s, int a, int b) { struct faulty_store *f = s; FAULT(); return f->inner->upgrade(f->self, a, b); }
-static int s_begin(void *s, unsigned fl) { struct faulty_store *f = s; FAULT(); return f->inner->begin(f->self, fl); }
-static int s_rollback(void *s) { struct faulty_store *f = s; return f->inner->rollback(f->self); }
-static int s_get(void *s, spm_record **o, const spm_kind *k, int64_t id) { struct faulty_store *f = s; FAULT(); return f->inner->get(f->self, o, k, id); }
-static int s_put(void *s, const spm_record *r) { struct faulty_store *f = s; FAULT(); return f->inner->put(f->self, r); }
-static int s_remove(void *s, const spm_kind *k, int64_t id, int64_t seq) { struct faulty_store *f = s; FAULT(); return f->inner->remove(f->self, k, id, seq); }
-static int s_scan(void *s, const spm_kind *k, const spm_scan *sc, spm_scan_cb cb, void *p) { struct faulty_store *f = s; FAULT(); return f->inner->scan(f->self, k, sc, cb, p); }
-static int s_next_id(void *s, int64_t *o, const char *c) { struct faulty_store *f = s; FAULT(); return f->inner->next_id(f->self, o, c); }
-static void s_free(void *s) { struct faulty_store *f = s; f->inner->free(f->self); free(f); }
-static int s_count(void *s, int64_t *o, const spm_kind *k, const spm_scan *sc) { struct faulty_store *f = s; FAULT(); return f->inner->count(f->self, o, k, sc); }
-static int s_insert(void *s, const spm_record *r) { struct faulty_store *f = s; FAULT(); return f->inner->insert(f->self, r); }
-static int s_update(void *s, const spm_record *r, const unsigned char *c, size_t n) { struct faulty_store *f = s; FAULT(); return f->inner->update(f->self, r, c, n); }
-
-static int s_commit(void *s)
-{
-	struct faulty_store *f = s;
-
-	if (g_ambiguous_commit) {
-		g_ambiguous_commit = 0;
-		f->inner->commit(f->self);
-		return spm_storage_error(SPM_ESTORAGE, "connection lost during commit");
-	}
-	if (trip()) {
-		f->inner->rollback(f->self);
-		return spm_storage_error(SPM_ESTORAGE, "injected commit fault");
-	}
-	return f->inner->commit(f->self);
-}
-
-static const spm_storage_ops faulty_ops = {
-	SPM_STORAGE_OPS_VERSION, s_schema_version, s_upgrade, s_begin, s_commit, s_rollback,
-	s_get, s_put, s_remove, s_scan, s_next_id, s_free, s_count, s_insert, s_update,
-};
-
-static int wrap(const spm_storage_ops **ops, void **self, spm_db *db, void *payload)
-{
-	struct faulty_store *f = calloc(1, sizeof(*f));
-
-	(void)db;
-	(void)payload;
-	if (f == NULL)
-		return SPM_ENOMEM;
-	f->inner = *ops;
-	f->self = *self;
-	*ops = &faulty_ops;
-	*self = f;
-	return SPM_OK;
-}
-
-/* ---- the scenario ---- */
+#include "faulty_store.h"
 
 struct run {
 	struct counting_alloc alloc;
@@ -94,7 +26,7 @@ static int open_step(struct run *r)
 	o.free_fn = ca_free;
 	o.alloc_payload = &r->alloc;
 	if (r->use_wrap)
-		o.storage_wrap = wrap;
+		o.storage_wrap = fault_wrap;
 	return spm_db_open(&r->db, &o);
 }
 
@@ -175,8 +107,8 @@ static int (*const steps[])(struct run *) = {
 
 static void no_faults(void)
 {
-	g_fail_at = 0;
-	g_ambiguous_commit = 0;
+	fault_plan.fail_at = 0;
+	fault_plan.ambiguous_commit = 0;
 }
 
 static void run_scenario(struct run *r)
@@ -231,16 +163,16 @@ static long fault_loop(int persistent, int by_storage)
 		temp_db_path(path, sizeof(path));
 		r.path = path;
 		r.use_wrap = 1;
-		g_calls = 0;
-		g_fail_at = by_storage ? n : 0;
-		g_persistent = persistent;
+		fault_plan.calls = 0;
+		fault_plan.fail_at = by_storage ? n : 0;
+		fault_plan.persistent = persistent;
 		if (!by_storage) {
 			r.alloc.fail_at = n;
 			r.alloc.persistent = persistent;
 		}
 		run_scenario(&r);
 		check_consistent(path);
-		if (by_storage ? g_calls < n : r.alloc.calls < n)
+		if (by_storage ? fault_plan.calls < n : r.alloc.calls < n)
 			break;  /* the fault was not reached: every point is covered */
 	}
 	return n;
@@ -286,7 +218,7 @@ Test(fault, ambiguous_commit_of_a_keyed_batch_is_safe_to_retry)
 	no_faults();
 	cr_assert_eq(open_step(&r), SPM_OK);
 	cr_assert_eq(field_step(&r), SPM_OK);
-	g_ambiguous_commit = 1;
+	fault_plan.ambiguous_commit = 1;
 	cr_assert_eq(batch_step(&r), SPM_ESTORAGE);
 	cr_assert_str_eq(spm_error_message(), "connection lost during commit");
 	cr_assert_eq(count_records(r.db, "customer"), 3, "the commit did happen");

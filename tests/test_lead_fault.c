@@ -4,63 +4,21 @@
  * whole — no lead, no history, no claim, round-robin pointer unmoved — until
  * one completes with every lead assigned as without faults. */
 #include "helpers.h"
+#include "faulty_store.h"
 
 static struct counting_alloc alloc;
 static spm_db *db;
 static char path[256];
-
-/* Storage calls fail from the Nth on (0: never). */
-static long g_calls, g_fail_at;
-
-struct faulty {
-	const spm_storage_ops *inner;
-	void *self;
-};
-
-#define FAULT() do { if (g_fail_at && ++g_calls >= g_fail_at) \
-	return spm_storage_error(SPM_ESTORAGE, "injected fault"); } while (0)
-
-static int s_schema_version(void *s, int *o) { struct faulty *f = s; return f->inner->schema_version(f->self, o); }
-static int s_upgrade(void *s, int a, int b) { struct faulty *f = s; return f->inner->upgrade(f->self, a, b); }
-static int s_begin(void *s, unsigned fl) { struct faulty *f = s; FAULT(); return f->inner->begin(f->self, fl); }
-static int s_commit(void *s) { struct faulty *f = s; FAULT(); return f->inner->commit(f->self); }
-static int s_rollback(void *s) { struct faulty *f = s; return f->inner->rollback(f->self); }
-static int s_get(void *s, spm_record **o, const spm_kind *k, int64_t id) { struct faulty *f = s; FAULT(); return f->inner->get(f->self, o, k, id); }
-static int s_put(void *s, const spm_record *r) { struct faulty *f = s; FAULT(); return f->inner->put(f->self, r); }
-static int s_remove(void *s, const spm_kind *k, int64_t id, int64_t q) { struct faulty *f = s; FAULT(); return f->inner->remove(f->self, k, id, q); }
-static int s_scan(void *s, const spm_kind *k, const spm_scan *sc, spm_scan_cb cb, void *p) { struct faulty *f = s; FAULT(); return f->inner->scan(f->self, k, sc, cb, p); }
-static int s_next_id(void *s, int64_t *o, const char *c) { struct faulty *f = s; FAULT(); return f->inner->next_id(f->self, o, c); }
-static void s_free(void *s) { struct faulty *f = s; f->inner->free(f->self); free(f); }
-static int s_count(void *s, int64_t *o, const spm_kind *k, const spm_scan *sc) { struct faulty *f = s; FAULT(); return f->inner->count(f->self, o, k, sc); }
-static int s_insert(void *s, const spm_record *r) { struct faulty *f = s; FAULT(); return f->inner->insert(f->self, r); }
-static int s_update(void *s, const spm_record *r, const unsigned char *c, size_t n) { struct faulty *f = s; FAULT(); return f->inner->update(f->self, r, c, n); }
-
-static const spm_storage_ops faulty_ops = {
-	SPM_STORAGE_OPS_VERSION, s_schema_version, s_upgrade, s_begin, s_commit, s_rollback,
-	s_get, s_put, s_remove, s_scan, s_next_id, s_free, s_count, s_insert, s_update,
-};
-
-static int wrap(const spm_storage_ops **ops, void **self, spm_db *d, void *payload)
-{
-	struct faulty *f = calloc(1, sizeof(*f));
-
-	(void)d;
-	(void)payload;
-	if (f == NULL)
-		return SPM_ENOMEM;
-	f->inner = *ops;
-	f->self = *self;
-	*ops = &faulty_ops;
-	*self = f;
-	return SPM_OK;
-}
 
 static void setup(void)
 {
 	spm_db_options o = SPM_DB_OPTIONS_INIT;
 
 	memset(&alloc, 0, sizeof(alloc));
-	g_fail_at = 0;
+	/* storage calls fail from the Nth on; opening never fails */
+	memset(&fault_plan, 0, sizeof(fault_plan));
+	fault_plan.persistent = 1;
+	fault_plan.spare_schema = 1;
 	temp_db_path(path, sizeof(path));
 	o.path = path;
 	o.clock = test_clock;
@@ -69,7 +27,7 @@ static void setup(void)
 	o.realloc_fn = ca_realloc;
 	o.free_fn = ca_free;
 	o.alloc_payload = &alloc;
-	o.storage_wrap = wrap;
+	o.storage_wrap = fault_wrap;
 	cr_assert_eq(spm_db_open(&db, &o), SPM_OK, "%s", spm_error_message());
 	ADD("role", "name", "rep", "scope", "1");
 	ADD("user", "name", "An", "role_id", "1", "active", "true");
@@ -114,13 +72,13 @@ static int create_five(void)
 
 static int count_of(const char *kind)
 {
-	long fail_at = g_fail_at, calls = alloc.fail_at;
+	long fail_at = fault_plan.fail_at, calls = alloc.fail_at;
 	int n;
 
-	g_fail_at = 0;
+	fault_plan.fail_at = 0;
 	alloc.fail_at = 0;
 	n = count_records(db, kind);
-	g_fail_at = fail_at;
+	fault_plan.fail_at = fail_at;
 	alloc.fail_at = calls;
 	return n;
 }
@@ -191,14 +149,14 @@ Test(lead_fault, every_storage_failure_of_a_batch_assigning_on_create)
 
 	for (at = 1;; at++) {
 		int rc;
-		g_calls = 0;
-		g_fail_at = at;
+		fault_plan.calls = 0;
+		fault_plan.fail_at = at;
 		rc = create_five();
-		g_fail_at = 0;
+		fault_plan.fail_at = 0;
 		cr_assert(rc == SPM_OK || rc == SPM_ESTORAGE, "fail at %ld: %s: %s", at,
 			  spm_result_name(rc), spm_error_message());
 		if (rc == SPM_OK) {
-			cr_assert_lt(g_calls, at, "fail at %ld: the failure was hidden", at);
+			cr_assert_lt(fault_plan.calls, at, "fail at %ld: the failure was hidden", at);
 			break;
 		}
 		assert_unchanged(at);
