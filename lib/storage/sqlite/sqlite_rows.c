@@ -97,66 +97,68 @@ size_t spm__sqlite_ncols(const spm__sqlite *s, const spm_kind *kind)
 
 /* ", "c1", "c2", "c2_currency" …: the first n core columns of the kind, in
  * the order rows are bound and read. */
+/* ", "c" (", "c_currency" for money): core field i's columns. */
+static void spm__sqlite_buf_column(spm__sqlite_buf *buf, const spm_kind *kind, size_t i)
+{
+	spm__sqlite_buf_add(buf, ", ");
+	spm__sqlite_buf_ident(buf, spm_kind_field_name(kind, i));
+	if (spm_kind_field_type(kind, i) == SPM_FIELD_MONEY) {
+		spm__sqlite_buf_add(buf, ", ");
+		spm__sqlite_buf_currency_ident(buf, spm_kind_field_name(kind, i));
+	}
+}
+
 static void spm__sqlite_buf_columns(spm__sqlite_buf *buf, const spm_kind *kind, size_t n)
 {
-	size_t i;
-
-	for (i = 0; i < n; i++) {
-		spm__sqlite_buf_add(buf, ", ");
-		spm__sqlite_buf_ident(buf, spm_kind_field_name(kind, i));
-		if (spm_kind_field_type(kind, i) == SPM_FIELD_MONEY) {
-			spm__sqlite_buf_add(buf, ", ");
-			spm__sqlite_buf_currency_ident(buf, spm_kind_field_name(kind, i));
-		}
-	}
+	for (size_t i = 0; i < n; i++)
+		spm__sqlite_buf_column(buf, kind, i);
 }
 
-/* SELECT of whole rows; spm__sqlite_read_row() reads this column order. */
-static void spm__sqlite_buf_select(spm__sqlite_buf *buf, const spm_kind *kind, size_t n)
-{
-	spm__sqlite_buf_add(buf, "SELECT \"id\", \"seq\", \"deleted\"");
-	spm__sqlite_buf_columns(buf, kind, n);
-	spm__sqlite_buf_add(buf, ", \"custom\" FROM ");
-	spm__sqlite_buf_ident(buf, spm_kind_name(kind));
-}
-
-/* The fields a scan reads (spm_scan.fields, version 2), or NULL for whole
- * rows. */
-static const size_t *spm__sqlite_scan_fields(const spm_scan *scan, size_t *n)
-{
-	if (scan->version < 2 || scan->fields == NULL) {
-		*n = 0;
-		return NULL;
-	}
-	*n = scan->nfields;
-	return scan->fields;
-}
-
-/* SELECT of the scan's fields (whole rows without a projection); read by
- * spm__sqlite_read_scan_row(). Fields the stored schema does not have yet
- * (index n and up) are absent, as in whole rows. */
-static void spm__sqlite_buf_select_scan(spm__sqlite_buf *buf, const spm_kind *kind, size_t n,
-					const spm_scan *scan)
-{
+/* The core fields a read takes: f[0..nf) (NULL: all), and the custom ones
+ * or not. Fields the stored schema does not have yet (index ncols and up)
+ * are absent. */
+struct spm__sqlite_fields {
+	const size_t *f;
 	size_t nf;
-	const size_t *f = spm__sqlite_scan_fields(scan, &nf);
+	int custom;
+};
 
-	if (f == NULL) {
-		spm__sqlite_buf_select(buf, kind, n);
-		return;
+static const struct spm__sqlite_fields spm__sqlite_whole = { NULL, 0, 1 };
+
+/* The fields a scan reads (spm_scan.fields, version 2; else whole rows). */
+static struct spm__sqlite_fields spm__sqlite_scan_fields(const spm_scan *scan)
+{
+	struct spm__sqlite_fields w = spm__sqlite_whole;
+
+	if (scan->version >= 2 && scan->fields != NULL) {
+		w.f = scan->fields;
+		w.nf = scan->nfields;
+		w.custom = (scan->flags & SPM_SCAN_CUSTOM) != 0;
 	}
+	return w;
+}
+
+/* Core field k of the read among the n the stored schema has, or n. */
+static size_t spm__sqlite_field_at(const struct spm__sqlite_fields *w, size_t k, size_t n)
+{
+	size_t i = w->f ? w->f[k] : k;
+
+	return i < n ? i : n;
+}
+
+/* SELECT of the fields w; spm__sqlite_read_row() reads this column order. */
+static void spm__sqlite_buf_select(spm__sqlite_buf *buf, const spm_kind *kind, size_t n,
+				   const struct spm__sqlite_fields *w)
+{
+	size_t nf = w->f ? w->nf : n;
+
 	spm__sqlite_buf_add(buf, "SELECT \"id\", \"seq\", \"deleted\"");
-	for (size_t i = 0; i < nf; i++) {
-		if (f[i] >= n)
-			continue;
-		spm__sqlite_buf_add(buf, ", ");
-		spm__sqlite_buf_ident(buf, spm_kind_field_name(kind, f[i]));
-		if (spm_kind_field_type(kind, f[i]) == SPM_FIELD_MONEY) {
-			spm__sqlite_buf_add(buf, ", ");
-			spm__sqlite_buf_currency_ident(buf, spm_kind_field_name(kind, f[i]));
-		}
+	for (size_t k = 0; k < nf; k++) {
+		size_t i = spm__sqlite_field_at(w, k, n);
+		if (i < n)
+			spm__sqlite_buf_column(buf, kind, i);
 	}
-	if (scan->flags & SPM_SCAN_CUSTOM)
+	if (w->custom)
 		spm__sqlite_buf_add(buf, ", \"custom\"");
 	spm__sqlite_buf_add(buf, " FROM ");
 	spm__sqlite_buf_ident(buf, spm_kind_name(kind));
@@ -254,46 +256,22 @@ static int spm__sqlite_read_custom(spm_record *rec, sqlite3_stmt *st, int col,
 }
 
 /* Builds a record from the current row of a spm__sqlite_buf_select()
- * statement. */
+ * statement of the same fields. */
 static int spm__sqlite_read_row(spm_record **out, spm__sqlite *s, sqlite3_stmt *st,
-				const spm_kind *kind)
+				const spm_kind *kind, const struct spm__sqlite_fields *w)
 {
-	size_t i, n = spm__sqlite_ncols(s, kind);
+	size_t n = spm__sqlite_ncols(s, kind), nf = w->f ? w->nf : n;
 	spm_record *rec = NULL;
 	int col = 3, rc;
 
 	rc = spm_record_alloc(&rec, s->db, kind, sqlite3_column_int64(st, 0),
 			      sqlite3_column_int64(st, 1), sqlite3_column_int64(st, 2) != 0);
-	for (i = 0; i < n && rc == SPM_OK; i++)
-		rc = spm__sqlite_read_field(rec, st, &col, kind, i);
-	if (rc == SPM_OK)
-		rc = spm__sqlite_read_custom(rec, st, col, kind);
-	if (rc != SPM_OK) {
-		spm_record_free(rec);
-		return rc;
+	for (size_t k = 0; k < nf && rc == SPM_OK; k++) {
+		size_t i = spm__sqlite_field_at(w, k, n);
+		if (i < n)
+			rc = spm__sqlite_read_field(rec, st, &col, kind, i);
 	}
-	*out = rec;
-	return SPM_OK;
-}
-
-/* Builds a record from the current row of a spm__sqlite_buf_select_scan()
- * statement. */
-static int spm__sqlite_read_scan_row(spm_record **out, spm__sqlite *s, sqlite3_stmt *st,
-				     const spm_kind *kind, const spm_scan *scan)
-{
-	size_t nf, n = spm__sqlite_ncols(s, kind);
-	const size_t *f = spm__sqlite_scan_fields(scan, &nf);
-	spm_record *rec = NULL;
-	int col = 3, rc;
-
-	if (f == NULL)
-		return spm__sqlite_read_row(out, s, st, kind);
-	rc = spm_record_alloc(&rec, s->db, kind, sqlite3_column_int64(st, 0),
-			      sqlite3_column_int64(st, 1), sqlite3_column_int64(st, 2) != 0);
-	for (size_t i = 0; i < nf && rc == SPM_OK; i++)
-		if (f[i] < n)
-			rc = spm__sqlite_read_field(rec, st, &col, kind, f[i]);
-	if (rc == SPM_OK && (scan->flags & SPM_SCAN_CUSTOM))
+	if (rc == SPM_OK && w->custom)
 		rc = spm__sqlite_read_custom(rec, st, col, kind);
 	if (rc != SPM_OK) {
 		spm_record_free(rec);
@@ -312,7 +290,7 @@ static int spm__sqlite_get_stmt(spm__sqlite *s, spm__sqlite_kind *k)
 	if (k->get != NULL)
 		return SPM_OK;
 	spm__sqlite_buf_init(&buf, s->db);
-	spm__sqlite_buf_select(&buf, k->kind, spm__sqlite_ncols(s, k->kind));
+	spm__sqlite_buf_select(&buf, k->kind, spm__sqlite_ncols(s, k->kind), &spm__sqlite_whole);
 	spm__sqlite_buf_add(&buf, " WHERE \"id\" = ?1 AND \"deleted\" = 0");
 	return spm__sqlite_prepare_buf(s, &k->get, &buf, 1, "prepare get", k->kind);
 }
@@ -336,7 +314,7 @@ int spm__sqlite_get(void *self, spm_record **out, const spm_kind *kind, int64_t 
 	sqlite3_bind_int64(st, 1, id);
 	rc = sqlite3_step(st);
 	if (rc == SQLITE_ROW)
-		rc = spm__sqlite_read_row(out, s, st, kind);
+		rc = spm__sqlite_read_row(out, s, st, kind, &spm__sqlite_whole);
 	else if (rc == SQLITE_DONE)
 		rc = spm_storage_error(SPM_ENOTFOUND, "sqlite: get %s %lld: no such record",
 				       spm_kind_name(kind), (long long)id);
@@ -691,8 +669,9 @@ static void spm__sqlite_buf_scan(spm__sqlite_buf *buf, const spm__sqlite *s,
 {
 	int desc = (scan->flags & SPM_SCAN_DESC) != 0;
 	size_t n = spm__sqlite_ncols(s, kind);
+	struct spm__sqlite_fields w = spm__sqlite_scan_fields(scan);
 
-	spm__sqlite_buf_select_scan(buf, kind, n, scan);
+	spm__sqlite_buf_select(buf, kind, n, &w);
 	if (scan->flags & SPM_SCAN_BY_SEQ) {
 		/* In change order the position is the pair (seq, id): one
 		 * transaction may write many rows with the same seq, and a page
@@ -703,7 +682,7 @@ static void spm__sqlite_buf_scan(spm__sqlite_buf *buf, const spm__sqlite *s,
 		spm__sqlite_buf_add(buf, " WHERE \"seq\" = ?2 AND \"id\" > ?1");
 		spm__sqlite_buf_filters(buf, kind, scan);
 		spm__sqlite_buf_add(buf, " UNION ALL ");
-		spm__sqlite_buf_select_scan(buf, kind, n, scan);
+		spm__sqlite_buf_select(buf, kind, n, &w);
 		spm__sqlite_buf_add(buf, " WHERE \"seq\" > ?2");
 		spm__sqlite_buf_filters(buf, kind, scan);
 		/* Several rows may share a change sequence: id breaks ties so
@@ -824,6 +803,7 @@ static int spm__sqlite_scan_bind(sqlite3_stmt *st, const spm_kind *kind, const s
 static int spm__sqlite_scan_rows(spm__sqlite *s, sqlite3_stmt *st, const spm_kind *kind,
 				 const spm_scan *scan, spm_scan_cb cb, void *payload)
 {
+	struct spm__sqlite_fields w = spm__sqlite_scan_fields(scan);
 	spm_record *rec;
 	int rc;
 
@@ -833,7 +813,7 @@ static int spm__sqlite_scan_rows(spm__sqlite *s, sqlite3_stmt *st, const spm_kin
 			return SPM_OK;
 		if (rc != SQLITE_ROW)
 			return spm__sqlite_fail(s, rc, "scan", spm_kind_name(kind));
-		rc = spm__sqlite_read_scan_row(&rec, s, st, kind, scan);
+		rc = spm__sqlite_read_row(&rec, s, st, kind, &w);
 		if (rc != SPM_OK)
 			return rc;
 		rc = cb(rec, payload);
