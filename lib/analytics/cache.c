@@ -793,6 +793,22 @@ static const struct {
 };
 #define NOWN (sizeof(own_kinds) / sizeof(own_kinds[0]))
 
+static struct spm__table *own_table(struct spm__acache *c, size_t j)
+{
+	return (struct spm__table *)((char *)c + own_kinds[j].off);
+}
+
+const struct spm__table *spm__acache_table_of(const struct spm__acache *c, const char *kind)
+{
+	for (size_t j = 0; j < NOWN; j++) {
+		const struct spm__table *t =
+			(const struct spm__table *)((const char *)c + own_kinds[j].off);
+		if (strcmp(kind, own_kinds[j].kind) == 0)
+			return t->on ? t : NULL;
+	}
+	return NULL;
+}
+
 /* Record order within a kind: id, then change sequence (the last of an id is
  * what storage holds). */
 static int cmp_own(const void *a, const void *b)
@@ -804,20 +820,13 @@ static int cmp_own(const void *a, const void *b)
 	return (x->seq > y->seq) - (x->seq < y->seq);
 }
 
-/* Sorts the log's records by kind (own_kinds order), id and seq; *from gets
- * each kind's first index (NOWN + 1 entries). 0 when a record is of a kind
- * the cache does not hold (it was dropped since). */
-static int own_sort(struct spm__wlog *d, size_t *from)
+/* Sorts the log's records by kind (own_kinds order: the log keeps only
+ * those, spm__acache_note), id and seq; *from gets each kind's first index
+ * (NOWN + 1 entries). */
+static void own_sort(struct spm__wlog *d, size_t *from)
 {
 	size_t k = 0;
 
-	for (size_t i = 0; i < d->n; i++) {
-		size_t j = 0;
-		while (j < NOWN && strcmp(d->rec[i]->kind->name, own_kinds[j].kind) != 0)
-			j++;
-		if (j == NOWN)
-			return 0;
-	}
 	for (size_t j = 0; j < NOWN; j++) {
 		from[j] = k;
 		for (size_t i = k; i < d->n; i++)
@@ -830,32 +839,23 @@ static int own_sort(struct spm__wlog *d, size_t *from)
 			qsort(d->rec + from[j], k - from[j], sizeof(*d->rec), cmp_own);
 	}
 	from[NOWN] = k;
-	return 1;
 }
 
-/* Whether the log can stand for reading storage: it follows on from what the
- * cache holds, every kind it writes is still held, no stage change of
- * before is edited (that rebuilds the history), and storage has exactly its
- * rows (tombstones included) since its first change sequence, kind by kind
- * (so no write of these transactions was missed and nothing else was
- * written). */
+/* Whether the sorted log, which follows on from what the cache holds, can
+ * stand for reading storage: no stage change of before is edited (that
+ * rebuilds the history), and storage has exactly its rows (tombstones
+ * included) since its first change sequence, kind by kind (so no write of
+ * these transactions was missed and nothing else was written). */
 static int own_usable(spm_db *db, struct spm__acache *c, struct spm__wlog *d, const size_t *from,
 		      int *rc)
 {
-	if (!d->active || d->broken || c->known == 0 || d->first != c->known + 1)
-		return 0;
 	for (size_t j = 0; j < NOWN; j++) {
-		const struct spm__table *t =
-			(const struct spm__table *)((const char *)c + own_kinds[j].off);
 		spm_scan since = { SPM_SCAN_VERSION, NULL, 0, 0, d->first - 1, 0, SPM_SCAN_DELETED,
 				   NULL, 0 };
 		int64_t rows = 0, stored = 0;
 		spm_kind *k;
-		if (!t->on) {
-			if (from[j + 1] > from[j])
-				return 0;
-			continue;
-		}
+		if (!own_table(c, j)->on)
+			continue;  /* nothing of it is kept */
 		for (size_t i = from[j]; i < from[j + 1]; i++) {
 			rows += i + 1 == from[j + 1] || d->rec[i + 1]->id != d->rec[i]->id;
 			if (own_kinds[j].cb == load_history && d->rec[i]->id <= c->hmax)
@@ -878,43 +878,56 @@ static int own_usable(spm_db *db, struct spm__acache *c, struct spm__wlog *d, co
 	return 1;
 }
 
+/* Applies the log's records of kind j (sorted, from[j] to from[j + 1])
+ * through the loader a scan uses, the last of each id only, and moves the
+ * kind's read position past them. */
+static int own_apply_kind(spm_db *db, struct spm__acache *c, struct spm__wlog *d,
+			  const size_t *from, size_t j)
+{
+	struct spm__table *t = own_table(c, j);
+	spm_kind *k = spm__kind_find(db, own_kinds[j].kind, 0);
+	struct load l = { db, c, t, 0, 0, { 0 } };
+	int64_t seq = t->seq, id = t->id;
+	int rc = SPM_OK;
+
+	for (int f = 0; f < NFIELDS; f++)
+		l.f[f] = spm__core_index(k, field_names[f]);
+	for (size_t i = from[j]; i < from[j + 1] && rc == SPM_OK; i++) {
+		spm_record *rec = d->rec[i];
+		d->rec[i] = NULL;
+		if (rec->seq > seq || (rec->seq == seq && rec->id > id)) {
+			seq = rec->seq;
+			id = rec->id;
+		}
+		if (i + 1 < from[j + 1] && d->rec[i + 1]->id == rec->id)
+			spm_record_free(rec);  /* written again later */
+		else
+			rc = own_kinds[j].cb(rec, &l);
+	}
+	t->seq = seq;
+	t->id = id;
+	return rc;
+}
+
 /* Applies the writes this handle committed since the last query from its
- * write log, kind by kind through the loaders a scan uses, when usable;
+ * write log when it follows on from what the cache holds and is usable;
  * else drops the log (the catch-up reads them from storage). */
 static int apply_own(spm_db *db, struct spm__acache *c)
 {
 	struct spm__wlog *d = &c->done;
 	size_t from[NOWN + 1];
-	int rc = SPM_OK;
+	int rc = SPM_OK, usable = !d->broken && d->active && c->known != 0 &&
+		d->first == c->known + 1;
 
-	if (!d->active && !d->broken)
-		return SPM_OK;
-	if (!d->broken && own_sort(d, from) && own_usable(db, c, d, from, &rc)) {
-		for (size_t j = 0; j < NOWN && rc == SPM_OK; j++) {
-			struct spm__table *t = (struct spm__table *)((char *)c + own_kinds[j].off);
-			spm_kind *k = spm__kind_find(db, own_kinds[j].kind, 0);
-			struct load l = { db, c, t, 0, 0, { 0 } };
-			int64_t seq = t->seq, id = t->id;
-			for (int f = 0; f < NFIELDS; f++)
-				l.f[f] = spm__core_index(k, field_names[f]);
-			for (size_t i = from[j]; i < from[j + 1] && rc == SPM_OK; i++) {
-				spm_record *rec = d->rec[i];
-				d->rec[i] = NULL;
-				if (rec->seq > seq || (rec->seq == seq && rec->id > id)) {
-					seq = rec->seq;
-					id = rec->id;
-				}
-				if (i + 1 < from[j + 1] && d->rec[i + 1]->id == rec->id)
-					spm_record_free(rec);  /* written again later */
-				else
-					rc = own_kinds[j].cb(rec, &l);
-			}
-			t->seq = seq;
-			t->id = id;
-		}
-		if (rc == SPM_OK)
-			c->known = d->last;
+	if (usable) {
+		own_sort(d, from);
+		usable = own_usable(db, c, d, from, &rc);
 	}
+	for (size_t j = 0; usable && j < NOWN && rc == SPM_OK; j++)
+		if (own_table(c, j)->on)
+			rc = own_apply_kind(db, c, d, from, j);
+	if (usable && rc == SPM_OK)
+		c->known = d->last;
 	spm__wlog_clear(db, d);
 	return rc;
 }

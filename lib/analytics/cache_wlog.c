@@ -8,7 +8,6 @@
 #include "analytics/cache.h"
 #include "core/record_internal.h"
 
-#include <stddef.h>
 #include <string.h>
 
 #define WLOG_MAX 65536
@@ -19,31 +18,6 @@ void spm__wlog_clear(spm_db *db, struct spm__wlog *w)
 		spm_record_free(w->rec[i]);
 	spm__free(db, w->rec);
 	memset(w, 0, sizeof(*w));
-}
-
-/* The cache's table of a kind it holds, or NULL. */
-const struct spm__table *spm__acache_table_of(const struct spm__acache *c, const char *kind)
-{
-	static const struct {
-		const char *name;
-		size_t off;
-	} tables[] = {
-		{ "stage", offsetof(struct spm__acache, stage_t) },
-		{ "opportunity", offsetof(struct spm__acache, opp_t) },
-		{ "stage_history", offsetof(struct spm__acache, hist_t) },
-		{ "customer", offsetof(struct spm__acache, cust_t) },
-		{ "line_item", offsetof(struct spm__acache, li_t) },
-		{ "lead", offsetof(struct spm__acache, lead_t) },
-		{ "activity", offsetof(struct spm__acache, act_t) },
-	};
-
-	for (size_t i = 0; i < sizeof(tables) / sizeof(tables[0]); i++)
-		if (strcmp(kind, tables[i].name) == 0) {
-			const struct spm__table *t =
-				(const struct spm__table *)((const char *)c + tables[i].off);
-			return t->on ? t : NULL;
-		}
-	return NULL;
 }
 
 static void give_up(spm_db *db, struct spm__wlog *w)
