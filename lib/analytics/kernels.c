@@ -679,17 +679,19 @@ static int funnel_masks(struct spm__arun *r, uint16_t pipe)
 			counted |= 1ull << s;
 	}
 	/* with at most eight stages in the pipeline, the entered mode counts in
-	 * eight counters per group, adding a deal's mask as a row of ones[] */
+	 * eight counters per group, adding a deal's mask as a row of ones[]
+	 * (funnel_entered8 keeps its own, of 16-bit counters) */
 	if (mode == SPM__FUNNEL_ENTERED && nlocal <= 8) {
+		int own_ones = row_window && !r->g.off;
 		hist = spm__calloc(r->db, (size_t)r->g.n * 8, sizeof(*hist));
-		ones = spm__malloc(r->db, 256 * 8 * sizeof(*ones));
-		if (hist == NULL || ones == NULL) {
+		ones = own_ones ? NULL : spm__malloc(r->db, 256 * 8 * sizeof(*ones));
+		if (hist == NULL || (ones == NULL && !own_ones)) {
 			spm__free(r->db, hist);
 			spm__free(r->db, ones);
 			spm__free(r->db, cnt);
 			return spm__error_oom();
 		}
-		for (uint32_t m = 0; m < 256; m++)
+		for (uint32_t m = 0; ones && m < 256; m++)
 			for (int b = 0; b < 8; b++)
 				ones[m * 8 + (uint32_t)b] = (m >> b) & 1;
 	}
