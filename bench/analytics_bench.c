@@ -599,6 +599,25 @@ static void update_1000(spm_db *db, size_t n)
 	spm_batch_free(b);
 }
 
+/* ROUNDS rounds of 1,000 updates through writer, each timed, then the
+ * catch-up of db's cache, timed, then the queries; db's cache at the end. */
+static struct spm__acache *catch_up_rounds(spm_db *db, spm_db *writer, size_t n,
+					   struct fig *writes, struct fig *rounds)
+{
+	struct spm__acache *c = NULL;
+
+	for (int k = 0; k < ROUNDS; k++) {
+		struct fig t = fig_start();
+		update_1000(writer, n);
+		writes[k] = fig_since(t);
+		t = fig_start();
+		CHECK("catch up", spm__acache_get(&c, db, 0));
+		rounds[k] = fig_since(t);
+		lib_run(db);
+	}
+	return c;
+}
+
 int main(int argc, char **argv)
 {
 	size_t n = 1000000;
@@ -680,26 +699,10 @@ int main(int argc, char **argv)
 	 * Updates through this handle reach its cache from memory (its write
 	 * log); another handle's are read from storage. */
 	rng = seed + 1;
-	for (int k = 0; k < ROUNDS; k++) {
-		t = fig_start();
-		update_1000(db, n);
-		writes[k] = fig_since(t);
-		t = fig_start();
-		CHECK("catch up", spm__acache_get(&c, db, 0));
-		rounds[k] = fig_since(t);
-		lib_run(db);
-	}
+	c = catch_up_rounds(db, db, n, writes, rounds);
 	refresh = median_of(rounds, ROUNDS);
 	other = open_handle(path, NULL);
-	for (int k = 0; k < ROUNDS; k++) {
-		t = fig_start();
-		update_1000(other, n);
-		writes_other[k] = fig_since(t);
-		t = fig_start();
-		CHECK("catch up", spm__acache_get(&c, db, 0));
-		rounds_other[k] = fig_since(t);
-		lib_run(db);
-	}
+	c = catch_up_rounds(db, other, n, writes_other, rounds_other);
 	spm_db_close(other);
 	refresh_other = median_of(rounds_other, ROUNDS);
 
