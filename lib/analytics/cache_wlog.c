@@ -2,7 +2,7 @@
  * open write transaction stores (lib/core/store.c) of a kind the cache holds
  * is copied; at commit the copies wait for the next query, which applies
  * them from memory instead of reading them back from storage
- * (spm__acache_apply_own, cache.c) when the change sequences follow on from
+ * (apply_own in cache.c) when the change sequences follow on from
  * what the cache already holds. A write log that grows past WLOG_MAX
  * records is given up: the next query reads storage as usual. */
 #include "analytics/cache.h"
