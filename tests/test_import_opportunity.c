@@ -1082,6 +1082,43 @@ Test(opp_import, a_stage_named_only_by_bad_rows_is_not_created)
 	assert_field("stage", s_lost + 1, "position", "7");
 }
 
+/* A stage name the stage record refuses (over its 100 bytes) makes its rows
+ * bad in the check, so the dry run says what the import does (found by
+ * fuzz_opps: the dry run passed, the write failed). */
+Test(opp_import, a_stage_name_too_long_to_create_makes_its_rows_bad)
+{
+	char opps[512], name[128], msg[256];
+	spm_opp_import_options o = sfdc_options();
+	spm_opp_import_report *r;
+
+	memset(name, 'S', 101);
+	name[101] = '\0';
+	snprintf(opps, sizeof(opps), "Id,Name,StageName,Amount\n1,a,Discovery,10\n2,b,%s,5\n",
+		 name);
+	snprintf(msg, sizeof(msg), "stage '%s' cannot be created: stage.name: 101 bytes, "
+		 "longer than 100", name);
+	o.flags = SPM_OPP_IMPORT_CREATE_STAGES;
+	for (int dry = 1; dry >= 0; dry--) {
+		o.dry_run = dry;
+		cr_assert_eq(import3(&r, opps, NULL, NULL, &o), SPM_EINVAL);
+		cr_assert_eq(spm_opp_import_report_problems(r), 1);
+		assert_problem(r, 0, SPM_OPP_FILE_OPPORTUNITIES, 3, "StageName", 0, msg);
+		cr_assert_eq(cnt(r, SPM_OPP_FILE_OPPORTUNITIES, SPM_OPP_COUNT_BAD), 1);
+		cr_assert_eq(spm_opp_import_report_stages_created(r), 0);
+		spm_opp_import_report_free(r);
+		cr_assert_eq(count_kind("stage"), 6);
+		cr_assert_eq(count_kind("opportunity"), 0);
+	}
+	o.mode = SPM_CSV_SKIP_BAD_ROWS;
+	cr_assert_eq(import3(&r, opps, NULL, NULL, &o), SPM_OK, "%s", spm_error_message());
+	cr_assert_eq(spm_opp_import_report_stages_created(r), 1);
+	cr_assert_eq(cnt(r, SPM_OPP_FILE_OPPORTUNITIES, SPM_OPP_COUNT_CREATED), 1);
+	cr_assert_eq(cnt(r, SPM_OPP_FILE_OPPORTUNITIES, SPM_OPP_COUNT_BAD), 1);
+	spm_opp_import_report_free(r);
+	cr_assert_eq(count_kind("stage"), 7);
+	assert_field("stage", s_lost + 1, "name", "Discovery");
+}
+
 /* ---- out of memory (TESTING.md §A) ---- */
 
 static spm_db *open_counted(const char *p, struct counting_alloc *a)

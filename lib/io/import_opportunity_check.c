@@ -96,6 +96,30 @@ static const char *forecast_of(const char *text)
 	return NULL;
 }
 
+/* A stage to be created must take its name as the write will: the dry run
+ * and the import have to agree, so a name the stage record refuses (too long,
+ * say) makes the row bad here rather than failing the write later. */
+static int check_new_stage_name(struct spm__opp_plan *p, int *bad, int file,
+				const struct spm__opp_row *row, const char *name)
+{
+	const struct spm__opp_file *f = &p->files[file];
+	spm_record *rec = NULL;
+	int rc = spm_record_new(&rec, p->db, "stage");
+
+	if (rc != SPM_OK)
+		return rc;
+	rc = spm_record_set_text(rec, "name", name);
+	spm_record_free(rec);
+	if (rc == SPM_ENOMEM)
+		return rc;
+	if (rc == SPM_OK)
+		return SPM_OK;
+	*bad = 1;
+	return spm__opp_problem(p->report, file, row->line, f->role_header[file == F_OPP ?
+				OPP_STAGE : HIS_STAGE], 0, "stage '%s' cannot be created: %s",
+				name, spm_error_message());
+}
+
 /* The stage a row names; *bad when unknown (and not to be created). */
 static int resolve_stage(struct spm__opp_plan *p, long *out, int *bad, int file,
 			 const struct spm__opp_row *row, const char *name, const char *prob,
@@ -119,6 +143,9 @@ static int resolve_stage(struct spm__opp_plan *p, long *out, int *bad, int file,
 					OPP_STAGE : HIS_STAGE], 0, "stage '%s' is not in pipeline "
 					"%lld", name, (long long)p->opts->pipeline_id);
 	}
+	rc = check_new_stage_name(p, bad, file, row, name);
+	if (rc != SPM_OK || *bad)
+		return rc;
 	rc = add_stage(p, 0, name, contains_word(name, "won") ? "won" :
 		       contains_word(name, "lost") ? "lost" : "open");
 	if (rc != SPM_OK)
