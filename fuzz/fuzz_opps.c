@@ -5,10 +5,11 @@
  * The first byte selects options (bit 0: skip bad rows, bit 1: M/D/Y dates,
  * bit 2: create unknown stages, bit 3: lenient references); the rest is the
  * opportunities file, optionally followed by a line "%%" and the history
- * file. The database is a fresh copy of a small company (a pipeline whose
+ * file, and by another such line and the line items file. The database is a fresh copy of a small company (a pipeline whose
  * stages are named like Salesforce's, users and accounts with external ids).
  * Checks:
- *  1. a dry run and the real import return the same status and counts;
+ *  1. a dry run and the real import return the same status and counts
+ *     (what the write would refuse is a bad row in both);
  *  2. the status is SPM_OK or a documented refusal with a message;
  *  3. a refused import (all or nothing) stores nothing;
  *  4. an accepted import without created stages exports, the export imports
@@ -66,20 +67,23 @@ static spm_db *open_company(void)
 	return fuzz_open_file(fuzz_image_copy(&company, "opps", make_company));
 }
 
-/* Imports into a fresh copy; *counts gets rows, bad and created of both
+#define NCOUNTS 18  /* 6 per file: the counts, then stages created and problems */
+
+/* Imports into a fresh copy; *counts gets rows, bad and created of the
  * files. Returns the status; the handle stays open in *out_db. */
-static int import(spm_db **out_db, size_t counts[12], const char *opps, size_t opps_len,
-		  const char *hist, size_t hist_len, const spm_opp_import_options *o)
+static int import(spm_db **out_db, size_t counts[NCOUNTS], const char *opps, size_t opps_len,
+		  const char *hist, size_t hist_len, const char *items, size_t items_len,
+		  const spm_opp_import_options *o)
 {
 	spm_opp_import_report *r = NULL;
 	spm_db *db = open_company();
-	int rc = spm_opp_import(&r, db, opps, opps_len, hist, hist_len, NULL, 0, o);
+	int rc = spm_opp_import(&r, db, opps, opps_len, hist, hist_len, items, items_len, o);
 
 	if (rc != SPM_OK && rc != SPM_EINVAL && rc != SPM_ENOTFOUND && rc != SPM_ERANGE)
 		fail("unexpected status", spm_result_name(rc));
 	if (rc != SPM_OK && spm_error_message()[0] == '\0')
 		fail("an error without a message", NULL);
-	for (int f = 0; f < 2; f++)
+	for (int f = 0; f < 3; f++)
 		for (int c = 0; c < 5; c++)
 			if (c != SPM_OPP_COUNT_UNCHANGED)
 				counts[f * 6 + c] = spm_opp_import_report_count(
@@ -111,9 +115,9 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	static char buf[1 << 16];
 	spm_opp_import_options o = SPM_OPP_IMPORT_OPTIONS_INIT;
 	struct fuzz_text e1 = { NULL, 0 }, h1 = { NULL, 0 }, e2 = { NULL, 0 }, h2 = { NULL, 0 };
-	size_t dry[12] = { 0 }, real[12] = { 0 }, again[12] = { 0 };
-	const char *hist = NULL, *cut;
-	size_t opps_len, hist_len = 0;
+	size_t dry[NCOUNTS] = { 0 }, real[NCOUNTS] = { 0 }, again[NCOUNTS] = { 0 };
+	const char *hist = NULL, *items = NULL, *cut;
+	size_t opps_len, hist_len = 0, items_len = 0;
 	spm_db *db, *copy;
 	int rc_dry, rc;
 	unsigned flags;
@@ -133,6 +137,12 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		opps_len = (size_t)(cut - buf) + 1;
 		hist = cut + 4;
 		hist_len = size - (size_t)(hist - buf);
+		cut = strstr(hist, "\n%%\n");
+		if (cut) {
+			hist_len = (size_t)(cut - hist) + 1;
+			items = cut + 4;
+			items_len = size - (size_t)(items - buf);
+		}
 	}
 	o.pipeline_id = 1;
 	o.currency = "USD";
@@ -142,16 +152,16 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		  (flags & 8 ? SPM_OPP_IMPORT_LENIENT_REFS : 0);
 
 	o.dry_run = 1;
-	rc_dry = import(&db, dry, buf, opps_len, hist, hist_len, &o);
+	rc_dry = import(&db, dry, buf, opps_len, hist, hist_len, items, items_len, &o);
 	if (stored_anything(db))
 		fail("a dry run stored something", NULL);
 	spm_db_close(db);
 	o.dry_run = 0;
-	rc = import(&db, real, buf, opps_len, hist, hist_len, &o);
+	rc = import(&db, real, buf, opps_len, hist, hist_len, items, items_len, &o);
 	if (rc != rc_dry)
 		fail("the dry run and the import disagree on the status", spm_result_name(rc));
-	for (int i = 0; i < 12; i++)
-		if (i != 2 && i != 8 && i != 5 && dry[i] != real[i])
+	for (int i = 0; i < NCOUNTS; i++)
+		if (i % 6 != 2 && i != 5 && dry[i] != real[i])
 			fail("the dry run and the import disagree on a count", NULL);
 	if (rc != SPM_OK && stored_anything(db))
 		fail("a refused import stored something", NULL);
@@ -160,7 +170,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		o.mode = SPM_CSV_ALL_OR_NOTHING;
 		o.date_order = SPM_OPP_DATES_ISO;
 		o.flags = 0;
-		if (import(&copy, again, e1.p ? e1.p : "", e1.len, h1.p, h1.len, &o) != SPM_OK)
+		if (import(&copy, again, e1.p ? e1.p : "", e1.len, h1.p, h1.len, NULL, 0, &o) !=
+		    SPM_OK)
 			fail("the export does not import", e1.p);
 		export_both(&e2, &h2, copy);
 		if (strcmp(e1.p ? e1.p : "", e2.p ? e2.p : "") != 0 ||

@@ -1119,6 +1119,97 @@ Test(opp_import, a_stage_name_too_long_to_create_makes_its_rows_bad)
 	assert_field("stage", s_lost + 1, "name", "Discovery");
 }
 
+/* Line items the write would refuse are bad rows in the check: the dry run
+ * said OK and the import then failed as a whole, even when bad rows were to
+ * be skipped. One file with every kind; 006A keeps its good items. */
+Test(opp_import, line_items_the_write_refuses_are_bad_rows)
+{
+	char items[1024], product[202], msg[300];
+	spm_opp_import_options o = sfdc_options();
+	spm_opp_import_report *r;
+	const spm_record *rec;
+	spm_record_iter *it;
+	spm_query *q;
+	int64_t a, amount;
+	const char *cur;
+	int n = 0;
+
+	memset(product, 'P', 201);
+	product[201] = '\0';
+	snprintf(items, sizeof(items),
+		 "OpportunityId,Name,Quantity,UnitPrice,CurrencyIsoCode\n"
+		 "006A,Generator,2,5000,USD\n"                         /* 10,000.00 */
+		 "006A,%s,1,5,USD\n"                                   /* line 3: too long */
+		 "006A,Refund,1,-5,USD\n"                              /* line 4: negative */
+		 "006A,Bulk,1000000000000,1000000000,USD\n"            /* line 5: overflows */
+		 "006A,Travel,1,5,EUR\n"                               /* line 6: currency */
+		 "006B,Big,1,90000000000000000,USD\n"                  /* 9e18 cents fits */
+		 "006B,Bigger,1,2300000000000000,USD\n"                /* line 8: sum overflows */
+		 "006B,Small,1,1.25,USD\n",
+		 product);
+	for (int dry = 1; dry >= 0; dry--) {
+		o.dry_run = dry;
+		cr_assert_eq(import3(&r, opps_csv, NULL, items, &o), SPM_EINVAL);
+		cr_assert_str_eq(spm_opp_import_report_message(r), "5 bad rows: nothing stored");
+		cr_assert_eq(spm_opp_import_report_problems(r), 5);
+		snprintf(msg, sizeof(msg), "line_item.product: 201 bytes, longer than 200");
+		assert_problem(r, 0, SPM_OPP_FILE_LINE_ITEMS, 3, "Name", 0, msg);
+		assert_problem(r, 1, SPM_OPP_FILE_LINE_ITEMS, 4, "UnitPrice", 0,
+			       "line_item.unit_price: must not be negative");
+		assert_problem(r, 2, SPM_OPP_FILE_LINE_ITEMS, 5, "UnitPrice", 0,
+			       "line_item.amount: quantity × unit_price overflows");
+		assert_problem(r, 3, SPM_OPP_FILE_LINE_ITEMS, 6, "CurrencyIsoCode", 0,
+			       "in EUR, but the other line items of opportunity '006A' are in USD");
+		assert_problem(r, 4, SPM_OPP_FILE_LINE_ITEMS, 8, "UnitPrice", 0,
+			       "the line items of opportunity '006B' sum beyond the largest amount");
+		spm_opp_import_report_free(r);
+		cr_assert_eq(count_kind("line_item"), 0);
+	}
+	o.dry_run = 0;
+	o.mode = SPM_CSV_SKIP_BAD_ROWS;
+	cr_assert_eq(import3(&r, opps_csv, NULL, items, &o), SPM_OK, "%s", spm_error_message());
+	cr_assert_eq(cnt(r, SPM_OPP_FILE_LINE_ITEMS, SPM_OPP_COUNT_CREATED), 3);
+	cr_assert_eq(cnt(r, SPM_OPP_FILE_LINE_ITEMS, SPM_OPP_COUNT_BAD), 5);
+	a = opp_id(r, "006A");
+	spm_opp_import_report_free(r);
+	cr_assert_eq(count_kind("line_item"), 3);
+	cr_assert_eq(spm_query_new(&q, db, "opportunity"), SPM_OK);
+	cr_assert_eq(spm_record_iter_new(&it, q), SPM_OK);
+	while (spm_record_iter_next(&rec, it) == SPM_OK) {
+		if (spm_record_id(rec) != a)
+			continue;
+		cr_assert_eq(spm_record_get_money(&amount, &cur, rec, "amount"), SPM_OK);
+		cr_assert_eq(amount, 1000000);
+		cr_assert_str_eq(cur, "USD");
+		n++;
+	}
+	spm_record_iter_free(it);
+	spm_query_free(q);
+	cr_assert_eq(n, 1);
+
+	/* again, with one more item for 006B: its stored items stay and count
+	 * (90,000,000,000,000,001.25 USD), so Bigger overflows again; a file
+	 * item equal to a stored one is that item */
+	o.mode = SPM_CSV_ALL_OR_NOTHING;
+	o.dry_run = 1;
+	cr_assert_eq(import3(&r, opps_csv, NULL,
+			     "OpportunityId,Name,Quantity,UnitPrice,CurrencyIsoCode\n"
+			     "006A,Generator,2,5000,USD\n"
+			     "006B,Bigger,1,2300000000000000,USD\n", &o), SPM_EINVAL);
+	cr_assert_eq(spm_opp_import_report_problems(r), 1);
+	assert_problem(r, 0, SPM_OPP_FILE_LINE_ITEMS, 3, "UnitPrice", 0,
+		       "the line items of opportunity '006B' sum beyond the largest amount");
+	spm_opp_import_report_free(r);
+	o.dry_run = 0;
+	cr_assert_eq(import3(&r, opps_csv, NULL,
+			     "OpportunityId,Name,Quantity,UnitPrice,CurrencyIsoCode\n"
+			     "006A,Generator,2,5000,USD\n"
+			     "006B,Small,1,1.25,USD\n", &o), SPM_OK, "%s", spm_error_message());
+	cr_assert_eq(cnt(r, SPM_OPP_FILE_LINE_ITEMS, SPM_OPP_COUNT_UNCHANGED), 2);
+	spm_opp_import_report_free(r);
+	cr_assert_eq(count_kind("line_item"), 3);
+}
+
 /* ---- out of memory (TESTING.md §A) ---- */
 
 static spm_db *open_counted(const char *p, struct counting_alloc *a)
@@ -1212,3 +1303,4 @@ Test(opp_import, out_of_memory_at_every_allocation)
 	db = saved;
 	cr_assert_gt(at, 100);
 }
+

@@ -70,24 +70,34 @@ static int update_deal(struct spm__txn *t, int64_t deal, int64_t skip)
 	return rc;
 }
 
-static int compute(spm_record *item)
+int spm__line_item_net(int64_t *out, int64_t qty, int64_t price, int64_t disc_bp)
 {
-	size_t ip = (size_t)spm__fld_idx(item, "unit_price");
-	int64_t qty = spm__fld_num(item, "quantity"), disc = spm__fld_num(item, "discount_bp");
-	int64_t price = item->v[ip].i, gross, net;
+	int64_t gross;
 
 	if (qty <= 0)
 		return spm__error_set(SPM_EINVAL, "line_item.quantity: must be at least 1, not %lld",
 				      (long long)qty);
 	if (price < 0)
 		return spm__error_set(SPM_EINVAL, "line_item.unit_price: must not be negative");
-	if (disc < 0 || disc > 10000)
+	if (disc_bp < 0 || disc_bp > 10000)
 		return spm__error_set(SPM_EINVAL, "line_item.discount_bp: must be 0..10000 (basis "
-				      "points), not %lld", (long long)disc);
+				      "points), not %lld", (long long)disc_bp);
 	if (spm_money_mul(&gross, price, qty) != SPM_OK ||
-	    spm_money_mul_ratio(&net, gross, 10000 - disc, 10000, SPM_ROUND_HALF_EVEN) != SPM_OK)
+	    spm_money_mul_ratio(out, gross, 10000 - disc_bp, 10000, SPM_ROUND_HALF_EVEN) != SPM_OK)
 		return spm__error_set(SPM_EOVERFLOW, "line_item.amount: quantity × unit_price "
 				      "overflows");
+	return SPM_OK;
+}
+
+static int compute(spm_record *item)
+{
+	size_t ip = (size_t)spm__fld_idx(item, "unit_price");
+	int64_t net;
+	int rc = spm__line_item_net(&net, spm__fld_num(item, "quantity"), item->v[ip].i,
+				    spm__fld_num(item, "discount_bp"));
+
+	if (rc != SPM_OK)
+		return rc;
 	return spm__record_put_money(item, (size_t)spm__fld_idx(item, "amount"), net,
 				     item->v[ip].cur);
 }

@@ -31,6 +31,12 @@ int spm__line_item_after_write(struct spm__txn *t, const struct spm_record *befo
 int spm__stage_history_validate(struct spm__txn *t, const struct spm_record *before,
 				struct spm_record *after);
 
+/* A line item's amount (line_item.c): qty × price less disc_bp basis points,
+ * rounded half-even once; SPM_EINVAL for a quantity below 1, a negative
+ * price or a discount outside 0..10000, SPM_EOVERFLOW, each with the
+ * message the write gives. The importer checks rows with it. */
+int spm__line_item_net(int64_t *out, int64_t qty, int64_t price, int64_t disc_bp);
+
 /* The sum of a deal's line items (line_item.c): *n items, in currency cur. */
 int spm__opp_line_items_sum(int64_t *sum, char cur[4], size_t *n, struct spm__txn *t,
 			    int64_t deal);

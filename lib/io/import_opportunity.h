@@ -149,6 +149,7 @@ struct spm__opp_plan_item {
 	char currency[4];
 	int64_t discount_bp;
 	int has_discount;
+	int64_t net;           /* quantity × unit price less the discount, as the write computes */
 };
 
 struct spm__opp_plan {
@@ -177,5 +178,17 @@ int spm__opp_plan_check(struct spm__opp_plan *p);
 /* import_opportunity_write.c: writes the good rows in one transaction. */
 int spm__opp_plan_write(struct spm__opp_plan *p);
 void spm__opp_plan_clear(struct spm__opp_plan *p);
+
+/* import_opportunity_items.c: each deal's good items in one currency and
+ * with a sum that fits, stored items included; offenders become bad rows. */
+int spm__opp_check_item_sums(struct spm__opp_plan *p);
+/* Whether a stored line item is the file's item it (a re-import). */
+int spm__opp_item_same(const spm_record *rec, const struct spm__opp_plan_item *it);
+/* The records of kind whose opportunity_id is opp_id. */
+struct spm__page;
+int spm__opp_scan_children(spm_db *db, struct spm__page *page, const char *kind_name,
+			   int64_t opp_id);
+/* An integer field, or none when it is NULL. */
+int64_t spm__opp_int_or(const spm_record *rec, const char *field, int64_t none);
 
 #endif

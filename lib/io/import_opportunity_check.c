@@ -2,6 +2,7 @@
  * names against the pipeline, external ids against the key tables, amounts,
  * dates; then each opportunity's current stage from its history. */
 #include "io/import_opportunity.h"
+#include "domain/pipeline.h"
 #include "spm/calendar.h"
 
 #include <stdio.h>
@@ -96,24 +97,47 @@ static const char *forecast_of(const char *text)
 	return NULL;
 }
 
-/* A stage to be created must take its name as the write will: the dry run
- * and the import have to agree, so a name the stage record refuses (too long,
- * say) makes the row bad here rather than failing the write later. */
+/* Whether kind.field refuses value as the write will (too long, say): the
+ * checks must say what the write does, so that the dry run and the import
+ * agree. The refusal's message stays the last error. */
+static int text_refused(int *refused, spm_db *db, const char *kind, const char *field,
+			const char *value)
+{
+	spm_record *rec = NULL;
+	int rc = spm_record_new(&rec, db, kind);
+
+	if (rc != SPM_OK)
+		return rc;
+	rc = spm_record_set_text(rec, field, value);
+	spm_record_free(rec);
+	*refused = rc != SPM_OK;
+	return rc == SPM_ENOMEM ? rc : SPM_OK;
+}
+
+/* A cell kept as text in kind.field: a bad row when the field refuses it. */
+static int check_text(struct spm__opp_plan *p, int *bad, int file, const struct spm__opp_row *row,
+		      int role, const char *kind, const char *field)
+{
+	int refused = 0;
+	int rc = text_refused(&refused, p->db, kind, field, row->cell[role]);
+
+	if (rc != SPM_OK || !refused)
+		return rc;
+	*bad = 1;
+	return spm__opp_problem(p->report, file, row->line, p->files[file].role_header[role], 0,
+				"%s", spm_error_message());
+}
+
+/* A stage to be created takes its name as the write will. */
 static int check_new_stage_name(struct spm__opp_plan *p, int *bad, int file,
 				const struct spm__opp_row *row, const char *name)
 {
 	const struct spm__opp_file *f = &p->files[file];
-	spm_record *rec = NULL;
-	int rc = spm_record_new(&rec, p->db, "stage");
+	int refused = 0;
+	int rc = text_refused(&refused, p->db, "stage", "name", name);
 
-	if (rc != SPM_OK)
+	if (rc != SPM_OK || !refused)
 		return rc;
-	rc = spm_record_set_text(rec, "name", name);
-	spm_record_free(rec);
-	if (rc == SPM_ENOMEM)
-		return rc;
-	if (rc == SPM_OK)
-		return SPM_OK;
 	*bad = 1;
 	return spm__opp_problem(p->report, file, row->line, f->role_header[file == F_OPP ?
 				OPP_STAGE : HIS_STAGE], 0, "stage '%s' cannot be created: %s",
@@ -467,6 +491,8 @@ static int check_item(struct spm__opp_plan *p, struct spm__opp_plan_item *it,
 	rc = required_cells(p, &it->bad, F_ITEM, row);
 	if (rc == SPM_OK && !it->bad)
 		rc = row_opp(p, &it->opp, &it->bad, F_ITEM, row, refs, nrefs);
+	if (rc == SPM_OK && !it->bad)
+		rc = check_text(p, &it->bad, F_ITEM, row, ITEM_PRODUCT, "line_item", "product");
 	if (rc == SPM_OK && !it->bad) {
 		/* exports write quantities as 1.00: whole numbers only */
 		if (spm__opp_parse_fixed(&v, row->cell[ITEM_QUANTITY], 2) != SPM_OK || v <= 0 ||
@@ -502,6 +528,10 @@ static int check_item(struct spm__opp_plan *p, struct spm__opp_plan_item *it,
 		it->discount_bp = v;
 		it->has_discount = 1;
 	}
+	if (rc == SPM_OK && !it->bad &&
+	    spm__line_item_net(&it->net, it->quantity, it->unit_price, it->discount_bp) != SPM_OK)
+		rc = spm__opp_problem(p->report, F_ITEM, row->line, f->role_header[ITEM_UNIT_PRICE],
+				      0, "%s", spm_error_message()), it->bad = 1;
 	return rc == SPM_ENOMEM || rc == SPM_OK ? rc : SPM_OK;
 }
 
@@ -731,6 +761,8 @@ int spm__opp_plan_check(struct spm__opp_plan *p)
 		rc = propagate(p, F_HIS, i);
 	for (size_t i = 0; rc == SPM_OK && i < itf->nrows; i++)
 		rc = propagate(p, F_ITEM, i);
+	if (rc == SPM_OK)
+		rc = spm__opp_check_item_sums(p);
 	if (rc == SPM_OK)
 		place_created_stages(p);
 	return rc;

@@ -103,28 +103,6 @@ static int write_opp(struct spm__txn *t, struct spm__opp_plan *p, struct spm__op
 	return rc == SPM_OK ? save(t, p, F_OPP, rec, &o->id) : rc;
 }
 
-static int scan_children(struct spm__txn *t, struct spm__page *page, const char *kind_name,
-			 int64_t opp_id)
-{
-	spm_kind *kind = spm__kind_find(t->db, kind_name, 0);
-	spm_scan_cond cond = { 0, SPM_CMP_EQ, opp_id, NULL };
-	spm_scan scan = { SPM_SCAN_VERSION, &cond, 1, 0, 0, 0, 0, NULL, 0 };
-
-	cond.field = (size_t)spm__core_index(kind, "opportunity_id");
-	return spm__scan_page(t->db, page, kind, &scan);
-}
-
-static int64_t int_or(const spm_record *rec, const char *field, int64_t none)
-{
-	int64_t v;
-	int null = 1;
-
-	if (spm_record_is_null(&null, rec, field) != SPM_OK || null ||
-	    spm_record_get_int(&v, rec, field) != SPM_OK)
-		return none;
-	return v;
-}
-
 /* One history entry: a stored row or a row of the file. */
 struct entry {
 	spm_time at;
@@ -153,8 +131,8 @@ static int put_history(struct spm__txn *t, struct spm__opp_plan *p, const struct
 
 	if (e->stored) {
 		/* a stored row: only its link to the previous one can change */
-		if (int_or(e->stored, "from_stage_id", -1) == (prev ? prev->to : -1) &&
-		    int_or(e->stored, "seconds_in_from", -1) == (prev ? e->at - prev->at : -1))
+		if (spm__opp_int_or(e->stored, "from_stage_id", -1) == (prev ? prev->to : -1) &&
+		    spm__opp_int_or(e->stored, "seconds_in_from", -1) == (prev ? e->at - prev->at : -1))
 			return SPM_OK;
 		rc = spm_record_dup(&rec, e->stored);
 		if (rc == SPM_OK)
@@ -200,7 +178,7 @@ static int write_history(struct spm__txn *t, struct spm__opp_plan *p,
 	int rc = SPM_OK;
 
 	if (o->existing)
-		rc = scan_children(t, &page, "stage_history", o->id);
+		rc = spm__opp_scan_children(t->db, &page, "stage_history", o->id);
 	if (rc != SPM_OK)
 		return rc;
 	e = spm__calloc(p->db, page.n + n, sizeof(*e));
@@ -213,7 +191,7 @@ static int write_history(struct spm__txn *t, struct spm__opp_plan *p,
 
 		spm_record_get_time(&at, page.recs[i], "at");
 		e[ne].at = at;
-		e[ne].to = int_or(page.recs[i], "to_stage_id", 0);
+		e[ne].to = spm__opp_int_or(page.recs[i], "to_stage_id", 0);
 		e[ne].stored = page.recs[i];
 		ne++;
 	}
@@ -242,21 +220,6 @@ static int write_history(struct spm__txn *t, struct spm__opp_plan *p,
 	return rc;
 }
 
-static int same_item(const spm_record *rec, const struct spm__opp_plan_item *it)
-{
-	const char *product = NULL, *cur = NULL;
-	int64_t price = 0;
-
-	if (spm_record_get_text(&product, rec, "product") != SPM_OK || product == NULL ||
-	    strcmp(product, it->row->cell[ITEM_PRODUCT]) != 0)
-		return 0;
-	if (spm_record_get_money(&price, &cur, rec, "unit_price") != SPM_OK || cur == NULL ||
-	    price != it->unit_price || strcmp(cur, it->currency) != 0)
-		return 0;
-	return int_or(rec, "quantity", -1) == it->quantity &&
-	       int_or(rec, "discount_bp", -1) == (it->has_discount ? it->discount_bp : -1);
-}
-
 static int write_items(struct spm__txn *t, struct spm__opp_plan *p,
 		       const struct spm__opp_plan_opp *o, const size_t *items, size_t n)
 {
@@ -264,13 +227,13 @@ static int write_items(struct spm__txn *t, struct spm__opp_plan *p,
 	int rc = SPM_OK;
 
 	if (o->existing)
-		rc = scan_children(t, &page, "line_item", o->id);
+		rc = spm__opp_scan_children(t->db, &page, "line_item", o->id);
 	for (size_t i = 0; rc == SPM_OK && i < n; i++) {
 		const struct spm__opp_plan_item *it = &p->items[items[i]];
 		spm_record *rec = NULL;
 		size_t k = 0;
 
-		while (k < page.n && (page.recs[k] == NULL || !same_item(page.recs[k], it)))
+		while (k < page.n && (page.recs[k] == NULL || !spm__opp_item_same(page.recs[k], it)))
 			k++;
 		if (k < page.n) {  /* already there: matched once */
 			spm_record_free(page.recs[k]);
