@@ -1614,3 +1614,99 @@ Test(sqlite_api, failed_first_upgrade_creates_nothing)
 		     "only the foreign table");
 	sqlite3_close(raw);
 }
+
+/* ---- every handle runs in WAL mode with synchronous=NORMAL ------------ */
+
+/* The connection of a handle on the SQLite backend (its own, unwrapped). */
+static sqlite3 *handle_conn(spm_db *db)
+{
+	cr_assert_eq(db->ops->begin, spm__sqlite_begin, "the handle is not on the sqlite backend");
+	return ((spm__sqlite *)db->store)->conn;
+}
+
+/* journal_mode and synchronous are read on the handle's own connection:
+ * synchronous is per connection, so another connection would show its own. */
+static void assert_wal_normal(sqlite3 *conn, const char *how)
+{
+	char buf[32];
+
+	cr_assert_str_eq(query_text(conn, "PRAGMA journal_mode", buf, sizeof(buf)), "wal", "%s",
+			 how);
+	cr_assert_eq(query_int(conn, "PRAGMA synchronous"), 1, "%s: synchronous is NORMAL", how);
+}
+
+static spm_db *open_with(const char *path, unsigned int flags, int busy_timeout_ms)
+{
+	spm_db_options opts = SPM_DB_OPTIONS_INIT;
+	spm_db *db = NULL;
+
+	opts.path = path;
+	opts.flags = flags;
+	opts.busy_timeout_ms = busy_timeout_ms;
+	cr_assert_eq(spm_db_open(&db, &opts), SPM_OK, "%s: %s", path, spm_error_message());
+	return db;
+}
+
+static void *wrapped_inner;
+
+/* A wrapper that keeps the backend as it is and remembers its instance. */
+static int note_inner(const spm_storage_ops **ops, void **self, spm_db *db, void *payload)
+{
+	(void)ops;
+	(void)db;
+	(void)payload;
+	wrapped_inner = *self;
+	return SPM_OK;
+}
+
+Test(sqlite_api, every_handle_on_a_file_runs_wal_with_synchronous_normal)
+{
+	spm_db_options opts = SPM_DB_OPTIONS_INIT;
+	spm_db *created, *again, *second, *ro, *by_uri, *wrapped = NULL;
+	char uri[200], buf[32];
+	sqlite3 *raw;
+
+	/* a new file (made from the schema image), reopened, a second handle
+	 * at the same time, read-only, through a URI, without busy timeout */
+	created = open_with(dbpath, SPM_OPEN_CREATE, 5000);
+	assert_wal_normal(handle_conn(created), "new file");
+	spm_db_close(created);
+	again = open_with(dbpath, SPM_OPEN_CREATE, 0);
+	assert_wal_normal(handle_conn(again), "reopened, no busy timeout");
+	second = open_with(dbpath, 0, 100);
+	assert_wal_normal(handle_conn(second), "second handle");
+	ro = open_with(dbpath, SPM_OPEN_READONLY, 1000);
+	assert_wal_normal(handle_conn(ro), "read-only");
+	snprintf(uri, sizeof(uri), "file:%s?mode=rw", dbpath);
+	by_uri = open_with(uri, 0, 1000);
+	assert_wal_normal(handle_conn(by_uri), "file: URI");
+	/* with a storage wrapper, on the backend's own connection */
+	opts.path = dbpath;
+	opts.storage_wrap = note_inner;
+	cr_assert_eq(spm_db_open(&wrapped, &opts), SPM_OK, "%s", spm_error_message());
+	cr_assert_eq(wrapped->store, wrapped_inner);
+	assert_wal_normal(handle_conn(wrapped), "wrapped");
+	spm_db_close(wrapped);
+	spm_db_close(by_uri);
+	spm_db_close(ro);
+	spm_db_close(second);
+	spm_db_close(again);
+	raw = raw_open(dbpath);
+	cr_assert_str_eq(query_text(raw, "PRAGMA journal_mode", buf, sizeof(buf)), "wal",
+			 "WAL is a property of the file");
+	sqlite3_close(raw);
+}
+
+Test(sqlite_api, a_file_in_rollback_journal_mode_becomes_wal)
+{
+	sqlite3 *raw = raw_open(dbpath);
+	char buf[32];
+	spm_db *db;
+
+	cr_assert_str_eq(query_text(raw, "PRAGMA journal_mode=DELETE", buf, sizeof(buf)), "delete");
+	raw_exec(raw, "PRAGMA user_version=0");
+	sqlite3_close(raw);
+	db = open_with(dbpath, 0, 1000);
+	assert_wal_normal(handle_conn(db), "a file made elsewhere");
+	spm_db_close(db);
+}
