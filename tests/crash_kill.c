@@ -3,9 +3,9 @@
  * (crash_check.h: 5 new customers and an update of a shared one, under an
  * idempotency key) and writes each batch number to a pipe once
  * spm_batch_commit() returned SPM_OK; the parent kills it with SIGKILL at a
- * moment that depends on the round only (while it opens the file, or 0.2 to
- * 25 ms after it is ready). The parent then proves on the
- * file: PRAGMA integrity_check is ok; every acknowledged batch is stored and
+ * moment that depends on the round only (while it opens the file, during its
+ * first batch, or 0.1 to 5 ms after that batch). The parent then proves on
+ * the file: PRAGMA integrity_check is ok; every acknowledged batch is stored and
  * at most one more (committed, killed before it could say so); every batch
  * is whole or absent; the audit trail and the outbox hold exactly the
  * entries and events of the stored changes; a retry of the last batch under
