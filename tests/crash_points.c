@@ -1,14 +1,15 @@
 /* Deterministic crash points (TESTING.md §B, second bullet): a child commits
  * one batch (crash_check.h) through a storage wrapper that ends the process
  * with _exit() at the Nth storage call of spm_batch_commit(), just before
- * the call or just after it returned, for N = 1, 2, 3, … until the commit
- * completes without reaching N: the loop ends because the point was not
- * reached, not by a cap. After each crash the parent proves on the file:
- * integrity_check is ok; the batch is stored exactly when the crash came
- * after the commit call succeeded, and absent otherwise; audit and outbox
- * hold exactly the stored changes; the last batch's key replays; and the
- * reopened handle works: it commits the next batch itself. A plain program:
- * it forks, which Criterion workers do not bear. */
+ * the call, for N = 1, 2, 3, … until the commit completes without reaching
+ * N: the loop ends because the point was not reached, not by a cap; then
+ * once just after the last call, the commit, returned. After each crash the
+ * parent proves on the file: integrity_check is ok; the batch is stored
+ * exactly when the crash came after the commit call succeeded, and absent
+ * otherwise; audit and outbox hold exactly the stored changes; the last
+ * batch's key replays; and the reopened handle works: it commits the next
+ * batch itself. A plain program: it forks, which Criterion workers do not
+ * bear. */
 #include "crash_check.h"
 
 #include <spm/sys/storage.h>
@@ -136,42 +137,39 @@ static int run_point(const char *path, int b, long n, int after)
 	return WEXITSTATUS(status);
 }
 
-/* Every point of one side (before or after the calls); returns how many
- * storage calls a batch commit made. */
-static long every_point(const char *path, int after, int *stored, int *committed_crashes)
+/* One crash point: runs the child, checks the file, and, after a crash,
+ * commits the next batch with the reopened handle. Returns the child's exit
+ * status. */
+static int one_point(const char *path, long n, int after, int *stored)
 {
-	for (long n = 1;; n++) {
-		int status = run_point(path, *stored, n, after);
-		int want, now;
-		spm_db *db;
+	const char *side = after ? "after" : "before";
+	int status = run_point(path, *stored, n, after);
+	int want, now;
+	spm_db *db;
 
-		if (status != COMPLETED && status != CRASHED && status != CRASHED_COMMITTED)
-			crash_die("point %ld %s: the child failed (exit %d)", n,
-				  after ? "after" : "before", status);
-		now = crash_check(&db, path);
-		want = *stored + (status != CRASHED);
-		if (now != want)
-			crash_die("point %ld %s: exit %d left %d batches stored, want %d", n,
-				  after ? "after" : "before", status, now, want);
-		if (status == COMPLETED) {
-			spm_db_close(db);
-			*stored = now;
-			return n - 1;
-		}
-		*committed_crashes += status == CRASHED_COMMITTED;
+	if (status != COMPLETED && status != CRASHED && status != CRASHED_COMMITTED)
+		crash_die("point %ld %s: the child failed (exit %d)", n, side, status);
+	now = crash_check(&db, path);
+	want = *stored + (status != CRASHED);
+	if (now != want)
+		crash_die("point %ld %s: exit %d left %d batches stored, want %d", n, side, status,
+			  now, want);
+	if (status != COMPLETED) {
 		/* The handle works after the crash: it commits the next batch. */
 		if (crash_commit(db, now) != SPM_OK)
-			crash_die("point %ld: committing batch %d after the crash", n, now);
-		spm_db_close(db);
-		*stored = now + 1;
+			crash_die("point %ld %s: committing batch %d after the crash", n, side, now);
+		now++;
 	}
+	spm_db_close(db);
+	*stored = now;
+	return status;
 }
 
 int main(void)
 {
 	char dir[] = "/tmp/spm-crash-points-XXXXXX", path[64];
-	int stored = 0, committed = 0;
-	long before, after;
+	int stored = 0, status;
+	long calls;
 	spm_db *db;
 
 	crash_prog = "crash_points";
@@ -179,17 +177,21 @@ int main(void)
 		crash_die("mkdtemp");
 	snprintf(path, sizeof(path), "%s/points.sqlite", dir);
 	crash_setup(path);
-	before = every_point(path, 0, &stored, &committed);
-	after = every_point(path, 1, &stored, &committed);
-	if (before != after || committed != 1)
-		crash_die("%ld calls before, %ld after; %d crashes after a commit (want 1)", before,
-			  after, committed);
+	/* Just before each call; the file is then as it was just after the
+	 * previous call returned (what runs between calls is in memory only). */
+	for (calls = 0; one_point(path, calls + 1, 0, &stored) != COMPLETED; calls++)
+		;
+	/* Just after the last call, the commit: the batch is stored. */
+	status = one_point(path, calls, 1, &stored);
+	if (status != CRASHED_COMMITTED)
+		crash_die("a crash after call %ld, the last, exited %d: it was not a commit", calls,
+			  status);
 	if (crash_check(&db, path) != stored)
 		crash_die("final check");
 	spm_db_close(db);
-	printf("crash_points: a batch commit makes %ld storage calls; a crash before and after "
-	       "each left the batch whole or absent as due (%d batches stored); every check "
-	       "passed\n", before, stored);
+	printf("crash_points: a batch commit makes %ld storage calls; a crash before each and "
+	       "after the commit left the batch absent or whole as due (%d batches stored); every "
+	       "check passed\n", calls, stored);
 	crash_remove(dir, path);
 	return 0;
 }
