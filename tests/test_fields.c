@@ -226,6 +226,44 @@ Test(fields, required_custom_field_is_enforced_on_create)
 	spm_record_free(r);
 }
 
+/* Records stored before the field became required are not refused for
+ * lacking it: a claim or an owner change must still work (found by
+ * fuzz_api); clearing a value once set is refused. */
+Test(fields, records_older_than_a_required_field_stay_updatable)
+{
+	spm_field_options o = SPM_FIELD_OPTIONS_INIT;
+	spm_record *r, *got;
+	int64_t id;
+
+	cr_assert_eq(spm_record_new(&r, db, "customer"), SPM_OK);
+	cr_assert_eq(spm_record_set_text(r, "name", "Acme"), SPM_OK);
+	cr_assert_eq(spm_record_save(db, r), SPM_OK);
+	id = spm_record_id(r);
+	spm_record_free(r);
+	o.flags = SPM_FIELD_REQUIRED;
+	cr_assert_eq(spm_field_add(db, "customer", "tax_id", SPM_FIELD_TEXT, &o), SPM_OK);
+
+	cr_assert_eq(spm_record_get(&r, db, "customer", id), SPM_OK);
+	cr_assert_eq(spm_record_set_text(r, "name", "Acme Ltd"), SPM_OK);
+	cr_assert_eq(spm_record_save(db, r), SPM_OK, "%s", spm_error_message());
+	cr_assert_eq(spm_record_set_text(r, "tax_id", "91110000"), SPM_OK);
+	cr_assert_eq(spm_record_save(db, r), SPM_OK);
+	cr_assert_eq(spm_record_set_null(r, "tax_id"), SPM_OK);
+	cr_assert_eq(spm_record_save(db, r), SPM_EINVAL);
+	cr_assert_str_eq(spm_error_message(), "customer.tax_id is required");
+	spm_record_free(r);
+	cr_assert_eq(spm_record_get(&got, db, "customer", id), SPM_OK);
+	{
+		const char *name = NULL, *tax = NULL;
+
+		cr_assert_eq(spm_record_get_text(&name, got, "name"), SPM_OK);
+		cr_assert_eq(spm_record_get_text(&tax, got, "tax_id"), SPM_OK);
+		cr_assert_str_eq(name, "Acme Ltd");
+		cr_assert_str_eq(tax, "91110000");
+	}
+	spm_record_free(got);
+}
+
 Test(fields, text_max_length_is_per_field)
 {
 	spm_field_options o = SPM_FIELD_OPTIONS_INIT;

@@ -27,7 +27,11 @@ typedef enum spm_field_type {
 
 /** @brief Field flag: defined at run time (not a core field). */
 #define SPM_FIELD_CUSTOM 0x1u
-/** @brief Field flag: a value is required on create. */
+/**
+ * @brief Field flag: a value is required on create, and an update may not
+ *        clear it. Records stored before a custom field was added with
+ *        this flag stay updatable without a value.
+ */
 #define SPM_FIELD_REQUIRED 0x2u
 /** @brief Field flag: indexed; scans may filter on it. */
 #define SPM_FIELD_INDEXED 0x4u

@@ -11,14 +11,22 @@
 #include <stdlib.h>
 #include <string.h>
 
-static int check_required(const spm_record *rec)
+static int has_value(const spm_record *rec, size_t i)
+{
+	return i < rec->nvalues && rec->v[i].has;
+}
+
+/* A required field needs a value on create, and an update may not clear
+ * it; a record stored before its custom field became required keeps
+ * being updatable without one (schema.h). */
+static int check_required(const spm_record *rec, const spm_record *before)
 {
 	const spm_kind *kind = rec->kind;
 
 	for (size_t i = 0; i < kind->nfields; i++) {
 		const struct spm__field *f = &kind->fields[i];
-		if ((f->flags & SPM_FIELD_REQUIRED) && !f->dropped &&
-		    (i >= rec->nvalues || !rec->v[i].has))
+		if ((f->flags & SPM_FIELD_REQUIRED) && !f->dropped && !has_value(rec, i) &&
+		    (before == NULL || has_value(before, i)))
 			return spm__error_set(SPM_EINVAL, "%s.%s is required", kind->name, f->name);
 	}
 	return SPM_OK;
@@ -117,7 +125,7 @@ static int insert(struct spm__txn *t, spm_record *stored, json_t *changes)
 	/* A create's domain rules may say how its owner came about (assignment
 	 * on create): for this record only. */
 	const char *via = t->owner_via, *reason = t->owner_reason;
-	int rc = check_required(stored);
+	int rc = check_required(stored, NULL);
 
 	if (rc == SPM_OK)
 		rc = stamp(stored, SPM__CREATED_AT, t->at);
@@ -183,7 +191,7 @@ static int update(struct spm__txn *t, const spm_record *rec, spm_record **out, j
 		nchanged += !spm__value_equal(&after->v[i], &before->v[i]);
 	}
 	if (rc == SPM_OK && nchanged > 0) {
-		rc = check_required(after);
+		rc = check_required(after, before);
 		if (rc == SPM_OK)
 			rc = domain_checks(t, before, after);
 		if (rc == SPM_OK)
