@@ -304,9 +304,13 @@ static int load_opp(spm_record *rec, void *payload)
 	struct spm__acache *c = l->c;
 	int64_t id = rec->id;
 	int rc = opp_fit(l->db, c, id);
-	uint8_t st = 0;
-	uint32_t code;
+	uint8_t st = 0, was = 0;
+	uint32_t code, opened = 0;
 
+	if (rc == SPM_OK) {
+		was = c->ostate[id];
+		opened = c->opened[id];
+	}
 	if (rc == SPM_OK && !rec->deleted) {
 		long stage = -1;
 		const char *status = sval(rec, l->f[OF_STATUS]);
@@ -358,6 +362,11 @@ static int load_opp(spm_record *rec, void *payload)
 	for (size_t k = 0; rc == SPM_OK && k < c->nccols; k++)
 		rc = load_custom_value(l->db, &c->ccols[k], rec);
 	if (rc == SPM_OK) {
+		/* its first history row may stand for entering a stage when it
+		 * opened (load_history): a change of that time reloads the rows */
+		if ((was & SPM__OF_HISTORY) &&
+		    ((was ^ st) & SPM__OF_OPENED || ((st & SPM__OF_OPENED) && c->opened[id] != opened)))
+			c->history_redo = 1;
 		c->ostate[id] = st | (c->ostate[id] & SPM__OF_HISTORY);
 		if (id > c->omax)
 			c->omax = id;
@@ -947,7 +956,8 @@ static int refresh(spm_db *db, struct spm__acache *c, unsigned int need)
 		opp_shrink(db, c);
 	if (rc == SPM_OK)
 		rc = catch_up(db, c, &c->hist_t, "stage_history", load_history, &edited);
-	if (rc == SPM_OK && edited) {
+	if (rc == SPM_OK && (edited || c->history_redo)) {
+		c->history_redo = 0;
 		history_reset(db, c);
 		for (size_t i = 0; i < c->ocap; i++)  /* the rows are read again */
 			c->ostate[i] &= (uint8_t)~SPM__OF_HISTORY;
