@@ -22,9 +22,10 @@
  *  1. every call returns SPM_OK or a code its header documents, an error
  *     with a non-empty spm_error_message();
  *  2. a call that fails changes nothing and a read changes nothing: the
- *     digest (per kind the live records, their largest id and change
- *     sequence; the audit entries; the newest outbox event) is the same
- *     before and after; a write that succeeds moves it;
+ *     digest (the records changed since the last one seen, for every kind
+ *     the ops write; the newest outbox event) is the same before and after,
+ *     and a failed call leaves no audit entry; a write that succeeds moves
+ *     the digest;
  *  3. every sixteenth op, before a close and at the end, the reports run
  *     through the long-lived handle (its cache caught up incrementally, own
  *     writes applied from the write log) give the same status and the same
@@ -205,10 +206,11 @@ enum { K_CUSTOMER, K_CONTACT, K_LEAD, K_ACTIVITY, K_OPP, K_LINE_ITEM, K_STAGE_HI
        K_OWNERSHIP, K_ASSIGNMENT_RULE, K_ROLE, K_USER, K_TEAM, K_MEMBERSHIP, K_PIPELINE,
        K_STAGE };
 
-/* Change sequences are handed out one database-wide series, so "nothing
- * changed" is "no record of any kind changed after the last one seen": one
- * index probe per kind. The audit trail has no such reader; it is counted
- * around the ops that may write. */
+/* Change sequences are handed out as one database-wide series, so
+ * "nothing changed" is "no record of any kind changed after the last one
+ * seen": one index probe per kind. The audit trail has no such reader: it is
+ * read whole only after a failed call (for entries of a newer change
+ * sequence) and around a reopen. */
 struct digest {
 	int64_t seq;             /* the largest change sequence seen */
 	int64_t max_id[NKINDS];  /* per kind the largest id seen (deleted ones too) */
@@ -233,6 +235,35 @@ static int digest_audit(const spm_audit_entry *e, void *payload)
 	(void)e;
 	++*(int64_t *)payload;
 	return 0;
+}
+
+struct audit_since {
+	int64_t seq, n, max;
+};
+
+static int count_audit_since(const spm_audit_entry *e, void *payload)
+{
+	struct audit_since *a = payload;
+
+	a->n += e->change_seq > a->seq;
+	if (e->change_seq > a->max)
+		a->max = e->change_seq;
+	return 0;
+}
+
+/* Audit entries of a change sequence above seq (what a failed call must not
+ * leave); *max (may be NULL) gets the largest change sequence of the trail. */
+static int64_t audit_after(int64_t *max, spm_db *db, int64_t seq)
+{
+	int64_t actor = spm_db_actor(db);
+	struct audit_since a = { seq, 0, 0 };
+
+	fuzz_must(spm_db_set_actor(db, 0), "audit actor");
+	fuzz_must(spm_audit_foreach(db, NULL, 0, count_audit_since, &a), "audit");
+	fuzz_must(spm_db_set_actor(db, actor), "audit actor");
+	if (max)
+		*max = a.max;
+	return a.n;
 }
 
 /* Moves d past what changed since in the first nkinds kinds; read as the
@@ -529,13 +560,13 @@ static int op_stale(struct world *w, uint8_t a, uint8_t b, uint8_t c)
 	if (rc == SPM_OK && spm_record_seq(r) != spm_record_seq(old) &&
 	    spm_record_set_from_text(old, kf->fv[c % kf->n].field, kf->fv[c % kf->n].value) ==
 		    SPM_OK) {
-		take_digest(&w->d, w->db, NKINDS_WRITTEN, 1);
+		take_digest(&w->d, w->db, NKINDS_WRITTEN, 0);
 		before = w->d;
 		rc = check_rc(spm_record_save(w->db, old), SAVE_CODES | DOMAIN_CODES, "stale save");
 		if (rc != SPM_ECONFLICT)
 			fail("a stale copy saved", spm_result_name(rc));
-		take_digest(&w->d, w->db, NKINDS_WRITTEN, 1);
-		if (!same_digest(&before, &w->d))
+		take_digest(&w->d, w->db, NKINDS_WRITTEN, 0);
+		if (!same_digest(&before, &w->d) || audit_after(NULL, w->db, before.seq) != 0)
 			fail("a refused stale save changed something", kinds[kf->kind]);
 		rc = SPM_OK; /* the first save happened */
 	}
@@ -810,17 +841,6 @@ static int run_op(struct world *w, const uint8_t *op, const uint8_t *more, size_
 	}
 }
 
-/* The ops that may write count the audit trail before and after. */
-static int may_write(uint8_t opcode)
-{
-	switch (opcode % NOPS) {
-	case 0: case 6: case 13: case 14: case 15: case 16: case 17: case 20:
-		return 0;
-	default:
-		return 1;
-	}
-}
-
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
 	static int trace = -1;
@@ -841,7 +861,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	w.path = fuzz_image_copy_shm(&company, "api", make_company);
 	now_s = T_START;
 	w.db = open_at(w.path);
-	take_digest(&w.d, w.db, NKINDS, 1);
+	take_digest(&w.d, w.db, NKINDS, 0);
 	if (data[0] & 1) {
 		struct fuzz_text t = { NULL, 0 };
 
@@ -863,9 +883,21 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		if (trace)
 			fprintf(stderr, "op %zu: %02x %02x %02x %02x: %s %s\n", i, op[0], op[1],
 				op[2], op[3], spm_result_name(rc), rc ? spm_error_message() : "");
-		take_digest(&w.d, w.db, NKINDS_WRITTEN, may_write(op[0]) || (i + 1 < nops && may_write(op[4])));
+		take_digest(&w.d, w.db, NKINDS_WRITTEN, 0);
 		if (rc != SPM_OK && !same_digest(&before, &w.d))
 			fail("a call that failed changed something", spm_result_name(rc));
+		if (rc != SPM_OK && eff != READS && audit_after(NULL, w.db, before.seq) != 0)
+			fail("a call that failed left audit entries", spm_result_name(rc));
+		if (rc == SPM_OK && op[0] % NOPS == 12) {
+			/* a field definition is no record the digest reads: its
+			 * change sequence comes from its audit entry */
+			int64_t max;
+
+			if (audit_after(&max, w.db, before.seq) == 0)
+				fail("a field added without an audit entry", NULL);
+			if (max > w.d.seq)
+				w.d.seq = max;
+		}
 		if (rc == SPM_OK && eff == READS && !same_digest(&before, &w.d))
 			fail("a read changed something", NULL);
 		if (rc == SPM_OK && eff == WRITES && same_digest(&before, &w.d))
