@@ -6,8 +6,9 @@
  * policy and an assignment rule).
  *
  * The first byte holds flags (bit 0: warm the handle's analytics cache
- * before the first op; bits 1-2: the group of reports compared); then every op is 4 bytes: an opcode and three
- * operands. Ids are taken modulo the largest id of their kind plus one (so
+ * before the first op; bits 1-2: the group of reports compared); then every
+ * op is 4 bytes: an opcode and three operands (FUZZ_API_TRACE=1 prints each
+ * op and its status). Ids are taken modulo the largest id of their kind plus one (so
  * one id past the end, and deleted ids, are tried too); field values come
  * from a small table of good and bad values. Ops: set the actor (system,
  * admin, manager, reps, an inactive and an unknown user), create, update and
@@ -19,8 +20,9 @@
  * back from storage, not from the write log), close + reopen, moving the
  * clock.
  * Checks:
- *  1. every call returns SPM_OK or a code its header documents, an error
- *     with a non-empty spm_error_message();
+ *  1. every call returns SPM_OK or a code its header documents (and
+ *     SPM_EPERM when the actor is not an active user), an error with a
+ *     non-empty spm_error_message();
  *  2. a call that fails changes nothing and a read changes nothing: the
  *     digest (the records changed since the last one seen, for every kind
  *     the ops write; the newest outbox event) is the same before and after,
@@ -30,7 +32,8 @@
  *     through the long-lived handle (its cache caught up incrementally, own
  *     writes applied from the write log) give the same status and the same
  *     CSV text as on a freshly opened second handle with the same actor;
- *  4. a close and reopen keeps the digest;
+ *  4. a close and reopen keeps every record (count, largest id and change
+ *     sequence of every kind), the audit trail and the outbox;
  *  5. nothing allocated through the handles stays live after close.
  * Linked with replay_main.c it is a plain program that replays files and
  * directories of inputs (the corpus replay in every CI run). */
@@ -38,7 +41,6 @@
 
 #include "fuzz_common.h"
 
-#include <inttypes.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -197,14 +199,13 @@ static struct fuzz_image company;
  * those; a reopen compares all of them. */
 static const char *const kinds[] = {
 	"customer", "contact", "lead", "activity", "opportunity", "line_item",
-	"stage_history", "ownership_change", "assignment_rule",
-	"role", "user", "team", "membership", "pipeline", "stage", "pool_policy",
+	"stage_history", "ownership_change", "assignment_rule", "stage",
+	"role", "user", "team", "membership", "pipeline", "pool_policy",
 };
 #define NKINDS (sizeof(kinds) / sizeof(kinds[0]))
-#define NKINDS_WRITTEN 9
+#define NKINDS_WRITTEN 10
 enum { K_CUSTOMER, K_CONTACT, K_LEAD, K_ACTIVITY, K_OPP, K_LINE_ITEM, K_STAGE_HISTORY,
-       K_OWNERSHIP, K_ASSIGNMENT_RULE, K_ROLE, K_USER, K_TEAM, K_MEMBERSHIP, K_PIPELINE,
-       K_STAGE };
+       K_OWNERSHIP, K_ASSIGNMENT_RULE, K_STAGE };
 
 /* Change sequences are handed out as one database-wide series, so
  * "nothing changed" is "no record of any kind changed after the last one
@@ -373,6 +374,14 @@ static const struct fv line_fv[] = {
 	{ "discount_bp", "20000" },
 };
 
+static const struct fv stage_fv[] = {
+	{ "probability", "35" }, { "probability", "101" }, { "position", "0" },
+	{ "position", "7" }, { "name", "Renamed" }, { "outcome", "won" }, { "outcome", "lost" },
+	{ "outcome", "open" }, { "outcome", "bogus" }, { "required_fields", "amount" },
+	{ "exit_criteria", "[{\"name\":\"x\",\"rule\":\"amount >\"}]" },
+	{ "pipeline_id", "2" },
+};
+
 struct kind_fv {
 	size_t kind;
 	const struct fv *fv;
@@ -387,6 +396,8 @@ static const struct fv opp_base[] = { { "name", "New" }, { "pipeline_id", "1" },
 				      { "amount", "200.00 CNY" }, { NULL, NULL } };
 static const struct fv activity_base[] = { { "type", "call" }, { "at", "1772200000" },
 					   { "customer_id", "1" }, { "owner_id", "3" }, { NULL, NULL } };
+static const struct fv stage_base[] = { { "pipeline_id", "1" }, { "name", "Extra" },
+					{ "position", "9" }, { "probability", "70" }, { NULL, NULL } };
 static const struct fv line_base[] = { { "opportunity_id", "4" }, { "product", "Pad" },
 				       { "quantity", "1" }, { "unit_price", "20.00 CNY" }, { NULL, NULL } };
 
@@ -398,6 +409,7 @@ static const struct kind_fv writable[] = {
 	{ K_OPP, opp_fv, N(opp_fv), opp_base },
 	{ K_ACTIVITY, activity_fv, N(activity_fv), activity_base },
 	{ K_LINE_ITEM, line_fv, N(line_fv), line_base },
+	{ K_STAGE, stage_fv, N(stage_fv), stage_base },
 };
 
 #define SET_CODES (BIT(SPM_EINVAL) | BIT(SPM_ENOTFOUND) | BIT(SPM_EOVERFLOW) | BIT(SPM_ERANGE))
