@@ -927,3 +927,22 @@ Test(analytics_props, a_changed_opened_at_moves_the_entry_a_first_row_implies)
 	funnels_agree(pipe_id, "opened moved into the second window, another handle");
 	spm_db_close(db);
 }
+
+/* Found by fuzz/fuzz_api.c: a deleted stage that history rows still name
+ * counts nowhere under a warm handle, as in a fresh build (the warm cache
+ * kept the tombstone's pipeline, so its funnel showed the stage, unnamed). */
+Test(analytics_props, a_deleted_stage_counts_nowhere_under_a_warm_handle)
+{
+	char pid[24];
+	int64_t x;
+
+	make_data(43, 40);
+	snprintf(pid, sizeof(pid), "%lld", (long long)pipe_id);
+	x = ADD("stage", "pipeline_id", pid, "name", "X", "position", "3", "outcome", "open");
+	for (int64_t o = 1; o <= 20; o += 2)
+		history_row(o, x, BASE + (spm_time)(o * 86400 + 60));
+	funnels_agree(pipe_id, "a stage X some deals passed");
+	cr_assert_eq(spm_record_delete(db, "stage", x), SPM_OK, "%s", spm_error_message());
+	funnels_agree(pipe_id, "stage X deleted");
+	spm_db_close(db);
+}

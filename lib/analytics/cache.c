@@ -243,7 +243,10 @@ static int load_stage(spm_record *rec, void *payload)
 		s = &c->stages[i];
 		c->hmask_ok = 0;  /* a new or changed stage: the masks are made again */
 		spm__free(l->db, s->name);
-		s->name = NULL;
+		/* a tombstone keeps only its id, as when a load from scratch
+		 * meets it: no pipeline, so it counts in none */
+		memset(s, 0, sizeof(*s));
+		s->id = rec->id;
 		s->live = !rec->deleted;
 		if (s->live) {
 			s->pipeline_id = ival(rec, idx(rec, "pipeline_id"));
