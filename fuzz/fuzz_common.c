@@ -137,8 +137,9 @@ static void remove_leftover(void)
 		remove_db(leftover);
 }
 
-const char *fuzz_image_copy(struct fuzz_image *im, const char *name,
-			    void (*build)(const char *path))
+/* fuzz_image_copy() with the files in dir. */
+static const char *image_copy_in(struct fuzz_image *im, const char *dir, const char *name,
+				 void (*build)(const char *path))
 {
 	FILE *f;
 
@@ -146,8 +147,8 @@ const char *fuzz_image_copy(struct fuzz_image *im, const char *name,
 		char built[64];
 		long end;
 
-		snprintf(built, sizeof(built), "/tmp/fuzz_%s_%ld.db", name, (long)getpid());
-		snprintf(im->path, sizeof(im->path), "/tmp/fuzz_%s_%ld_in.db", name,
+		snprintf(built, sizeof(built), "%s/fuzz_%s_%ld.db", dir, name, (long)getpid());
+		snprintf(im->path, sizeof(im->path), "%s/fuzz_%s_%ld_in.db", dir, name,
 			 (long)getpid());
 		remove_db(built);
 		build(built);
@@ -171,6 +172,18 @@ const char *fuzz_image_copy(struct fuzz_image *im, const char *name,
 	if (f == NULL || fwrite(im->bytes, 1, im->len, f) != im->len || fclose(f) != 0)
 		io_fail("cannot write", im->path);
 	return im->path;
+}
+
+const char *fuzz_image_copy(struct fuzz_image *im, const char *name,
+			    void (*build)(const char *path))
+{
+	return image_copy_in(im, "/tmp", name, build);
+}
+
+const char *fuzz_image_copy_shm(struct fuzz_image *im, const char *name,
+				void (*build)(const char *path))
+{
+	return image_copy_in(im, "/dev/shm", name, build);
 }
 
 void fuzz_image_free(struct fuzz_image *im)

@@ -47,6 +47,10 @@ struct fuzz_image {
  * errors. */
 const char *fuzz_image_copy(struct fuzz_image *im, const char *name,
 			    void (*build)(const char *path));
+/* fuzz_image_copy() in /dev/shm: no waits for the disk, for targets that
+ * commit many times per input. */
+const char *fuzz_image_copy_shm(struct fuzz_image *im, const char *name,
+				void (*build)(const char *path));
 /* Removes the copy and frees the image. */
 void fuzz_image_free(struct fuzz_image *im);
 

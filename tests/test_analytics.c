@@ -434,6 +434,32 @@ Test(analytics, funnel_current_stage)
 	spm_result_free(r);
 }
 
+/* Found by fuzz/fuzz_api.c: a funnel without groups where no deal counts
+ * (a window before every deal) shows every stage of the pipeline with 0
+ * deals, and no row without a stage. */
+Test(analytics, funnel_with_nothing_in_the_window_shows_each_stage_with_zero)
+{
+	static const char *const names[] = { "Qualify", "Proposal", "Negotiation", "Won", "Lost" };
+	char json[200];
+	spm_result *r;
+
+	for (int mode = 0; mode < 3; mode++) {
+		snprintf(json, sizeof(json), "{\"query\": \"funnel\", \"pipeline\": %lld, "
+			 "\"funnel\": \"%s\", \"from\": \"2020-01-01\", \"to\": \"2020-01-31\"}",
+			 (long long)pipe_id,
+			 mode == 0 ? "entered" : mode == 1 ? "reached" : "current");
+		r = run(json);
+		cr_assert_eq(spm_result_row_count(r), 5, "%s", json);
+		for (size_t i = 0; i < 5; i++) {
+			cr_assert_str_eq(text(r, i, "stage"), names[i]);
+			cr_assert_eq(num(r, i, "position"), (int64_t)i + 1);
+			cr_assert_eq(num(r, i, "deals"), 0, "%s: %s", json, names[i]);
+			cr_assert_eq(num(r, i, "conversion"), NUL, "nothing to convert from");
+		}
+		spm_result_free(r);
+	}
+}
+
 Test(analytics, time_in_stage_mean_median_p90)
 {
 	char json[200];

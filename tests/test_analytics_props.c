@@ -876,3 +876,73 @@ Test(analytics_props, own_writes_are_applied_without_reading_them_back)
 	cr_assert_eq(scanned_by_queries_equal_to_fresh("after the roll-back"), 0);
 	spm_db_close(db);
 }
+
+/* Found by fuzz/fuzz_api.c: a deal's first history row leaving a stage
+ * stands for entering that stage when the deal opened (cache.c,
+ * load_history); when opened_at changes later, through this handle (the
+ * write log) or another one (storage), the warm cache moves that entry too:
+ * the funnels equal a fresh handle's. */
+static void set_opened_of(spm_db *h, int64_t id, spm_time at)
+{
+	spm_record *r;
+
+	cr_assert_eq(spm_record_get(&r, h, "opportunity", id), SPM_OK);
+	cr_assert_eq(spm_record_set_time(r, "opened_at", at), SPM_OK);
+	cr_assert_eq(spm_record_save(h, r), SPM_OK, "%s", spm_error_message());
+	spm_record_free(r);
+}
+
+Test(analytics_props, a_changed_opened_at_moves_the_entry_a_first_row_implies)
+{
+	spm_record *r, *h;
+	spm_db *other;
+	int64_t id;
+
+	make_data(41, 20);
+	cr_assert_eq(spm_record_new(&r, db, "opportunity"), SPM_OK);
+	spm_record_set_text(r, "name", "implied");
+	spm_record_set_int(r, "owner_id", 1);
+	spm_record_set_int(r, "pipeline_id", pipe_id);
+	spm_record_set_int(r, "stage_id", stages[1]);
+	spm_record_set_time(r, "opened_at", BASE + 10 * 86400);
+	cr_assert_eq(spm_record_save(db, r), SPM_OK, "%s", spm_error_message());
+	id = spm_record_id(r);
+	spm_record_free(r);
+	cr_assert_eq(spm_record_new(&h, db, "stage_history"), SPM_OK);
+	spm_record_set_int(h, "opportunity_id", id);
+	spm_record_set_int(h, "from_stage_id", stages[0]);
+	spm_record_set_int(h, "to_stage_id", stages[1]);
+	spm_record_set_time(h, "at", BASE + 30 * 86400);
+	cr_assert_eq(spm_record_save(db, h), SPM_OK, "%s", spm_error_message());
+	spm_record_free(h);
+	funnels_agree(pipe_id, "implied entry on 2026-01-11");
+
+	set_opened_of(db, id, BASE - 200 * 86400);
+	funnels_agree(pipe_id, "opened moved before the windows, own write");
+	set_opened_of(db, id, BASE + 40 * 86400);
+	funnels_agree(pipe_id, "opened moved after the row, own write");
+	other = open_db(path);
+	set_opened_of(other, id, BASE + 25 * 86400);
+	spm_db_close(other);
+	funnels_agree(pipe_id, "opened moved into the second window, another handle");
+	spm_db_close(db);
+}
+
+/* Found by fuzz/fuzz_api.c: a deleted stage that history rows still name
+ * counts nowhere under a warm handle, as in a fresh build (the warm cache
+ * kept the tombstone's pipeline, so its funnel showed the stage, unnamed). */
+Test(analytics_props, a_deleted_stage_counts_nowhere_under_a_warm_handle)
+{
+	char pid[24];
+	int64_t x;
+
+	make_data(43, 40);
+	snprintf(pid, sizeof(pid), "%lld", (long long)pipe_id);
+	x = ADD("stage", "pipeline_id", pid, "name", "X", "position", "3", "outcome", "open");
+	for (int64_t o = 1; o <= 20; o += 2)
+		history_row(o, x, BASE + (spm_time)(o * 86400 + 60));
+	funnels_agree(pipe_id, "a stage X some deals passed");
+	cr_assert_eq(spm_record_delete(db, "stage", x), SPM_OK, "%s", spm_error_message());
+	funnels_agree(pipe_id, "stage X deleted");
+	spm_db_close(db);
+}

@@ -243,7 +243,10 @@ static int load_stage(spm_record *rec, void *payload)
 		s = &c->stages[i];
 		c->hmask_ok = 0;  /* a new or changed stage: the masks are made again */
 		spm__free(l->db, s->name);
-		s->name = NULL;
+		/* a tombstone keeps only its id, as when a load from scratch
+		 * meets it: no pipeline, so it counts in none */
+		memset(s, 0, sizeof(*s));
+		s->id = rec->id;
 		s->live = !rec->deleted;
 		if (s->live) {
 			s->pipeline_id = ival(rec, idx(rec, "pipeline_id"));
@@ -304,9 +307,13 @@ static int load_opp(spm_record *rec, void *payload)
 	struct spm__acache *c = l->c;
 	int64_t id = rec->id;
 	int rc = opp_fit(l->db, c, id);
-	uint8_t st = 0;
-	uint32_t code;
+	uint8_t st = 0, was = 0;
+	uint32_t code, opened = 0;
 
+	if (rc == SPM_OK) {
+		was = c->ostate[id];
+		opened = c->opened[id];
+	}
 	if (rc == SPM_OK && !rec->deleted) {
 		long stage = -1;
 		const char *status = sval(rec, l->f[OF_STATUS]);
@@ -358,6 +365,11 @@ static int load_opp(spm_record *rec, void *payload)
 	for (size_t k = 0; rc == SPM_OK && k < c->nccols; k++)
 		rc = load_custom_value(l->db, &c->ccols[k], rec);
 	if (rc == SPM_OK) {
+		/* its first history row may stand for entering a stage when it
+		 * opened (load_history): a change of that time reloads the rows */
+		if ((was & SPM__OF_HISTORY) &&
+		    ((was ^ st) & SPM__OF_OPENED || ((st & SPM__OF_OPENED) && c->opened[id] != opened)))
+			c->history_redo = 1;
 		c->ostate[id] = st | (c->ostate[id] & SPM__OF_HISTORY);
 		if (id > c->omax)
 			c->omax = id;
@@ -947,7 +959,8 @@ static int refresh(spm_db *db, struct spm__acache *c, unsigned int need)
 		opp_shrink(db, c);
 	if (rc == SPM_OK)
 		rc = catch_up(db, c, &c->hist_t, "stage_history", load_history, &edited);
-	if (rc == SPM_OK && edited) {
+	if (rc == SPM_OK && (edited || c->history_redo)) {
+		c->history_redo = 0;
 		history_reset(db, c);
 		for (size_t i = 0; i < c->ocap; i++)  /* the rows are read again */
 			c->ostate[i] &= (uint8_t)~SPM__OF_HISTORY;

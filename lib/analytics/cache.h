@@ -115,6 +115,7 @@ struct spm__acache {
 	 * unsorted tail of rows added since, merged when it grows */
 	struct spm__table hist_t;
 	int64_t hmax;          /* the largest history id seen */
+	int history_redo;      /* a deal with rows changed when it opened: reload the rows */
 	uint32_t *hoff;        /* ocap + 1 offsets into hstage/hat */
 	uint16_t *hstage;
 	uint32_t *hat;

@@ -530,13 +530,14 @@ static int fill_row(spm_result *res, size_t row, size_t c, struct spm__arun *r,
 static int funnel_rows(struct spm__arun *r)
 {
 	size_t n = r->nrows;
+	/* no deal counted and nothing to group: the stages of group 0 (no row
+	 * without a stage, which has no name to show) */
+	int none = n == 0 && r->q->dim == SPM__D_NONE && !r->q->period;
 	struct spm__arow *a;
 	int rc = SPM_OK;
 
-	if (n == 0 && r->q->dim == SPM__D_NONE && !r->q->period)
-		rc = spm__arun_row(&a, r, 0, 0, -1);
-	for (size_t i = 0; rc == SPM_OK && i < (n ? n : r->nrows); i++) {
-		uint32_t g = r->rows[i].g, p = r->rows[i].p;
+	for (size_t i = 0; rc == SPM_OK && i < (none ? 1 : n); i++) {
+		uint32_t g = none ? 0 : r->rows[i].g, p = none ? 0 : r->rows[i].p;
 		for (size_t s = 0; rc == SPM_OK && s < r->c->nstages; s++)
 			if (r->c->stages[s].live && r->c->stages[s].pipeline_id == r->q->pipeline)
 				rc = spm__arun_row(&a, r, g, p, (int32_t)s);
