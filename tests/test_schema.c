@@ -246,6 +246,40 @@ Test(schema, malformed_audit_changes_are_reported_as_corrupt)
 	spm_db_close(db);
 }
 
+/* A custom time the setters refuse is reported when read back, not passed
+ * on to every reader. */
+Test(schema, custom_time_out_of_range_is_reported_as_corrupt)
+{
+	spm_record *rec = NULL;
+	char path[256];
+	spm_db *db;
+	sqlite3 *s;
+
+	temp_db_path(path, sizeof(path));
+	db = open_db(path);
+	cr_assert_eq(spm_field_add(db, "customer", "met_at", SPM_FIELD_TIME, NULL), SPM_OK);
+	make_customer(db, "Acme");
+	spm_db_close(db);
+	cr_assert_eq(sqlite3_open(path, &s), SQLITE_OK);
+	cr_assert_eq(sqlite3_exec(s, "UPDATE customer SET custom = '{\"met_at\":"
+				  "9223372036854775807}' WHERE id = 1", NULL, NULL, NULL), SQLITE_OK);
+	sqlite3_close(s);
+	db = open_db(path);
+	cr_assert_eq(spm_record_get(&rec, db, "customer", 1), SPM_ECORRUPT);
+	cr_assert_null(rec);
+	cr_assert_str_eq(spm_error_message(),
+			 "customer.met_at: stored custom value does not match its type");
+	spm_db_close(db);
+	cr_assert_eq(sqlite3_open(path, &s), SQLITE_OK);
+	cr_assert_eq(sqlite3_exec(s, "UPDATE customer SET custom = '{\"met_at\":1772355600}' "
+				  "WHERE id = 1", NULL, NULL, NULL), SQLITE_OK);
+	sqlite3_close(s);
+	db = open_db(path);
+	cr_assert_eq(spm_record_get(&rec, db, "customer", 1), SPM_OK);
+	spm_record_free(rec);
+	spm_db_close(db);
+}
+
 /* Version 6 adds pool_policy.assign_on_create and assign_seed: a version-5
  * file keeps its policy, and assignment on create stays off until set. */
 Test(schema, version_5_pool_policy_upgrades_to_6_with_assignment_on_create_off)

@@ -109,7 +109,7 @@ static int decode_value(spm_record *rec, size_t i, json_t *jv)
 		return spm__record_put_text(rec, i, json_string_value(jv), json_string_length(jv));
 	case SPM_FIELD_INTEGER:
 	case SPM_FIELD_TIME:
-		if (!json_is_integer(jv))
+		if (!json_is_integer(jv) || !spm__record_int_valid(rec, i, json_integer_value(jv)))
 			return corrupt(rec, f->name);
 		return spm__record_put_int(rec, i, json_integer_value(jv));
 	case SPM_FIELD_BOOLEAN:
