@@ -246,6 +246,29 @@ Test(schema, malformed_audit_changes_are_reported_as_corrupt)
 	spm_db_close(db);
 }
 
+/* An audit row without a kind is damaged: reported, not handed on with a
+ * NULL kind. */
+Test(schema, an_audit_entry_without_a_kind_is_corrupt)
+{
+	char path[256];
+	spm_db *db;
+	sqlite3 *s;
+	int n = 0;
+
+	temp_db_path(path, sizeof(path));
+	db = open_db(path);
+	make_customer(db, "Acme");
+	spm_db_close(db);
+	cr_assert_eq(sqlite3_open(path, &s), SQLITE_OK);
+	cr_assert_eq(sqlite3_exec(s, "UPDATE _audit SET kind = NULL", NULL, NULL, NULL), SQLITE_OK);
+	sqlite3_close(s);
+	db = open_db(path);
+	cr_assert_eq(spm_audit_foreach(db, NULL, 0, count_audit_cb, &n), SPM_ECORRUPT);
+	cr_assert_eq(n, 0);
+	cr_assert_str_eq(spm_error_message(), "audit entry 1: no kind");
+	spm_db_close(db);
+}
+
 /* A custom time the setters refuse is reported when read back, not passed
  * on to every reader. */
 Test(schema, custom_time_out_of_range_is_reported_as_corrupt)

@@ -13,7 +13,9 @@
 
 #define PAGE 256
 
-static void to_entry(spm_audit_entry *e, const spm_record *rec)
+/* Every entry the library writes names a kind: a row without one is damaged
+ * (and the kind is never NULL for the callback). */
+static int to_entry(spm_audit_entry *e, const spm_record *rec)
 {
 	memset(e, 0, sizeof(*e));
 	e->version = SPM_AUDIT_ENTRY_VERSION;
@@ -27,6 +29,9 @@ static void to_entry(spm_audit_entry *e, const spm_record *rec)
 	e->field = spm_record_value_text(rec, SPM__AUDIT_FIELD, NULL);
 	e->old_value = spm_record_value_text(rec, SPM__AUDIT_OLD, NULL);
 	e->new_value = spm_record_value_text(rec, SPM__AUDIT_NEW, NULL);
+	if (e->kind == NULL)
+		return spm__error_set(SPM_ECORRUPT, "audit entry %lld: no kind", (long long)e->id);
+	return SPM_OK;
 }
 
 /* The last entity looked at: entries come in runs of one record. */
@@ -140,9 +145,9 @@ int spm_audit_foreach(spm_db *db, const char *kind, int64_t entity_id, spm_audit
 			spm_audit_entry e;
 			int seen = 1;
 
-			to_entry(&e, page.recs[i]);
+			rc = to_entry(&e, page.recs[i]);
 			scan.after_id = e.id;
-			if (scope.mode != SPM_SCOPE_ALL)
+			if (rc == SPM_OK && scope.mode != SPM_SCOPE_ALL)
 				rc = entry_visible(&seen, &scope, db, &e, &cache);
 			if (rc == SPM_OK && seen)
 				rc = emit_row(&e, page.recs[i], cb, payload);
