@@ -246,6 +246,38 @@ Test(schema, malformed_audit_changes_are_reported_as_corrupt)
 	spm_db_close(db);
 }
 
+/* A stored custom field definition without a kind, a name or a known type
+ * is damaged: the file is refused as corrupt, not read with a NULL name. */
+Test(schema, a_damaged_custom_field_definition_is_corrupt)
+{
+	static const char *const damage[] = {
+		"UPDATE _field SET kind = NULL",
+		"UPDATE _field SET name = NULL",
+		"UPDATE _field SET type = 99",
+		"UPDATE _field SET type = 4294967297",
+	};
+	spm_db_options o = SPM_DB_OPTIONS_INIT;
+	char path[256];
+	spm_db *db;
+	sqlite3 *s;
+
+	for (size_t i = 0; i < sizeof(damage) / sizeof(damage[0]); i++) {
+		temp_db_path(path, sizeof(path));
+		db = open_db(path);
+		cr_assert_eq(spm_field_add(db, "customer", "tier", SPM_FIELD_INTEGER, NULL), SPM_OK);
+		spm_db_close(db);
+		cr_assert_eq(sqlite3_open(path, &s), SQLITE_OK);
+		cr_assert_eq(sqlite3_exec(s, damage[i], NULL, NULL, NULL), SQLITE_OK);
+		sqlite3_close(s);
+		o.path = path;
+		db = (spm_db *)&o;
+		cr_assert_eq(spm_db_open(&db, &o), SPM_ECORRUPT, "%s", damage[i]);
+		cr_assert_null(db);
+		cr_assert_str_eq(spm_error_message(), "custom field definition 1: no kind, no name "
+				 "or an unknown type", "%s", damage[i]);
+	}
+}
+
 /* An audit row without a kind is damaged: reported, not handed on with a
  * NULL kind. */
 Test(schema, an_audit_entry_without_a_kind_is_corrupt)
