@@ -3,9 +3,10 @@
  * reads back may be trusted.
  *
  * The database is a fresh copy of a small company (roles, users, teams,
- * customers with a custom field, a pipeline, deals with stage history and a
- * line item, leads, an activity, a target, a saved report). Input byte 0
- * selects how the copy is damaged before libspm opens it:
+ * customers and deals with custom fields (an enum, money, a date, a time), a
+ * pipeline, deals with stage history and a line item, leads, an activity, a
+ * target, a saved report). Input byte 0 selects how the copy is damaged
+ * before libspm opens it:
  *  - even: value edits through the sqlite3 API. The rest is a sequence of
  *    edits (table, row, column, kind of value, then the value's bytes): the
  *    table indexes the tables of sqlite_master by name, the row the table's
@@ -17,8 +18,8 @@
  *    bytes) each, so SQLite's corruption handling is reached.
  * Then it opens the file and reads every record of every kind (every field
  * as text, the record as JSON, the record again by id), runs the funnel,
- * win rate and cycle reports and the saved report (every cell read by its
- * column's type), exports the deals and their history, reads the audit
+ * win rate (also by a custom enum) and cycle reports and the saved report
+ * (every cell read by its column's type), exports the deals and their history, reads the audit
  * trail and the outbox, the target's progress and a customer's 360 view, and
  * writes once (a new deal, moved to the next stage).
  * Checks:
@@ -165,10 +166,17 @@ static const char win_rate_doc[] = "{\"query\":\"win_rate\",\"group_by\":\"owner
 
 static void make_company(const char *path)
 {
+	static const char *const segments[] = { "SMB", "ENT" };
+	spm_field_options enum_options = SPM_FIELD_OPTIONS_INIT;
 	spm_db *db = fuzz_open_file(path);
 	int64_t p, deal[3];
 
-	fuzz_must(spm_field_add(db, "opportunity", "segment", SPM_FIELD_TEXT, NULL), "field");
+	enum_options.choices = segments;
+	enum_options.nchoices = 2;
+	fuzz_must(spm_field_add(db, "opportunity", "segment", SPM_FIELD_ENUM, &enum_options),
+		  "field");
+	fuzz_must(spm_field_add(db, "opportunity", "signed_on", SPM_FIELD_DATE, NULL), "field");
+	fuzz_must(spm_field_add(db, "opportunity", "met_at", SPM_FIELD_TIME, NULL), "field");
 	fuzz_must(spm_field_add(db, "opportunity", "budget", SPM_FIELD_MONEY, NULL), "field");
 	fuzz_must(spm_field_add(db, "customer", "tier", SPM_FIELD_INTEGER, NULL), "field");
 	FUZZ_ADD(db, "role", "name", "admin", "scope", "3", "actions", "*");
@@ -181,9 +189,10 @@ static void make_company(const char *path)
 	deal[0] = FUZZ_ADD(db, "opportunity", "name", "D1", "pipeline_id", "1", "stage_id", "1",
 			   "owner_id", "2", "customer_id", "1", "amount", "1000.00 CNY",
 			   "segment", "SMB", "budget", "5.00 USD", "expected_close", "2026-04-01",
-			   "source", "web");
+			   "source", "web", "signed_on", "2026-02-01", "met_at", "1772000000");
 	deal[1] = FUZZ_ADD(db, "opportunity", "name", "D2", "pipeline_id", "1", "stage_id", "1",
-			   "owner_id", "2", "amount", "250.50 CNY", "lost_reason", "price");
+			   "owner_id", "2", "amount", "250.50 CNY", "lost_reason", "price",
+			   "segment", "ENT");
 	deal[2] = FUZZ_ADD(db, "opportunity", "name", "D3", "pipeline_id", "1", "stage_id", "1");
 	FUZZ_ADD(db, "line_item", "opportunity_id", "1", "product", "CRM", "quantity", "2",
 		 "unit_price", "500.00 CNY");
@@ -212,7 +221,8 @@ static const char *const tricky[] = {
 	"{\"budget\":{\"minor\":1}}", "{\"tier\":\"2\"}", "[1,2]", "\"text\"", "USD", "usd",
 	"XXX", "ZZ", "CNYY", "won", "lost", "open", "A", "Z", "*", "3", "-1", "1e400",
 	"2026-13-45", "\xff\xfe", "a\xc3", "9223372036854775807", "{\"query\":\"funnel\"}",
-	"{\"query\":\"win_rate\",\"group_by\":\"colour\"}",
+	"{\"query\":\"win_rate\",\"group_by\":\"colour\"}", "{\"segment\":\"MID\"}",
+	"{\"met_at\":-99999999999999}", "{\"signed_on\":\"2026-02-30\"}",
 };
 
 static const int64_t boundaries[] = {
@@ -544,6 +554,7 @@ static void exercise(spm_db *db)
 	run_report(db, "{\"query\":\"funnel\",\"pipeline\":1}", NULL);
 	run_report(db, "{\"query\":\"cycle\",\"group_by\":\"team\"}", NULL);
 	run_report(db, win_rate_doc, NULL);
+	run_report(db, "{\"query\":\"win_rate\",\"group_by\":\"segment\"}", NULL);
 	run_report(db, NULL, "wins");
 	check(spm_opp_export(db, 1, SPM_OPP_FILE_OPPORTUNITIES, NULL, fuzz_collect, &text),
 	      "export opportunities");
