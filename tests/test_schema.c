@@ -301,6 +301,47 @@ Test(schema, an_audit_entry_without_a_kind_is_corrupt)
 	spm_db_close(db);
 }
 
+/* A custom enum value that is not one of the choices is reported when read
+ * back, as spm_record_set_text() refuses it. */
+Test(schema, custom_enum_value_not_a_choice_is_reported_as_corrupt)
+{
+	static const char *const levels[] = { "gold", "silver" };
+	spm_field_options o = SPM_FIELD_OPTIONS_INIT;
+	spm_record *rec = NULL;
+	const char *text;
+	char path[256];
+	spm_db *db;
+	sqlite3 *s;
+
+	o.choices = levels;
+	o.nchoices = 2;
+	temp_db_path(path, sizeof(path));
+	db = open_db(path);
+	cr_assert_eq(spm_field_add(db, "customer", "tier", SPM_FIELD_ENUM, &o), SPM_OK);
+	make_customer(db, "Acme");
+	spm_db_close(db);
+	cr_assert_eq(sqlite3_open(path, &s), SQLITE_OK);
+	cr_assert_eq(sqlite3_exec(s, "UPDATE customer SET custom = '{\"tier\":\"bronze\"}' "
+				  "WHERE id = 1", NULL, NULL, NULL), SQLITE_OK);
+	sqlite3_close(s);
+	db = open_db(path);
+	cr_assert_eq(spm_record_get(&rec, db, "customer", 1), SPM_ECORRUPT);
+	cr_assert_null(rec);
+	cr_assert_str_eq(spm_error_message(),
+			 "customer.tier: stored custom value does not match its type");
+	spm_db_close(db);
+	cr_assert_eq(sqlite3_open(path, &s), SQLITE_OK);
+	cr_assert_eq(sqlite3_exec(s, "UPDATE customer SET custom = '{\"tier\":\"silver\"}' "
+				  "WHERE id = 1", NULL, NULL, NULL), SQLITE_OK);
+	sqlite3_close(s);
+	db = open_db(path);
+	cr_assert_eq(spm_record_get(&rec, db, "customer", 1), SPM_OK);
+	cr_assert_eq(spm_record_get_text(&text, rec, "tier"), SPM_OK);
+	cr_assert_str_eq(text, "silver");
+	spm_record_free(rec);
+	spm_db_close(db);
+}
+
 /* A custom time the setters refuse is reported when read back, not passed
  * on to every reader. */
 Test(schema, custom_time_out_of_range_is_reported_as_corrupt)
