@@ -278,6 +278,32 @@ Test(schema, a_damaged_custom_field_definition_is_corrupt)
 	}
 }
 
+/* A row of several changes numbers them from its id on: at the last id
+ * there is no room for them, which only damage explains. */
+Test(schema, audit_changes_past_the_last_id_are_corrupt)
+{
+	char path[256];
+	spm_db *db;
+	sqlite3 *s;
+	int n = 0;
+
+	temp_db_path(path, sizeof(path));
+	db = open_db(path);
+	make_customer(db, "Acme");
+	spm_db_close(db);
+	cr_assert_eq(sqlite3_open(path, &s), SQLITE_OK);
+	cr_assert_eq(sqlite3_exec(s, "UPDATE _audit SET id = 9223372036854775807, changes = "
+				  "'{\"name\":{\"new\":\"A\"},\"industry\":{\"new\":\"B\"}}' "
+				  "WHERE kind = 'customer'", NULL, NULL, NULL), SQLITE_OK);
+	sqlite3_close(s);
+	db = open_db(path);
+	cr_assert_eq(spm_audit_foreach(db, "customer", 0, count_audit_cb, &n), SPM_ECORRUPT);
+	cr_assert_eq(n, 0);
+	cr_assert_str_eq(spm_error_message(),
+			 "audit entry 9223372036854775807: more changes than ids");
+	spm_db_close(db);
+}
+
 /* An audit row without a kind is damaged: reported, not handed on with a
  * NULL kind. */
 Test(schema, an_audit_entry_without_a_kind_is_corrupt)

@@ -9,6 +9,7 @@
 #include "domain/org.h"
 
 #include <jansson.h>
+#include <stdint.h>
 #include <string.h>
 
 #define PAGE 256
@@ -90,6 +91,13 @@ static int emit_row(spm_audit_entry *e, const spm_record *rec, spm_audit_cb cb, 
 	if (!json_is_object(changes)) {
 		json_decref(changes);
 		return spm__error_set(SPM_ECORRUPT, "audit entry %lld: changes are not a JSON object",
+				      (long long)first);
+	}
+	/* The row reserved one id per field: they cannot run past the last id. */
+	if (json_object_size(changes) > 1 && first > 0 &&
+	    (uint64_t)(json_object_size(changes) - 1) > (uint64_t)(INT64_MAX - first)) {
+		json_decref(changes);
+		return spm__error_set(SPM_ECORRUPT, "audit entry %lld: more changes than ids",
 				      (long long)first);
 	}
 	json_object_foreach(changes, name, pair) {
