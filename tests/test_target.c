@@ -1173,3 +1173,24 @@ Test(target, progress_of_a_damaged_target_value_is_eoverflow)
 		     spm_error_message());
 	cr_assert(strstr(spm_error_message(), "overflows") != NULL, "%s", spm_error_message());
 }
+
+/* Won amounts read from a damaged file may be anything: a gap that does not
+ * fit in int64 is a clear overflow, not an undefined subtraction. */
+Test(target, progress_with_a_damaged_won_amount_is_eoverflow)
+{
+	spm_target_progress p = { .version = SPM_TARGET_PROGRESS_VERSION };
+	int64_t id = target("won_amount", "user", 1, "month", "2026-03-01", "100000", "CNY");
+	sqlite3 *s;
+
+	pipeline_p();
+	won(1, "2026-03-01T10:00:00Z", "100.00 CNY");
+	cr_assert_eq(spm_target_progress_get(&p, db, id, D("2026-03-31")), SPM_OK);
+	spm_db_close(db);
+	cr_assert_eq(sqlite3_open(path, &s), SQLITE_OK);
+	cr_assert_eq(sqlite3_exec(s, "UPDATE opportunity SET amount = -9223372036854775808", NULL,
+				  NULL, NULL), SQLITE_OK);
+	sqlite3_close(s);
+	db = open_db(path);
+	cr_assert_eq(spm_target_progress_get(&p, db, id, D("2026-03-31")), SPM_EOVERFLOW, "%s",
+		     spm_error_message());
+}
