@@ -64,6 +64,19 @@ spm_db *fuzz_open_file(const char *path)
 	return db;
 }
 
+int fuzz_try_open_file(spm_db **out, const char *path)
+{
+	spm_db_options o = SPM_DB_OPTIONS_INIT;
+
+	*out = NULL;
+	o.path = path;
+	o.malloc_fn = fuzz_malloc;
+	o.realloc_fn = fuzz_realloc;
+	o.free_fn = fuzz_free;
+	o.clock = fixed_clock;
+	return spm_db_open(out, &o);
+}
+
 int64_t fuzz_add(spm_db *db, const char *kind, const char *const *kv)
 {
 	spm_record *r = NULL;

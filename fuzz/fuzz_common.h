@@ -28,6 +28,9 @@ void fuzz_must(int rc, const char *what);
 /* Opens (creating) the database file path with the counting allocator and
  * a clock fixed at 2026-03-01T09:00:00Z. */
 spm_db *fuzz_open_file(const char *path);
+/* As fuzz_open_file, but returns the status instead of aborting (a file
+ * that may be damaged); *out is NULL on failure. */
+int fuzz_try_open_file(spm_db **out, const char *path);
 /* Adds a record from NULL-ended "field", "text value" pairs; its id. */
 int64_t fuzz_add(spm_db *db, const char *kind, const char *const *kv);
 /* The live records of kind that db's actor sees. */

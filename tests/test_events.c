@@ -2,6 +2,8 @@
  * transaction leaves behind (nothing). */
 #include "helpers.h"
 
+#include <sqlite3.h>
+
 static spm_db *db;
 static char path[256];
 
@@ -139,6 +141,27 @@ static int collect_seq(const spm_event *ev, void *payload)
 	s->types[s->n] = ev->type;
 	s->n++;
 	return 0;
+}
+
+/* An event row without a kind is damaged: reported, not handed on with a
+ * NULL kind; the events before it are delivered. */
+Test(events, an_outbox_event_without_a_kind_is_corrupt)
+{
+	sqlite3 *s;
+	int n = 0;
+
+	make_customer(db, "Acme");
+	make_customer(db, "Bolt");
+	cr_assert_eq(count_events(db), 2);
+	spm_db_close(db);
+	cr_assert_eq(sqlite3_open(path, &s), SQLITE_OK);
+	cr_assert_eq(sqlite3_exec(s, "UPDATE _event SET kind = NULL WHERE id = 2", NULL, NULL,
+				  NULL), SQLITE_OK);
+	sqlite3_close(s);
+	db = open_db(path);
+	cr_assert_eq(spm_outbox_foreach(db, 0, 0, count_event_cb, &n), SPM_ECORRUPT);
+	cr_assert_eq(n, 1);
+	cr_assert_str_eq(spm_error_message(), "outbox event 2: no kind");
 }
 
 Test(events, outbox_reads_after_a_sequence_with_a_limit)

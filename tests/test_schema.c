@@ -246,6 +246,162 @@ Test(schema, malformed_audit_changes_are_reported_as_corrupt)
 	spm_db_close(db);
 }
 
+/* A stored custom field definition without a kind, a name or a known type
+ * is damaged: the file is refused as corrupt, not read with a NULL name. */
+Test(schema, a_damaged_custom_field_definition_is_corrupt)
+{
+	static const char *const damage[] = {
+		"UPDATE _field SET kind = NULL",
+		"UPDATE _field SET name = NULL",
+		"UPDATE _field SET type = 99",
+		"UPDATE _field SET type = 4294967297",
+	};
+	spm_db_options o = SPM_DB_OPTIONS_INIT;
+	char path[256];
+	spm_db *db;
+	sqlite3 *s;
+
+	for (size_t i = 0; i < sizeof(damage) / sizeof(damage[0]); i++) {
+		temp_db_path(path, sizeof(path));
+		db = open_db(path);
+		cr_assert_eq(spm_field_add(db, "customer", "tier", SPM_FIELD_INTEGER, NULL), SPM_OK);
+		spm_db_close(db);
+		cr_assert_eq(sqlite3_open(path, &s), SQLITE_OK);
+		cr_assert_eq(sqlite3_exec(s, damage[i], NULL, NULL, NULL), SQLITE_OK);
+		sqlite3_close(s);
+		o.path = path;
+		db = (spm_db *)&o;
+		cr_assert_eq(spm_db_open(&db, &o), SPM_ECORRUPT, "%s", damage[i]);
+		cr_assert_null(db);
+		cr_assert_str_eq(spm_error_message(), "custom field definition 1: no kind, no name "
+				 "or an unknown type", "%s", damage[i]);
+	}
+}
+
+/* A row of several changes numbers them from its id on: at the last id
+ * there is no room for them, which only damage explains. */
+Test(schema, audit_changes_past_the_last_id_are_corrupt)
+{
+	char path[256];
+	spm_db *db;
+	sqlite3 *s;
+	int n = 0;
+
+	temp_db_path(path, sizeof(path));
+	db = open_db(path);
+	make_customer(db, "Acme");
+	spm_db_close(db);
+	cr_assert_eq(sqlite3_open(path, &s), SQLITE_OK);
+	cr_assert_eq(sqlite3_exec(s, "UPDATE _audit SET id = 9223372036854775807, changes = "
+				  "'{\"name\":{\"new\":\"A\"},\"industry\":{\"new\":\"B\"}}' "
+				  "WHERE kind = 'customer'", NULL, NULL, NULL), SQLITE_OK);
+	sqlite3_close(s);
+	db = open_db(path);
+	cr_assert_eq(spm_audit_foreach(db, "customer", 0, count_audit_cb, &n), SPM_ECORRUPT);
+	cr_assert_eq(n, 0);
+	cr_assert_str_eq(spm_error_message(),
+			 "audit entry 9223372036854775807: more changes than ids");
+	spm_db_close(db);
+}
+
+/* An audit row without a kind is damaged: reported, not handed on with a
+ * NULL kind. */
+Test(schema, an_audit_entry_without_a_kind_is_corrupt)
+{
+	char path[256];
+	spm_db *db;
+	sqlite3 *s;
+	int n = 0;
+
+	temp_db_path(path, sizeof(path));
+	db = open_db(path);
+	make_customer(db, "Acme");
+	spm_db_close(db);
+	cr_assert_eq(sqlite3_open(path, &s), SQLITE_OK);
+	cr_assert_eq(sqlite3_exec(s, "UPDATE _audit SET kind = NULL", NULL, NULL, NULL), SQLITE_OK);
+	sqlite3_close(s);
+	db = open_db(path);
+	cr_assert_eq(spm_audit_foreach(db, NULL, 0, count_audit_cb, &n), SPM_ECORRUPT);
+	cr_assert_eq(n, 0);
+	cr_assert_str_eq(spm_error_message(), "audit entry 1: no kind");
+	spm_db_close(db);
+}
+
+/* A custom enum value that is not one of the choices is reported when read
+ * back, as spm_record_set_text() refuses it. */
+Test(schema, custom_enum_value_not_a_choice_is_reported_as_corrupt)
+{
+	static const char *const levels[] = { "gold", "silver" };
+	spm_field_options o = SPM_FIELD_OPTIONS_INIT;
+	spm_record *rec = NULL;
+	const char *text;
+	char path[256];
+	spm_db *db;
+	sqlite3 *s;
+
+	o.choices = levels;
+	o.nchoices = 2;
+	temp_db_path(path, sizeof(path));
+	db = open_db(path);
+	cr_assert_eq(spm_field_add(db, "customer", "tier", SPM_FIELD_ENUM, &o), SPM_OK);
+	make_customer(db, "Acme");
+	spm_db_close(db);
+	cr_assert_eq(sqlite3_open(path, &s), SQLITE_OK);
+	cr_assert_eq(sqlite3_exec(s, "UPDATE customer SET custom = '{\"tier\":\"bronze\"}' "
+				  "WHERE id = 1", NULL, NULL, NULL), SQLITE_OK);
+	sqlite3_close(s);
+	db = open_db(path);
+	cr_assert_eq(spm_record_get(&rec, db, "customer", 1), SPM_ECORRUPT);
+	cr_assert_null(rec);
+	cr_assert_str_eq(spm_error_message(),
+			 "customer.tier: stored custom value does not match its type");
+	spm_db_close(db);
+	cr_assert_eq(sqlite3_open(path, &s), SQLITE_OK);
+	cr_assert_eq(sqlite3_exec(s, "UPDATE customer SET custom = '{\"tier\":\"silver\"}' "
+				  "WHERE id = 1", NULL, NULL, NULL), SQLITE_OK);
+	sqlite3_close(s);
+	db = open_db(path);
+	cr_assert_eq(spm_record_get(&rec, db, "customer", 1), SPM_OK);
+	cr_assert_eq(spm_record_get_text(&text, rec, "tier"), SPM_OK);
+	cr_assert_str_eq(text, "silver");
+	spm_record_free(rec);
+	spm_db_close(db);
+}
+
+/* A custom time the setters refuse is reported when read back, not passed
+ * on to every reader. */
+Test(schema, custom_time_out_of_range_is_reported_as_corrupt)
+{
+	spm_record *rec = NULL;
+	char path[256];
+	spm_db *db;
+	sqlite3 *s;
+
+	temp_db_path(path, sizeof(path));
+	db = open_db(path);
+	cr_assert_eq(spm_field_add(db, "customer", "met_at", SPM_FIELD_TIME, NULL), SPM_OK);
+	make_customer(db, "Acme");
+	spm_db_close(db);
+	cr_assert_eq(sqlite3_open(path, &s), SQLITE_OK);
+	cr_assert_eq(sqlite3_exec(s, "UPDATE customer SET custom = '{\"met_at\":"
+				  "9223372036854775807}' WHERE id = 1", NULL, NULL, NULL), SQLITE_OK);
+	sqlite3_close(s);
+	db = open_db(path);
+	cr_assert_eq(spm_record_get(&rec, db, "customer", 1), SPM_ECORRUPT);
+	cr_assert_null(rec);
+	cr_assert_str_eq(spm_error_message(),
+			 "customer.met_at: stored custom value does not match its type");
+	spm_db_close(db);
+	cr_assert_eq(sqlite3_open(path, &s), SQLITE_OK);
+	cr_assert_eq(sqlite3_exec(s, "UPDATE customer SET custom = '{\"met_at\":1772355600}' "
+				  "WHERE id = 1", NULL, NULL, NULL), SQLITE_OK);
+	sqlite3_close(s);
+	db = open_db(path);
+	cr_assert_eq(spm_record_get(&rec, db, "customer", 1), SPM_OK);
+	spm_record_free(rec);
+	spm_db_close(db);
+}
+
 /* Version 6 adds pool_policy.assign_on_create and assign_seed: a version-5
  * file keeps its policy, and assignment on create stays off until set. */
 Test(schema, version_5_pool_policy_upgrades_to_6_with_assignment_on_create_off)

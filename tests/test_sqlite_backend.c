@@ -428,6 +428,33 @@ Test(sqlite_rows, value_of_the_wrong_type_is_ecorrupt)
 	close_probe();
 }
 
+/* A date or time the setters refuse is refused when read back too: a date
+ * wider than 32 bits is not truncated into range. */
+Test(sqlite_rows, date_or_time_out_of_range_is_ecorrupt)
+{
+	spm_record *got = (spm_record *)&got;
+	spm_date d;
+
+	open_probe();
+	put_nt(6, 1, 1, "a");
+	raw_exec(conn_of(), "UPDATE probe SET d = 2147483647 WHERE id = 6");
+	cr_assert_eq(ops->get(self, &got, &probe_kind, 6), SPM_ECORRUPT);
+	cr_assert_null(got);
+	cr_assert_str_eq(spm_error_message(), "probe 6: d: stored date 2147483647 is out of range");
+	raw_exec(conn_of(), "UPDATE probe SET d = 4294967296 WHERE id = 6");
+	cr_assert_eq(ops->get(self, &got, &probe_kind, 6), SPM_ECORRUPT, "date beyond 32 bits");
+	raw_exec(conn_of(), "UPDATE probe SET d = NULL, at = -9223372036854775808 WHERE id = 6");
+	cr_assert_eq(ops->get(self, &got, &probe_kind, 6), SPM_ECORRUPT);
+	cr_assert_str_eq(spm_error_message(),
+			 "probe 6: at: stored time -9223372036854775808 is out of range");
+	raw_exec(conn_of(), "UPDATE probe SET d = 20000, at = 1772355600 WHERE id = 6");
+	cr_assert_eq(ops->get(self, &got, &probe_kind, 6), SPM_OK);
+	cr_assert_eq(spm_record_get_date(&d, got, "d"), SPM_OK);
+	cr_assert_eq(d, 20000);
+	spm_record_free(got);
+	close_probe();
+}
+
 /* ---- scan ------------------------------------------------------------ */
 
 /* ids 1..5 with n = id and t = "a".."e"; id 6 has no n and no t. */

@@ -4,6 +4,8 @@
  * of a period, roll-up, warnings deduplicated on tick, JSON and CSV. */
 #include "helpers.h"
 
+#include <sqlite3.h>
+
 static spm_db *db;
 static char path[256];
 
@@ -1149,4 +1151,46 @@ Test(target, collections_are_the_payments_received_in_the_period)
 	cr_assert_eq(p.attained, 30045, "the last second of the month: %lld",
 		     (long long)p.attained);
 	cr_assert_str_eq(p.currency, "CNY");
+}
+
+/* A stored target value the writes refuse (here the most negative int64,
+ * from a damaged file) gives a clear overflow, not an undefined negation. */
+Test(target, progress_of_a_damaged_target_value_is_eoverflow)
+{
+	spm_target_progress p = { .version = SPM_TARGET_PROGRESS_VERSION };
+	int64_t id = ADD("target", "metric", "won_amount", "owner_kind", "user", "owner_ref", "1",
+			 "period_kind", "year", "period_start", "2026-01-01", "value", "1000",
+			 "currency", "CNY", "reason", "FY2026");
+	sqlite3 *s;
+
+	spm_db_close(db);
+	cr_assert_eq(sqlite3_open(path, &s), SQLITE_OK);
+	cr_assert_eq(sqlite3_exec(s, "UPDATE target SET value = -9223372036854775808", NULL, NULL,
+				  NULL), SQLITE_OK);
+	sqlite3_close(s);
+	db = open_db(path);
+	cr_assert_eq(spm_target_progress_get(&p, db, id, D("2026-03-01")), SPM_EOVERFLOW, "%s",
+		     spm_error_message());
+	cr_assert(strstr(spm_error_message(), "overflows") != NULL, "%s", spm_error_message());
+}
+
+/* Won amounts read from a damaged file may be anything: a gap that does not
+ * fit in int64 is a clear overflow, not an undefined subtraction. */
+Test(target, progress_with_a_damaged_won_amount_is_eoverflow)
+{
+	spm_target_progress p = { .version = SPM_TARGET_PROGRESS_VERSION };
+	int64_t id = target("won_amount", "user", 1, "month", "2026-03-01", "100000", "CNY");
+	sqlite3 *s;
+
+	pipeline_p();
+	won(1, "2026-03-01T10:00:00Z", "100.00 CNY");
+	cr_assert_eq(spm_target_progress_get(&p, db, id, D("2026-03-31")), SPM_OK);
+	spm_db_close(db);
+	cr_assert_eq(sqlite3_open(path, &s), SQLITE_OK);
+	cr_assert_eq(sqlite3_exec(s, "UPDATE opportunity SET amount = -9223372036854775808", NULL,
+				  NULL, NULL), SQLITE_OK);
+	sqlite3_close(s);
+	db = open_db(path);
+	cr_assert_eq(spm_target_progress_get(&p, db, id, D("2026-03-31")), SPM_EOVERFLOW, "%s",
+		     spm_error_message());
 }

@@ -43,7 +43,8 @@ typedef int (*spm_audit_cb)(const spm_audit_entry *entry, void *payload);
  * @brief Calls cb for the audit entries of one record (kind and entity_id),
  * of one kind (entity_id 0), or all (kind NULL), oldest first.
  * @return SPM_OK, SPM_EINVAL, SPM_ENOTFOUND (no such kind), SPM_ESTORAGE,
- *         SPM_ENOMEM, or cb's non-zero value.
+ *         SPM_ECORRUPT (a stored entry is damaged), SPM_ENOMEM, or cb's
+ *         non-zero value.
  */
 SPM_API int spm_audit_foreach(spm_db *db, const char *kind, int64_t entity_id,
 			      spm_audit_cb cb, void *payload);

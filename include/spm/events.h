@@ -103,7 +103,8 @@ SPM_API int spm_listener_remove(spm_db *db, int id);
  * @brief Calls cb for up to limit outbox events with a sequence above after,
  * in order. No transaction is held open while cb runs.
  * @param limit 0 for no limit
- * @return SPM_OK, SPM_EINVAL, SPM_ESTORAGE, SPM_ENOMEM, or cb's non-zero value.
+ * @return SPM_OK, SPM_EINVAL, SPM_ESTORAGE, SPM_ECORRUPT (a stored event is
+ *         damaged), SPM_ENOMEM, or cb's non-zero value.
  */
 SPM_API int spm_outbox_foreach(spm_db *db, int64_t after, size_t limit, spm_event_cb cb,
 			       void *payload);

@@ -4,6 +4,7 @@
 #include "core/error_internal.h"
 #include "spm/money.h"
 
+#include <stdint.h>
 #include <stdlib.h>
 
 __extension__ typedef __int128 i128;
@@ -127,8 +128,13 @@ int spm__ratio_ppm(int64_t *out, int64_t num, int64_t den)
 		return SPM_OK;
 	}
 	if (den < 0) {
+		/* callers pass den > 0; guard anyway (a target read from a damaged
+		 * file may be anything) */
+		if (den == INT64_MIN || num == INT64_MIN)
+			return spm__error_set(SPM_EOVERFLOW, "ratio %lld / %lld overflows",
+					      (long long)num, (long long)den);
 		den = -den;
-		num = -num;  /* callers pass den > 0; guard anyway */
+		num = -num;
 	}
 	return spm_money_mul_ratio(out, SPM_PPM, num, den, SPM_ROUND_HALF_EVEN);
 }

@@ -45,6 +45,9 @@ void spm__record_clear_dirty(spm_record *rec);
 void spm__record_set_scratch(const spm_record *rec, char *text);
 /* "YYYY-MM-DDTHH:MM:SSZ"; buf needs 21 bytes. */
 int spm__format_time(char *buf, size_t size, spm_time t);
+/* Whether a stored integer is a value field i of rec's kind may hold (a date
+ * or time in range, a boolean 0 or 1): the checks the setters make. */
+int spm__record_int_valid(const spm_record *rec, size_t i, int64_t v);
 /* Strict decimal int64; SPM_EINVAL or SPM_EOVERFLOW. */
 int spm__parse_int(int64_t *out, const char *text);
 /* Deep copy. */

@@ -25,6 +25,24 @@ int spm_record_alloc(spm_record **out, spm_db *db, const spm_kind *kind, int64_t
 	return rc;
 }
 
+int spm__record_int_valid(const spm_record *rec, size_t i, int64_t v)
+{
+	char buf[32];
+
+	switch (rec->kind->fields[i].type) {
+	case SPM_FIELD_BOOLEAN:
+		return v == 0 || v == 1;
+	case SPM_FIELD_DATE:
+		/* spm_date is 32 bits: a wider value must not be truncated into range. */
+		return v >= INT32_MIN && v <= INT32_MAX &&
+		       spm_date_to_ymd(NULL, NULL, NULL, (spm_date)v) == SPM_OK;
+	case SPM_FIELD_TIME:
+		return spm__format_time(buf, sizeof(buf), v) == SPM_OK;
+	default:
+		return 1;
+	}
+}
+
 static int core_field(spm_record *rec, size_t i, int want_text, int want_money)
 {
 	spm_field_type t;
@@ -45,9 +63,12 @@ int spm_record_load_int(spm_record *rec, size_t field, int64_t value)
 
 	if (rc != SPM_OK)
 		return rc;
-	if (rec->kind->fields[field].type == SPM_FIELD_BOOLEAN && value != 0 && value != 1)
-		return spm__error_set(SPM_ECORRUPT, "%s.%s: stored boolean is %lld",
-				      rec->kind->name, rec->kind->fields[field].name, (long long)value);
+	if (!spm__record_int_valid(rec, field, value))
+		return spm__error_set(SPM_ECORRUPT, "%s %lld: %s: stored %s %lld is out of range",
+				      rec->kind->name, (long long)rec->id,
+				      rec->kind->fields[field].name,
+				      spm_field_type_name(rec->kind->fields[field].type),
+				      (long long)value);
 	rc = spm__record_put_int(rec, field, value);
 	rec->v[field].dirty = 0;
 	return rc;

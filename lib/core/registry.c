@@ -4,6 +4,7 @@
 #include "core/txn.h"
 
 #include <jansson.h>
+#include <limits.h>
 #include <string.h>
 
 static void free_custom(spm_db *db, struct spm__field *f)
@@ -124,12 +125,20 @@ int spm__field_lookup(size_t *out, spm_db *db, spm_kind *kind, const char *name)
 /* Appends the custom field stored in a "_field" record. */
 static int add_from_record(spm_db *db, const spm_record *rec)
 {
-	spm_kind *kind = spm__kind_find(db, spm_record_value_text(rec, SPM__FIELD_KIND, NULL), 0);
+	const char *kind_name = spm_record_value_text(rec, SPM__FIELD_KIND, NULL);
+	int64_t type = spm_record_value_int(rec, SPM__FIELD_TYPE);
+	spm_kind *kind;
 	struct spm__field f;
 	json_t *choices = NULL;
 	const char *text;
 	int rc = SPM_OK;
 
+	/* spm_field_add() stores all three: a row without them is damaged. */
+	if (kind_name == NULL || spm_record_value_text(rec, SPM__FIELD_NAME, NULL) == NULL ||
+	    type < INT_MIN || type > INT_MAX || spm_field_type_name((spm_field_type)type) == NULL)
+		return spm__error_set(SPM_ECORRUPT, "custom field definition %lld: no kind, no "
+				      "name or an unknown type", (long long)rec->id);
+	kind = spm__kind_find(db, kind_name, 0);
 	if (kind == NULL)
 		return SPM_OK;  /* a kind of a newer library; not ours to use */
 	memset(&f, 0, sizeof(f));

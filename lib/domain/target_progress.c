@@ -410,7 +410,9 @@ static int figures(struct prog *p, const struct pnode *node, const char *kind,
 		rc = spm__ratio_ppm(&out->pace_ppm, node->att, out->expected);
 	if (rc == SPM_OK && ew > 0)
 		rc = spm__scale(&out->projection, node->att, tw, ew);
-	out->gap = node->value > node->att ? node->value - node->att : 0;
+	out->gap = 0;
+	if (rc == SPM_OK && node->value > node->att)
+		rc = spm_money_sub(&out->gap, node->value, node->att);  /* may overflow */
 	if (rc == SPM_OK && out->gap > 0)
 		rc = spm__ratio_ppm(&out->coverage_ppm, node->pipe, out->gap);
 	else

@@ -9,11 +9,14 @@
 #include "domain/org.h"
 
 #include <jansson.h>
+#include <stdint.h>
 #include <string.h>
 
 #define PAGE 256
 
-static void to_entry(spm_audit_entry *e, const spm_record *rec)
+/* Every entry the library writes names a kind: a row without one is damaged
+ * (and the kind is never NULL for the callback). */
+static int to_entry(spm_audit_entry *e, const spm_record *rec)
 {
 	memset(e, 0, sizeof(*e));
 	e->version = SPM_AUDIT_ENTRY_VERSION;
@@ -27,6 +30,9 @@ static void to_entry(spm_audit_entry *e, const spm_record *rec)
 	e->field = spm_record_value_text(rec, SPM__AUDIT_FIELD, NULL);
 	e->old_value = spm_record_value_text(rec, SPM__AUDIT_OLD, NULL);
 	e->new_value = spm_record_value_text(rec, SPM__AUDIT_NEW, NULL);
+	if (e->kind == NULL)
+		return spm__error_set(SPM_ECORRUPT, "audit entry %lld: no kind", (long long)e->id);
+	return SPM_OK;
 }
 
 /* The last entity looked at: entries come in runs of one record. */
@@ -87,6 +93,13 @@ static int emit_row(spm_audit_entry *e, const spm_record *rec, spm_audit_cb cb, 
 		return spm__error_set(SPM_ECORRUPT, "audit entry %lld: changes are not a JSON object",
 				      (long long)first);
 	}
+	/* The row reserved one id per field: they cannot run past the last id. */
+	if (json_object_size(changes) > 1 && first > 0 &&
+	    (uint64_t)(json_object_size(changes) - 1) > (uint64_t)(INT64_MAX - first)) {
+		json_decref(changes);
+		return spm__error_set(SPM_ECORRUPT, "audit entry %lld: more changes than ids",
+				      (long long)first);
+	}
 	json_object_foreach(changes, name, pair) {
 		json_t *o = json_object_get(pair, "old"), *n = json_object_get(pair, "new");
 		if (!json_is_object(pair) || (o && !json_is_string(o) && !json_is_null(o)) ||
@@ -140,9 +153,9 @@ int spm_audit_foreach(spm_db *db, const char *kind, int64_t entity_id, spm_audit
 			spm_audit_entry e;
 			int seen = 1;
 
-			to_entry(&e, page.recs[i]);
+			rc = to_entry(&e, page.recs[i]);
 			scan.after_id = e.id;
-			if (scope.mode != SPM_SCOPE_ALL)
+			if (rc == SPM_OK && scope.mode != SPM_SCOPE_ALL)
 				rc = entry_visible(&seen, &scope, db, &e, &cache);
 			if (rc == SPM_OK && seen)
 				rc = emit_row(&e, page.recs[i], cb, payload);

@@ -10,7 +10,9 @@
 #define PAGE 256
 #define CONSUMER_NAME_MAX 63
 
-static void to_event(spm_event *ev, const spm_record *rec)
+/* Every event the library writes names a kind: a row without one is damaged
+ * (and the kind is never NULL for the callback). */
+static int to_event(spm_event *ev, const spm_record *rec)
 {
 	const char *payload = spm_record_value_text(rec, SPM__EVENT_PAYLOAD, NULL);
 
@@ -24,6 +26,9 @@ static void to_event(spm_event *ev, const spm_record *rec)
 	ev->kind = spm_record_value_text(rec, SPM__EVENT_KIND, NULL);
 	ev->entity_id = spm_record_value_int(rec, SPM__EVENT_ENTITY);
 	ev->payload = payload ? payload : "{}";
+	if (ev->kind == NULL)
+		return spm__error_set(SPM_ECORRUPT, "outbox event %lld: no kind", (long long)ev->seq);
+	return SPM_OK;
 }
 
 /* The outbox carries every record's changes: readers need scope all. */
@@ -67,7 +72,9 @@ int spm_outbox_foreach(spm_db *db, int64_t after, size_t limit, spm_event_cb cb,
 		got = page.n;
 		for (size_t i = 0; rc == SPM_OK && i < page.n; i++) {
 			spm_event ev;
-			to_event(&ev, page.recs[i]);
+			rc = to_event(&ev, page.recs[i]);
+			if (rc != SPM_OK)
+				break;
 			scan.after_id = ev.seq;
 			delivered++;
 			rc = cb(&ev, payload);
