@@ -439,3 +439,68 @@ Test(schema, version_5_pool_policy_upgrades_to_6_with_assignment_on_create_off)
 	spm_record_free(r);
 	spm_db_close(db);
 }
+
+static void damage_sql(const char *path, const char *sql)
+{
+	sqlite3 *s;
+
+	cr_assert_eq(sqlite3_open(path, &s), SQLITE_OK);
+	cr_assert_eq(sqlite3_exec(s, sql, NULL, NULL, NULL), SQLITE_OK, "%s", sql);
+	sqlite3_close(s);
+}
+
+static int run_report(const char *path, const char *json)
+{
+	spm_result *res = NULL;
+	spm_db *db = open_db(path);
+	int rc = spm_report_run(&res, db, json);
+
+	spm_result_free(res);
+	spm_db_close(db);
+	return rc;
+}
+
+/* An id far beyond its kind's rows (a damaged file) is refused before the
+ * analytics cache sizes its arrays by it: an opportunity id of two billion
+ * asked for gigabytes (found by fuzz_dbfile). */
+Test(schema, analytics_refuse_an_id_far_beyond_the_rows_stored)
+{
+	static const char *const damage[][2] = {
+		{ "UPDATE opportunity SET id = 2000000000 WHERE id = 3",
+		  "opportunity id 2000000000 is far beyond the 3 stored (a damaged file?)" },
+		{ "UPDATE opportunity SET owner_id = 2000000000 WHERE id = 2",
+		  "user id 2000000000 is far beyond the 1 stored (a damaged file?)" },
+		{ "UPDATE stage_history SET opportunity_id = 1999999999 WHERE id = 1",
+		  "opportunity id 1999999999 is far beyond the 3 stored (a damaged file?)" },
+	};
+	char path[256], copy[300];
+	int64_t pipeline = 0;
+	spm_db *db;
+
+	temp_db_path(path, sizeof(path));
+	db = open_db(path);
+	cr_assert_eq(spm_pipeline_load(&pipeline, db, "{\"name\":\"Sales\",\"stages\":["
+				       "{\"name\":\"New\",\"probability\":10},"
+				       "{\"name\":\"Won\",\"probability\":100,\"outcome\":\"won\"},"
+				       "{\"name\":\"Lost\",\"probability\":0,\"outcome\":\"lost\"}]}"),
+		     SPM_OK, "%s", spm_error_message());
+	ADD("role", "name", "admin", "scope", "3", "actions", "*");
+	ADD("user", "name", "Ann", "role_id", "1", "active", "true");
+	for (int i = 1; i <= 3; i++)
+		ADD("opportunity", "name", "deal", "pipeline_id", "1", "stage_id", "1",
+		    "owner_id", "1");
+	cr_assert_eq(spm_opportunity_move(NULL, db, 1, 2, NULL), SPM_OK, "%s",
+		     spm_error_message());
+	spm_db_close(db);
+	cr_assert_eq(run_report(path, "{\"query\": \"win_rate\", \"group_by\": \"owner\"}"),
+		     SPM_OK, "%s", spm_error_message());
+	for (size_t i = 0; i < sizeof(damage) / sizeof(damage[0]); i++) {
+		snprintf(copy, sizeof(copy), "%s.%zu", path, i);
+		copy_file(path, copy);
+		damage_sql(copy, damage[i][0]);
+		cr_assert_eq(run_report(copy, "{\"query\": \"win_rate\", \"group_by\": \"owner\"}"),
+			     SPM_ECORRUPT, "%s", damage[i][0]);
+		cr_assert_str_eq(spm_error_message(), damage[i][1]);
+		unlink(copy);
+	}
+}

@@ -43,12 +43,53 @@ static int id_check(int64_t id, const char *kind)
 	return SPM_OK;
 }
 
+enum { LIM_OPP, LIM_CUSTOMER, LIM_LINE_ITEM, LIM_LEAD, LIM_ACTIVITY, LIM_USER };
+static const char *const limit_kinds[] = {
+	"opportunity", "customer", "line_item", "lead", "activity", "user"
+};
+
+/* Arrays by id grow to the largest id read (and a grouping by owner to the
+ * largest owner id). Ids are handed out one by one and rows never go (a
+ * delete leaves a tombstone), so a real id is near its kind's row count; an
+ * id far beyond it comes from a damaged file and would cost gigabytes. The
+ * rows, tombstones included, are counted only when an id passes the last
+ * limit: once per kind for a build. Twice the rows and 65,536 more leave
+ * room for ids taken without a row (a merge takes one). A backend that
+ * cannot count tombstones leaves ids unchecked below INT32_MAX. */
+static int id_plausible(spm_db *db, struct spm__acache *c, int which, int64_t id)
+{
+	spm_scan all = { SPM_SCAN_VERSION, NULL, 0, 0, 0, 0, SPM_SCAN_DELETED, NULL, 0 };
+	spm_kind *k;
+	int64_t rows = 0;
+	int rc;
+
+	if (id <= c->id_limit[which])
+		return SPM_OK;
+	k = spm__kind_find(db, limit_kinds[which], 0);
+	if (k == NULL)
+		return SPM_OK;
+	rc = spm__store_count(db, &rows, k, &all);
+	if (rc == SPM_EINVAL) {
+		c->id_limit[which] = INT32_MAX;
+		return SPM_OK;
+	}
+	if (rc != SPM_OK)
+		return rc;
+	c->id_limit[which] = 2 * rows + 65536;
+	if (id > c->id_limit[which])
+		return spm__error_set(SPM_ECORRUPT, "%s id %lld is far beyond the %lld stored "
+				      "(a damaged file?)", limit_kinds[which], (long long)id,
+				      (long long)rows);
+	return SPM_OK;
+}
+
 static int opp_fit(spm_db *db, struct spm__acache *c, int64_t id)
 {
 	size_t old = c->ocap, cap;
 	int rc;
 
-	if ((rc = id_check(id, "opportunity")) != SPM_OK || (int64_t)old > id)
+	if ((rc = id_check(id, "opportunity")) != SPM_OK || (int64_t)old > id ||
+	    (rc = id_plausible(db, c, LIM_OPP, id)) != SPM_OK)
 		return rc;
 	cap = next_cap(old, id);
 	if ((rc = grow(db, (void **)&c->ostate, 1, old, cap)) ||
@@ -330,6 +371,8 @@ static int load_opp(spm_record *rec, void *payload)
 		if (owner < 0 || owner > INT32_MAX || cust < 0 || cust > INT32_MAX)
 			rc = spm__error_set(SPM_ERANGE, "opportunity %lld: an id outside the "
 					    "analytics range", (long long)id);
+		if (rc == SPM_OK)  /* a grouping by owner has a slot per owner id */
+			rc = id_plausible(l->db, c, LIM_USER, owner);
 		c->owner[id] = (int32_t)owner;
 		if (rc == SPM_OK && owner > c->owner_max)
 			c->owner_max = (int32_t)owner;
@@ -616,7 +659,8 @@ static int cust_fit(spm_db *db, struct spm__acache *c, int64_t id)
 	size_t old = c->ccap, cap;
 	int rc;
 
-	if ((rc = id_check(id, "customer")) != SPM_OK || (int64_t)old > id)
+	if ((rc = id_check(id, "customer")) != SPM_OK || (int64_t)old > id ||
+	    (rc = id_plausible(db, c, LIM_CUSTOMER, id)) != SPM_OK)
 		return rc;
 	cap = next_cap(old, id);
 	if ((rc = grow(db, (void **)&c->industry, 2, old, cap)) ||
@@ -664,6 +708,8 @@ static int load_line_item(spm_record *rec, void *payload)
 
 	if (rc == SPM_OK && opp > INT32_MAX)
 		rc = id_check(opp, "opportunity");
+	if (rc == SPM_OK && (int64_t)c->licap <= rec->id)
+		rc = id_plausible(l->db, c, LIM_LINE_ITEM, rec->id);
 	if (rc == SPM_OK && (int64_t)c->licap <= rec->id) {
 		size_t cap = next_cap(c->licap, rec->id);
 		if ((rc = grow(l->db, (void **)&c->li_opp, 4, c->licap, cap)) == SPM_OK &&
@@ -692,6 +738,10 @@ static int load_lead(spm_record *rec, void *payload)
 
 	if (rc == SPM_OK && (owner < 0 || owner > INT32_MAX))
 		rc = id_check(owner, "user");
+	if (rc == SPM_OK)
+		rc = id_plausible(l->db, c, LIM_USER, owner);
+	if (rc == SPM_OK && (int64_t)c->lcap <= rec->id)
+		rc = id_plausible(l->db, c, LIM_LEAD, rec->id);
 	if (rc == SPM_OK && (int64_t)c->lcap <= rec->id) {
 		size_t cap = next_cap(c->lcap, rec->id);
 		if ((rc = grow(l->db, (void **)&c->lstate, 1, c->lcap, cap)) == SPM_OK &&
@@ -731,6 +781,10 @@ static int load_activity(spm_record *rec, void *payload)
 
 	if (rc == SPM_OK && (owner < 0 || owner > INT32_MAX))
 		rc = id_check(owner, "user");
+	if (rc == SPM_OK)
+		rc = id_plausible(l->db, c, LIM_USER, owner);
+	if (rc == SPM_OK && (int64_t)c->acap <= rec->id)
+		rc = id_plausible(l->db, c, LIM_ACTIVITY, rec->id);
 	if (rc == SPM_OK && (int64_t)c->acap <= rec->id) {
 		size_t cap = next_cap(c->acap, rec->id);
 		if ((rc = grow(l->db, (void **)&c->alive, 1, c->acap, cap)) == SPM_OK &&

@@ -84,6 +84,10 @@ struct spm__acache {
 	int noting;            /* a write transaction is open */
 	struct spm__wlog done; /* committed writes not yet applied */
 
+	/* the largest plausible id per kind whose ids size arrays (cache.c,
+	 * id_plausible): opportunity, customer, line item, lead, activity, user */
+	int64_t id_limit[6];
+
 	/* opportunities, by id (0 .. ocap-1) */
 	struct spm__table opp_t;
 	size_t ocap;           /* ids below this have slots */
