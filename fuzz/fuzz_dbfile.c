@@ -324,14 +324,8 @@ static int apply_edit(sqlite3 *conn, char (*tables)[128], int ntables, struct cu
 	sqlite3_finalize(st);
 	st = NULL;
 	if (found) {
-		/* Known and reported, not yet fixed: the analytics cache keeps
-		 * dense arrays indexed by id, so one id near INT32_MAX makes a
-		 * report allocate gigabytes (out of memory, or a timeout). Ids
-		 * stay within a million here until the cache bounds its memory;
-		 * remove the guard then. */
-		snprintf(sql, sizeof(sql), "UPDATE \"%.127s\" SET \"%.127s\" = ?1 WHERE rowid = ?2%s",
-			 table, column, strcmp(column, "id") == 0 ?
-			 " AND abs(CAST(?1 AS INTEGER)) <= 1000000" : "");
+		snprintf(sql, sizeof(sql), "UPDATE \"%.127s\" SET \"%.127s\" = ?1 WHERE rowid = ?2",
+			 table, column);
 		if (sqlite3_prepare_v2(conn, sql, -1, &st, NULL) != SQLITE_OK)
 			found = 0;
 	}

@@ -62,10 +62,18 @@ static int cmp_rows(const struct order *o, uint32_t x, uint32_t y)
 	if (a->s != b->s) {
 		if (o->r->base == SPM__BASE_ACTIVITY)
 			return strcmp(o->r->c->atype_d.s[a->s], o->r->c->atype_d.s[b->s]);
-		if (a->s >= 0 && b->s >= 0 &&
-		    o->r->c->stages[a->s].position != o->r->c->stages[b->s].position)
-			return o->r->c->stages[a->s].position < o->r->c->stages[b->s].position ?
-				-1 : 1;
+		if (a->s >= 0 && b->s >= 0) {
+			const struct spm__stage *x = &o->r->c->stages[a->s];
+			const struct spm__stage *y = &o->r->c->stages[b->s];
+
+			/* stages at one position go by id: the cache's order of
+			 * stages is the order it read them, which differs between
+			 * a warm handle and a fresh one */
+			if (x->position != y->position)
+				return x->position < y->position ? -1 : 1;
+			if (x->id != y->id)
+				return x->id < y->id ? -1 : 1;
+		}
 		return a->s < b->s ? -1 : 1;
 	}
 	return 0;
