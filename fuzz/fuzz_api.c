@@ -97,16 +97,7 @@ static spm_time input_clock(void *payload)
 
 static spm_db *open_at(const char *path)
 {
-	spm_db_options o = SPM_DB_OPTIONS_INIT;
-	spm_db *db = NULL;
-
-	o.path = path;
-	o.malloc_fn = fuzz_malloc;
-	o.realloc_fn = fuzz_realloc;
-	o.free_fn = fuzz_free;
-	o.clock = input_clock;
-	fuzz_must(spm_db_open(&db, &o), "open");
-	return db;
+	return fuzz_open_file_at(path, input_clock);
 }
 
 /* ---- the company ---- */

@@ -50,7 +50,7 @@ static spm_time fixed_clock(void *payload)
 	return 1772355600; /* 2026-03-01T09:00:00Z */
 }
 
-spm_db *fuzz_open_file(const char *path)
+spm_db *fuzz_open_file_at(const char *path, spm_clock_cb clock)
 {
 	spm_db_options o = SPM_DB_OPTIONS_INIT;
 	spm_db *db = NULL;
@@ -59,9 +59,14 @@ spm_db *fuzz_open_file(const char *path)
 	o.malloc_fn = fuzz_malloc;
 	o.realloc_fn = fuzz_realloc;
 	o.free_fn = fuzz_free;
-	o.clock = fixed_clock;
+	o.clock = clock;
 	fuzz_must(spm_db_open(&db, &o), "open");
 	return db;
+}
+
+spm_db *fuzz_open_file(const char *path)
+{
+	return fuzz_open_file_at(path, fixed_clock);
 }
 
 int fuzz_try_open_file(spm_db **out, const char *path)

@@ -28,6 +28,8 @@ void fuzz_must(int rc, const char *what);
 /* Opens (creating) the database file path with the counting allocator and
  * a clock fixed at 2026-03-01T09:00:00Z. */
 spm_db *fuzz_open_file(const char *path);
+/* The same with another clock. */
+spm_db *fuzz_open_file_at(const char *path, spm_clock_cb clock);
 /* As fuzz_open_file, but returns the status instead of aborting (a file
  * that may be damaged); *out is NULL on failure. */
 int fuzz_try_open_file(spm_db **out, const char *path);
