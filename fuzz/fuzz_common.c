@@ -211,3 +211,27 @@ void fuzz_image_free(struct fuzz_image *im)
 	free(im->bytes);
 	im->bytes = NULL;
 }
+
+int fuzz_cells_read_by_type(const spm_result *res)
+{
+	size_t rows = spm_result_row_count(res), cols = spm_result_column_count(res);
+
+	for (size_t r = 0; r < rows; r++) {
+		for (size_t c = 0; c < cols; c++) {
+			spm_column_type t = spm_result_column_type(res, c);
+			const char *s, *cur;
+			int64_t v;
+			int rc;
+
+			if (t == SPM_COLUMN_TEXT)
+				rc = spm_result_text(&s, res, r, c);
+			else if (t == SPM_COLUMN_MONEY)
+				rc = spm_result_money(&v, &cur, res, r, c);
+			else
+				rc = spm_result_int(&v, res, r, c);
+			if (rc != SPM_OK && !(rc == SPM_ENOTFOUND && spm_result_is_null(res, r, c)))
+				return 0;
+		}
+	}
+	return 1;
+}

@@ -39,6 +39,10 @@ int64_t fuzz_add(spm_db *db, const char *kind, const char *const *kv);
 int fuzz_count(spm_db *db, const char *kind);
 #define FUZZ_ADD(db, kind, ...) fuzz_add(db, kind, (const char *const[]){ __VA_ARGS__, NULL })
 
+/* 1 when every cell of res reads back by its column's type (an empty cell
+ * as NULL), else 0. */
+int fuzz_cells_read_by_type(const spm_result *res);
+
 /* A database file built once by build(path) and copied afresh for every
  * input: a few times faster than building it each time. */
 struct fuzz_image {
