@@ -163,7 +163,7 @@ static const char *image_copy_in(struct fuzz_image *im, const char *dir, const c
 
 	if (im->bytes == NULL) {
 		char built[64];
-		long end;
+		long end = 0;
 
 		snprintf(built, sizeof(built), "%s/fuzz_%s_%ld.db", dir, name, (long)getpid());
 		snprintf(im->path, sizeof(im->path), "%s/fuzz_%s_%ld_in.db", dir, name,
