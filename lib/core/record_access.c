@@ -36,14 +36,20 @@ static int check_text(const spm_kind *kind, const struct spm__field *f, const ch
 	if (len > f->max_length)
 		return spm__error_set(SPM_EINVAL, "%s.%s: %zu bytes, longer than %zu",
 				      kind->name, f->name, len, f->max_length);
-	if (f->type == SPM_FIELD_ENUM) {
-		for (size_t i = 0; i < f->nchoices; i++)
-			if (strcmp(f->choices[i], value) == 0)
-				return SPM_OK;
+	if (!spm__field_choice_ok(f, value))
 		return spm__error_set(SPM_EINVAL, "%s.%s: '%s' is not one of its choices",
 				      kind->name, f->name, value);
-	}
 	return SPM_OK;
+}
+
+int spm__field_choice_ok(const struct spm__field *f, const char *value)
+{
+	if (f->type != SPM_FIELD_ENUM)
+		return 1;
+	for (size_t i = 0; i < f->nchoices; i++)
+		if (strcmp(f->choices[i], value) == 0)
+			return 1;
+	return 0;
 }
 
 int spm_record_set_text(spm_record *rec, const char *field, const char *value)

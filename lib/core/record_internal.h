@@ -48,6 +48,9 @@ int spm__format_time(char *buf, size_t size, spm_time t);
 /* Whether a stored integer is a value field i of rec's kind may hold (a date
  * or time in range, a boolean 0 or 1): the checks the setters make. */
 int spm__record_int_valid(const spm_record *rec, size_t i, int64_t v);
+/* 1 unless f is an enum and value is none of its choices (record_access.c:
+ * what spm_record_set_text() demands, and what a stored value must meet). */
+int spm__field_choice_ok(const struct spm__field *f, const char *value);
 /* Strict decimal int64; SPM_EINVAL or SPM_EOVERFLOW. */
 int spm__parse_int(int64_t *out, const char *text);
 /* Deep copy. */

@@ -94,17 +94,6 @@ static int corrupt(const spm_record *rec, const char *name)
 			      rec->kind->name, name);
 }
 
-/* An enum's value is one of its choices, as spm_record_set_text() demands. */
-static int choice_ok(const struct spm__field *f, const char *value)
-{
-	if (f->type != SPM_FIELD_ENUM)
-		return 1;
-	for (size_t i = 0; i < f->nchoices; i++)
-		if (strcmp(f->choices[i], value) == 0)
-			return 1;
-	return 0;
-}
-
 static int decode_value(spm_record *rec, size_t i, json_t *jv)
 {
 	const struct spm__field *f = &rec->kind->fields[i];
@@ -115,7 +104,7 @@ static int decode_value(spm_record *rec, size_t i, json_t *jv)
 	switch (f->type) {
 	case SPM_FIELD_TEXT:
 	case SPM_FIELD_ENUM:
-		if (!json_is_string(jv) || !choice_ok(f, json_string_value(jv)))
+		if (!json_is_string(jv) || !spm__field_choice_ok(f, json_string_value(jv)))
 			return corrupt(rec, f->name);
 		return spm__record_put_text(rec, i, json_string_value(jv), json_string_length(jv));
 	case SPM_FIELD_INTEGER:
