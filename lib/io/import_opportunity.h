@@ -179,6 +179,16 @@ int spm__opp_plan_check(struct spm__opp_plan *p);
 int spm__opp_plan_write(struct spm__opp_plan *p);
 void spm__opp_plan_clear(struct spm__opp_plan *p);
 
+/* Indexes of the good rows of a file (history or items) per opportunity,
+ * history in time order, items in line order: the rows of opportunity i
+ * are idx[start[i] .. start[i + 1]) (import_opportunity_write.c). */
+struct spm__opp_groups {
+	size_t *idx;
+	size_t *start;
+};
+int spm__opp_group(struct spm__opp_plan *p, struct spm__opp_groups *g, int file);
+void spm__opp_groups_clear(spm_db *db, struct spm__opp_groups *g);
+
 /* import_opportunity_items.c: each deal's good items in one currency and
  * with a sum that fits, stored items included; offenders become bad rows. */
 int spm__opp_check_item_sums(struct spm__opp_plan *p);

@@ -8,7 +8,6 @@
 #include "core/txn.h"
 #include "spm/money.h"
 
-#include <stdlib.h>
 #include <string.h>
 
 #define F_ITEM SPM_OPP_FILE_LINE_ITEMS
@@ -103,41 +102,21 @@ static int start_stored(struct spm__opp_plan *p, struct deal_sum *d, struct spm_
 	return rc;
 }
 
-static int by_opp_line(const void *a, const void *b)
-{
-	const size_t *x = a, *y = b;
-
-	if (x[0] != y[0])
-		return (x[0] > y[0]) - (x[0] < y[0]);
-	return (x[1] > y[1]) - (x[1] < y[1]);
-}
-
 int spm__opp_check_item_sums(struct spm__opp_plan *p)
 {
-	size_t nitems = p->files[F_ITEM].nrows, n = 0;
-	size_t *order = spm__calloc(p->db, nitems * 2 + 1, sizeof(*order));  /* (opp, index) */
-	int rc = SPM_OK;
+	struct spm__opp_groups g = { NULL, NULL };
+	int rc = spm__opp_group(p, &g, F_ITEM);
 
-	if (order == NULL)
-		return spm__error_oom();
-	for (size_t i = 0; i < nitems; i++) {
-		if (p->items[i].bad)
-			continue;
-		order[2 * n] = p->items[i].opp;
-		order[2 * n + 1] = i;  /* rows are in line order */
-		n++;
-	}
-	if (n > 1)
-		qsort(order, n, 2 * sizeof(*order), by_opp_line);
-	for (size_t k = 0; rc == SPM_OK && k < n;) {
-		size_t opp = order[2 * k];
+	for (size_t o = 0; rc == SPM_OK && o < p->files[SPM_OPP_FILE_OPPORTUNITIES].nrows; o++) {
 		struct deal_sum d = { 0, "", 0 };
 		struct spm__page stored = { NULL, 0, 0 };
 
-		if (p->opps[opp].existing)
-			rc = start_stored(p, &d, &stored, p->opps[opp].existing);
-		for (; rc == SPM_OK && k < n && order[2 * k] == opp; k++) {
-			struct spm__opp_plan_item *it = &p->items[order[2 * k + 1]];
+		if (g.start[o] == g.start[o + 1])
+			continue;
+		if (p->opps[o].existing)
+			rc = start_stored(p, &d, &stored, p->opps[o].existing);
+		for (size_t k = g.start[o]; rc == SPM_OK && k < g.start[o + 1]; k++) {
+			struct spm__opp_plan_item *it = &p->items[g.idx[k]];
 			size_t s = 0;
 
 			while (s < stored.n && (stored.recs[s] == NULL ||
@@ -150,10 +129,8 @@ int spm__opp_check_item_sums(struct spm__opp_plan *p)
 			}
 			rc = add(p, &d, it);
 		}
-		for (; k < n && order[2 * k] == opp; k++)
-			;
 		spm__page_clear(p->db, &stored);
 	}
-	spm__free(p->db, order);
+	spm__opp_groups_clear(p->db, &g);
 	return rc;
 }

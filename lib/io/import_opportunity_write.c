@@ -260,14 +260,6 @@ static int write_items(struct spm__txn *t, struct spm__opp_plan *p,
 	return rc;
 }
 
-/* Indexes of the good rows of a file (history or items) per opportunity,
- * history in time order: the rows of opportunity i are idx[start[i] ..
- * start[i + 1]). */
-struct groups {
-	size_t *idx;
-	size_t *start;
-};
-
 struct keyed {
 	size_t opp;
 	spm_time at;
@@ -286,7 +278,7 @@ static int by_opp_at_line(const void *a, const void *b)
 	return (x->line > y->line) - (x->line < y->line);
 }
 
-static int group(struct spm__opp_plan *p, struct groups *g, int file)
+int spm__opp_group(struct spm__opp_plan *p, struct spm__opp_groups *g, int file)
 {
 	size_t nopps = p->files[F_OPP].nrows, nrows = p->files[file].nrows, n = 0, k = 0;
 	struct keyed *keys = spm__calloc(p->db, nrows + 1, sizeof(*keys));
@@ -322,7 +314,7 @@ static int group(struct spm__opp_plan *p, struct groups *g, int file)
 	return SPM_OK;
 }
 
-static void groups_clear(spm_db *db, struct groups *g)
+void spm__opp_groups_clear(spm_db *db, struct spm__opp_groups *g)
 {
 	spm__free(db, g->idx);
 	spm__free(db, g->start);
@@ -368,21 +360,21 @@ static void forget_ids(spm_opp_import_report *r)
 
 int spm__opp_plan_write(struct spm__opp_plan *p)
 {
-	struct groups hist = { NULL, NULL }, items = { NULL, NULL };
+	struct spm__opp_groups hist = { NULL, NULL }, items = { NULL, NULL };
 	struct spm__scope *scope = NULL;
 	struct spm__txn t;
-	int rc = group(p, &hist, F_HIS);
+	int rc = spm__opp_group(p, &hist, F_HIS);
 
 	if (rc == SPM_OK)
-		rc = group(p, &items, F_ITEM);
+		rc = spm__opp_group(p, &items, F_ITEM);
 	if (rc == SPM_OK)
 		rc = prepare_ids(p);
 	if (rc == SPM_OK)
 		rc = spm__txn_begin(&t, p->db);
 	if (rc != SPM_OK) {
 		forget_ids(p->report);
-		groups_clear(p->db, &hist);
-		groups_clear(p->db, &items);
+		spm__opp_groups_clear(p->db, &hist);
+		spm__opp_groups_clear(p->db, &items);
 		return rc;
 	}
 	rc = spm__txn_scope(&scope, &t);
@@ -403,8 +395,8 @@ int spm__opp_plan_write(struct spm__opp_plan *p)
 			rc = write_items(&t, p, o, items.idx + items.start[i],
 					 items.start[i + 1] - items.start[i]);
 	}
-	groups_clear(p->db, &hist);
-	groups_clear(p->db, &items);
+	spm__opp_groups_clear(p->db, &hist);
+	spm__opp_groups_clear(p->db, &items);
 	if (rc != SPM_OK) {
 		spm__txn_abort(&t);
 		forget_ids(p->report);
