@@ -304,6 +304,54 @@ Test(schema, audit_changes_past_the_last_id_are_corrupt)
 	spm_db_close(db);
 }
 
+static int last_audit_id_cb(const spm_audit_entry *e, void *payload)
+{
+	int64_t *ids = payload; /* ids[0]: how many; then the first two ids */
+
+	if (ids[0] < 2)
+		ids[1 + ids[0]] = e->id;
+	ids[0]++;
+	return 0;
+}
+
+/* Changes that end exactly at the last id are whole: numbered up to it and
+ * not one step beyond (the walk used to step past INT64_MAX). */
+Test(schema, audit_changes_ending_at_the_last_id_are_read)
+{
+	static const char *rows[] = {
+		"UPDATE _audit SET id = 9223372036854775807, changes = '{\"name\":{\"new\":\"A\"}}' "
+		"WHERE kind = 'customer'",
+		"UPDATE _audit SET id = 9223372036854775806, changes = "
+		"'{\"name\":{\"new\":\"A\"},\"industry\":{\"new\":\"B\"}}' "
+		"WHERE kind = 'customer'",
+	};
+	static const int64_t want[][3] = {
+		{ 1, INT64_MAX, 0 },
+		{ 2, INT64_MAX - 1, INT64_MAX },
+	};
+
+	for (size_t r = 0; r < 2; r++) {
+		char path[256];
+		int64_t ids[3] = { 0, 0, 0 };
+		spm_db *db;
+		sqlite3 *s;
+
+		temp_db_path(path, sizeof(path));
+		db = open_db(path);
+		make_customer(db, "Acme");
+		spm_db_close(db);
+		cr_assert_eq(sqlite3_open(path, &s), SQLITE_OK);
+		cr_assert_eq(sqlite3_exec(s, rows[r], NULL, NULL, NULL), SQLITE_OK);
+		sqlite3_close(s);
+		db = open_db(path);
+		cr_assert_eq(spm_audit_foreach(db, "customer", 0, last_audit_id_cb, ids), SPM_OK);
+		cr_assert_eq(ids[0], want[r][0], "%zu", r);
+		cr_assert_eq(ids[1], want[r][1], "%zu", r);
+		cr_assert_eq(ids[2], want[r][2], "%zu", r);
+		spm_db_close(db);
+	}
+}
+
 /* An audit row without a kind is damaged: reported, not handed on with a
  * NULL kind. */
 Test(schema, an_audit_entry_without_a_kind_is_corrupt)

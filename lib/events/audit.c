@@ -83,6 +83,7 @@ static int emit_row(spm_audit_entry *e, const spm_record *rec, spm_audit_cb cb, 
 	json_t *changes, *pair;
 	const char *name;
 	int64_t first = e->id;
+	uint64_t i = 0;
 	int rc = SPM_OK;
 
 	if (text == NULL)
@@ -108,13 +109,14 @@ static int emit_row(spm_audit_entry *e, const spm_record *rec, spm_audit_cb cb, 
 					    (long long)first, name);
 			break;
 		}
+		/* Numbered from the row's id, not stepped past the last one. */
+		e->id = (int64_t)((uint64_t)first + i++);
 		e->field = name;
 		e->old_value = json_string_value(o);
 		e->new_value = json_string_value(n);
 		rc = cb(e, payload);
 		if (rc != 0)
 			break;
-		e->id++;
 	}
 	json_decref(changes);
 	return rc;
