@@ -6,8 +6,11 @@
  *
  * Threading: distinct handles may be used from different threads at once;
  * one handle (spm_db) and everything made from it (records, batches, queries,
- * iterators) is used by one thread at a time — the caller serializes. Many
- * handles and many processes may open one database. Callbacks run on the
+ * iterators) is used by one thread at a time — the caller serializes. A call
+ * that reads or writes the database while another thread's call on the same
+ * handle is inside a transaction fails with SPM_EBUSY and changes nothing
+ * (a detector of that misuse, not a lock). Many handles and many processes
+ * may open one database. Callbacks run on the
  * calling thread. Error details are thread-local. The library starts no
  * threads.
  */

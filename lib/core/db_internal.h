@@ -6,6 +6,9 @@
 #include "spm/sys/storage.h"
 #include "core/error_internal.h"
 
+#include <stdatomic.h>
+#include <stdint.h>
+
 struct spm__listener {
 	int id;              /* 0 once removed */
 	uint64_t mask;
@@ -30,6 +33,9 @@ struct spm_db {
 	void *store;
 	int schema_version;
 	int in_txn;
+	/* the thread inside a transaction of this handle, 0 if none
+	 * (handle_guard.c) */
+	_Atomic uintptr_t user;
 
 	/* schema registry (registry.c) */
 	spm_kind **kinds;
@@ -66,6 +72,11 @@ size_t spm__alloc_live(const spm_db *db);
 /* Fails with SPM_EPERM on a read-only handle, SPM_EBUSY inside a callback
  * that may not write. */
 int spm__db_check_writable(spm_db *db);
+
+/* Takes the handle for the calling thread (SPM_EBUSY when another thread
+ * holds it) and gives it back; see handle_guard.c. */
+int spm__handle_enter(spm_db *db);
+void spm__handle_leave(spm_db *db);
 
 /* Opens a new database at an older schema version (test hook for fixtures). */
 int spm__db_open_at_version(spm_db **out, const spm_db_options *opts, int version);

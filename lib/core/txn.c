@@ -9,13 +9,15 @@
 
 int spm__read_begin(spm_db *db)
 {
-	int rc;
+	int rc = spm__handle_enter(db);
 
-	if (db->in_txn)
-		return SPM_OK;
+	if (rc != SPM_OK || db->in_txn)
+		return rc;
 	rc = db->ops->begin(db->store, 0);
 	if (rc == SPM_OK)
 		db->in_txn = 1;
+	else
+		spm__handle_leave(db);
 	return rc;
 }
 
@@ -24,6 +26,7 @@ void spm__read_end(spm_db *db)
 	if (db->in_txn == 1) {
 		db->ops->rollback(db->store);
 		db->in_txn = 0;
+		spm__handle_leave(db);
 	}
 }
 
@@ -34,13 +37,17 @@ int spm__txn_begin(struct spm__txn *t, spm_db *db)
 	memset(t, 0, sizeof(*t));
 	t->db = db;
 	rc = spm__db_check_writable(db);
+	if (rc == SPM_OK)
+		rc = spm__handle_enter(db);
 	if (rc != SPM_OK)
 		return rc;
 	if (db->in_txn)
 		return spm__error_set(SPM_EBUSY, "a transaction is already open on this handle");
 	rc = db->ops->begin(db->store, SPM_STORAGE_WRITE);
-	if (rc != SPM_OK)
+	if (rc != SPM_OK) {
+		spm__handle_leave(db);
 		return rc;
+	}
 	db->in_txn = 2;
 	rc = spm__registry_refresh(db);
 	if (rc == SPM_OK)
@@ -99,6 +106,7 @@ void spm__txn_abort(struct spm__txn *t)
 	if (db->in_txn) {
 		db->ops->rollback(db->store);
 		db->in_txn = 0;
+		spm__handle_leave(db);
 	}
 	spm__acache_txn_end(db, 0, t->seq);
 	free_events(t);
@@ -118,6 +126,7 @@ int spm__txn_commit(struct spm__txn *t)
 		return rc;
 	}
 	db->in_txn = 0;
+	spm__handle_leave(db);
 	t->committed = 1;
 	spm__acache_txn_end(db, 1, t->seq);
 	if (t->hook.committed)
