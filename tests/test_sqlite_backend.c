@@ -295,6 +295,22 @@ Test(sqlite_rows, every_field_type_round_trips)
 	close_probe();
 }
 
+/* A date the calendar cannot write (only damage makes one: setters and loads
+ * refuse it) is reported as such, not as running out of memory. */
+Test(sqlite_rows, a_date_outside_the_calendar_is_a_range_error_in_json)
+{
+	spm_record *rec = new_probe(7, 3);
+	const char *json = "unset";
+
+	cr_assert_eq(spm__record_put_int(rec, F_D, 3000000), SPM_OK);
+	cr_assert_eq(spm_record_to_json(&json, rec), SPM_ERANGE);
+	cr_assert_str_eq(spm_error_message(), "probe.d: date 3000000 is outside the years 1..9999");
+	cr_assert_eq(spm__record_put_int(rec, F_D, 19000), SPM_OK);
+	cr_assert_eq(spm_record_to_json(&json, rec), SPM_OK, "%s", spm_error_message());
+	cr_assert_str_eq(json, "{\"kind\":\"probe\",\"id\":7,\"seq\":3,\"fields\":{\"d\":\"2022-01-08\"}}");
+	spm_record_free(rec);
+}
+
 Test(sqlite_rows, money_is_stored_as_amount_and_currency_columns)
 {
 	spm_record *rec;

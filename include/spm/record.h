@@ -122,7 +122,8 @@ SPM_API int spm_record_get_as_text(const char **out, const spm_record *rec, cons
 /**
  * @brief The record as one JSON object: id, seq and every field with a value.
  * @param[out] out borrowed; valid until the next call on rec or until rec is freed
- * @return SPM_OK, SPM_EINVAL, SPM_ENOMEM.
+ * @return SPM_OK, SPM_EINVAL, SPM_ERANGE (a date outside the years 1..9999, which
+ *         only a damaged store can hold), SPM_ENOMEM.
  */
 SPM_API int spm_record_to_json(const char **out, const spm_record *rec);
 

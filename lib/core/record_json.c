@@ -9,28 +9,40 @@
 #include <stdlib.h>
 #include <string.h>
 
-static json_t *encode_value(const spm_record *rec, size_t i)
+/* The JSON of field i in *out: SPM_OK, or the date's own error (a date the
+ * calendar cannot write), or SPM_ENOMEM. */
+static int encode_value(json_t **out, const spm_record *rec, size_t i)
 {
 	const struct spm__value *v = &rec->v[i];
 	char buf[SPM_DATE_FORMAT_MAX];
+	int rc;
 
+	*out = NULL;
 	switch (rec->kind->fields[i].type) {
 	case SPM_FIELD_TEXT:
 	case SPM_FIELD_ENUM:
-		return json_stringn(v->s, v->len);
+		*out = json_stringn(v->s, v->len);
+		break;
 	case SPM_FIELD_INTEGER:
 	case SPM_FIELD_TIME:
-		return json_integer(v->i);
+		*out = json_integer(v->i);
+		break;
 	case SPM_FIELD_BOOLEAN:
-		return json_boolean(v->i);
+		*out = json_boolean(v->i);
+		break;
 	case SPM_FIELD_DATE:
-		if (spm_date_format(buf, sizeof(buf), (spm_date)v->i) != SPM_OK)
-			return NULL;
-		return json_string(buf);
+		rc = spm_date_format(buf, sizeof(buf), (spm_date)v->i);
+		if (rc != SPM_OK)
+			return spm__error_set(rc, "%s.%s: date %lld is outside the years 1..9999",
+					      rec->kind->name, rec->kind->fields[i].name,
+					      (long long)v->i);
+		*out = json_string(buf);
+		break;
 	case SPM_FIELD_MONEY:
-		return json_pack("{sIss}", "minor", (json_int_t)v->i, "currency", v->cur);
+		*out = json_pack("{sIss}", "minor", (json_int_t)v->i, "currency", v->cur);
+		break;
 	}
-	return NULL;
+	return *out ? SPM_OK : spm__error_oom();
 }
 
 /* Adds fields [from, to) that have a value to obj. */
@@ -38,11 +50,14 @@ static int encode_fields(json_t *obj, const spm_record *rec, size_t from, size_t
 {
 	for (size_t i = from; i < to && i < rec->nvalues; i++) {
 		json_t *jv;
+		int rc;
 
 		if (!rec->v[i].has || rec->kind->fields[i].dropped)
 			continue;
-		jv = encode_value(rec, i);
-		if (jv == NULL || json_object_set_new(obj, rec->kind->fields[i].name, jv) != 0)
+		rc = encode_value(&jv, rec, i);
+		if (rc != SPM_OK)
+			return rc;
+		if (json_object_set_new(obj, rec->kind->fields[i].name, jv) != 0)
 			return spm__error_oom();
 	}
 	return SPM_OK;

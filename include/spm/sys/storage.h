@@ -213,7 +213,7 @@ SPM_API const char *spm_record_value_currency(const spm_record *rec, size_t fiel
  * @brief The record's custom values as one JSON object.
  * @param[out] out NULL when the record has no custom values; else free with spm_storage_free()
  * @param[out] out_len its length in bytes
- * @return SPM_OK, SPM_EINVAL, SPM_ENOMEM.
+ * @return SPM_OK, SPM_EINVAL, SPM_ERANGE (a date outside the years 1..9999), SPM_ENOMEM.
  */
 SPM_API int spm_record_custom_json(char **out, size_t *out_len, const spm_record *rec);
 
