@@ -326,6 +326,23 @@ Test(ownership, convert_with_a_named_stage_and_bad_options_changes_nothing)
 	o.stage_id = st_first;
 	cr_assert_eq(spm_lead_convert2(&c, NULL, &op, db, lead, &o), SPM_EINVAL);
 	cr_assert_str_eq(spm_error_message(), "stage 2 is not a stage of pipeline 2");
+	/* a converted lead's deal is open: a closed stage, asked or first, is refused */
+	o.pipeline_id = pipe1;
+	o.stage_id = 3;
+	cr_assert_eq(spm_lead_convert2(&c, NULL, &op, db, lead, &o), SPM_EINVAL);
+	cr_assert_str_eq(spm_error_message(), "stage 3 is a won stage: a converted lead's "
+			 "opportunity starts in an open stage");
+	o.pipeline_id = other;
+	o.stage_id = ADD("stage", "pipeline_id", "2", "name", "Gone", "position", "1",
+			 "outcome", "lost");
+	cr_assert_eq(spm_lead_convert2(&c, NULL, &op, db, lead, &o), SPM_EINVAL);
+	cr_assert_str_eq(spm_error_message(), "stage 5 is a lost stage: a converted lead's "
+			 "opportunity starts in an open stage");
+	o.stage_id = 0;
+	cr_assert_eq(spm_lead_convert2(&c, NULL, &op, db, lead, &o), SPM_EINVAL);
+	cr_assert_str_eq(spm_error_message(), "stage 5 is a lost stage: a converted lead's "
+			 "opportunity starts in an open stage");
+	o.stage_id = st_first;
 	o.pipeline_id = pipe1;
 	o.amount_currency = "XXY";
 	o.amount_minor = 5;

@@ -123,7 +123,8 @@ SPM_API int spm_lead_convert_options_init(spm_lead_convert_options *opts, unsign
  * @param opts NULL: as spm_lead_convert() (no opportunity)
  * @return SPM_OK; SPM_ENOTFOUND (no such lead, pipeline or stage, or the lead is
  *         out of scope); SPM_EINVAL (as spm_lead_convert(), a stage of another
- *         pipeline, a pipeline without stages, a bad amount or name);
+ *         pipeline, a won or lost stage (asked, or the pipeline's first), a
+ *         pipeline without stages, a bad amount or name);
  *         SPM_ECURRENCY (unknown currency); SPM_EVERSION; SPM_EPERM;
  *         SPM_ESTORAGE; SPM_ENOMEM. On error nothing is stored.
  */

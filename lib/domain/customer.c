@@ -4,6 +4,7 @@
 #include "domain/lead.h"
 #include "domain/dedupe.h"
 #include "domain/org.h"
+#include "domain/pipeline.h"
 #include "domain/record_rules.h"
 #include "core/kinds.h"
 #include "domain/record_fields.h"
@@ -131,6 +132,17 @@ static int make(spm_record **out, struct spm__txn *t, const char *kind)
 	return spm__record_make(out, t->db, spm__kind_find(t->db, kind, 0));
 }
 
+/* A converted lead's deal is open: its stage must be an open one. */
+static int check_open_stage(const spm_record *stage)
+{
+	const char *outcome = spm__stage_outcome(stage);
+
+	if (strcmp(outcome, "open") == 0)
+		return SPM_OK;
+	return spm__error_set(SPM_EINVAL, "stage %lld is a %s stage: a converted lead's "
+			      "opportunity starts in an open stage", (long long)stage->id, outcome);
+}
+
 /* The stage an opportunity starts in: the one asked for (of that
  * pipeline), or the pipeline's first by position. */
 static int start_stage(int64_t *out, struct spm__txn *t, int64_t pipeline, int64_t asked)
@@ -153,6 +165,8 @@ static int start_stage(int64_t *out, struct spm__txn *t, int64_t pipeline, int64
 		if (rc == SPM_OK && spm__fld_num(rec, "pipeline_id") != pipeline)
 			rc = spm__error_set(SPM_EINVAL, "stage %lld is not a stage of pipeline %lld",
 					    (long long)asked, (long long)pipeline);
+		if (rc == SPM_OK)
+			rc = check_open_stage(rec);
 		spm_record_free(rec);
 		*out = asked;
 		return rc;
@@ -165,6 +179,7 @@ static int start_stage(int64_t *out, struct spm__txn *t, int64_t pipeline, int64
 	if (rc == SPM_OK) {
 		qsort(page.recs, page.n, sizeof(*page.recs), spm__cmp_position);
 		*out = page.recs[0]->id;
+		rc = check_open_stage(page.recs[0]);
 	}
 	spm__page_clear(t->db, &page);
 	return rc;
