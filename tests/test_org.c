@@ -214,6 +214,8 @@ Test(org, org_and_schema_changes_need_their_actions)
 
 Test(org, unknown_and_inactive_actors_are_refused)
 {
+	spm_customer_view *view = NULL;
+	spm_gate_report *unmet = NULL;
 	spm_record *r;
 	spm_scope scope;
 
@@ -229,6 +231,17 @@ Test(org, unknown_and_inactive_actors_are_refused)
 	as(u_rep_b);
 	cr_assert_eq(spm_org_scope(&scope, db), SPM_EPERM);
 	cr_assert_str_eq(spm_error_message(), "user 4 is not active");
+	/* the calls whose headers now say so */
+	cr_assert_eq(spm_customer_360(&view, db, c_pool), SPM_EPERM);
+	cr_assert_str_eq(spm_error_message(), "user 4 is not active");
+	cr_assert_null(view);
+	cr_assert_eq(spm_opportunity_check_gate(&unmet, db, 1), SPM_EPERM);
+	cr_assert_str_eq(spm_error_message(), "user 4 is not active");
+	cr_assert_null(unmet);
+	/* and whether a record exists is not theirs to learn either */
+	cr_assert_eq(spm_record_get(&r, db, "customer", 12345), SPM_EPERM);
+	cr_assert_eq(spm_opportunity_move(&unmet, db, 12345, 1, NULL), SPM_EPERM);
+	cr_assert_eq(spm_customer_360(&view, db, 12345), SPM_EPERM);
 	as(u_north_mgr);
 	cr_assert_eq(spm_org_scope(&scope, db), SPM_OK);
 	cr_assert_eq(scope, SPM_SCOPE_TEAM);

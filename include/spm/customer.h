@@ -178,7 +178,8 @@ typedef struct spm_customer_view spm_customer_view;
  * @param db the handle; must outlive the view
  * @param customer the customer's id
  * @return SPM_OK; SPM_ENOTFOUND (no such customer, or out of scope);
- *         SPM_EOVERFLOW (a sum overflows); SPM_EINVAL; SPM_ESTORAGE; SPM_ENOMEM.
+ *         SPM_EOVERFLOW (a sum overflows); SPM_EINVAL; SPM_EPERM (the actor is not an
+ *         active user with a role); SPM_ESTORAGE; SPM_ENOMEM.
  */
 SPM_API int spm_customer_360(spm_customer_view **out, spm_db *db, int64_t customer);
 

@@ -22,7 +22,7 @@ typedef enum spm_status {
 	SPM_EEXISTS = -5,      /**< the thing to create exists already */
 	SPM_ESTORAGE = -6,     /**< the storage backend failed (I/O, corruption, SQL) */
 	SPM_EBUSY = -7,        /**< the database or handle is busy (locked, or in a callback) */
-	SPM_EPERM = -8,        /**< the acting user may not do this */
+	SPM_EPERM = -8,        /**< the acting user may not do this; any call acting as a user who does not exist, is inactive or has no role returns it */
 	SPM_ECONFLICT = -9,    /**< a concurrent change won (compare-and-set lost) */
 	SPM_EVERSION = -10,    /**< unknown struct version, or a database newer than the library */
 	SPM_EOVERFLOW = -11,   /**< arithmetic overflow (money is never wrapped) */

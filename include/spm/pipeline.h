@@ -117,7 +117,8 @@ SPM_API int spm_opportunity_move(spm_gate_report **out_unmet, spm_db *db, int64_
  *             caller frees with spm_gate_report_free()
  * @param db the handle
  * @param opportunity the deal's id
- * @return SPM_OK; SPM_ENOTFOUND; SPM_EINVAL; SPM_ESTORAGE; SPM_ENOMEM.
+ * @return SPM_OK; SPM_ENOTFOUND (no such deal, or out of scope); SPM_EINVAL; SPM_EPERM
+ *         (the actor is not an active user with a role); SPM_ESTORAGE; SPM_ENOMEM.
  */
 SPM_API int spm_opportunity_check_gate(spm_gate_report **out_unmet, spm_db *db,
 				       int64_t opportunity);

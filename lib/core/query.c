@@ -284,7 +284,9 @@ int spm_query_foreach(spm_query *q, spm_record_cb cb, void *payload)
 
 int spm_record_get(spm_record **out, spm_db *db, const char *kind, int64_t id)
 {
+	struct spm__scope s;
 	spm_kind *k;
+	int seen = 1;
 	int rc;
 
 	SPM__CHECK_ARG(out);
@@ -297,21 +299,20 @@ int spm_record_get(spm_record **out, spm_db *db, const char *kind, int64_t id)
 	rc = spm__read_begin(db);
 	if (rc != SPM_OK)
 		return rc;
-	rc = db->ops->get(db->store, out, k, id);
+	/* The actor first: one who may read nothing (not a user, inactive, no
+	 * role) gets SPM_EPERM whether or not the record exists. */
+	rc = spm__scope_load(&s, db);
 	if (rc == SPM_OK) {
-		struct spm__scope s;
-		int seen = 1;
-
-		rc = spm__scope_load(&s, db);
+		rc = db->ops->get(db->store, out, k, id);
 		if (rc == SPM_OK)
 			rc = spm__scope_sees(&seen, &s, db, *out);
-		spm__scope_free(db, &s);
 		if (rc == SPM_OK && !seen)
 			rc = SPM_ENOTFOUND;  /* out of scope is indistinguishable from missing */
 		if (rc != SPM_OK) {
 			spm_record_free(*out);
 			*out = NULL;
 		}
+		spm__scope_free(db, &s);
 	}
 	spm__read_end(db);
 	if (rc == SPM_ENOTFOUND)

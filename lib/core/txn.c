@@ -50,6 +50,14 @@ int spm__txn_begin(struct spm__txn *t, spm_db *db)
 	}
 	db->in_txn = 2;
 	rc = spm__registry_refresh(db);
+	/* The actor first: one who may do nothing (not a user, inactive, no
+	 * role) gets SPM_EPERM before any record is looked at, so a refusal
+	 * never tells whether a record exists. */
+	if (rc == SPM_OK && db->actor != 0) {
+		struct spm__scope *scope;
+
+		rc = spm__txn_scope(&scope, t);
+	}
 	if (rc == SPM_OK)
 		rc = db->ops->next_id(db->store, &t->seq, SPM__COUNTER_SEQ);
 	if (rc != SPM_OK) {

@@ -334,8 +334,10 @@ int spm_opportunity_move(spm_gate_report **out_unmet, spm_db *db, int64_t opport
 
 int spm_opportunity_check_gate(spm_gate_report **out_unmet, spm_db *db, int64_t opportunity)
 {
+	struct spm__scope *s = NULL;
 	struct spm__txn t;
 	struct move m;
+	int seen = 0;
 	int rc;
 
 	SPM__CHECK_ARG(out_unmet);
@@ -349,17 +351,16 @@ int spm_opportunity_check_gate(spm_gate_report **out_unmet, spm_db *db, int64_t 
 	rc = spm__read_begin(db);
 	if (rc != SPM_OK)
 		return rc;
-	rc = get(&m.deal, &t, "opportunity", opportunity);
-	if (rc == SPM_OK) {
-		struct spm__scope *s;
-		int seen = 0;
-		rc = spm__txn_scope(&s, &t);
-		if (rc == SPM_OK)
-			rc = spm__scope_sees(&seen, s, db, m.deal);
-		if (rc == SPM_OK && !seen)
-			rc = spm__error_set(SPM_ENOTFOUND, "opportunity %lld does not exist",
-					    (long long)opportunity);
-	}
+	/* the actor first: one who may see nothing learns nothing, not even
+	 * whether the deal exists */
+	rc = spm__txn_scope(&s, &t);
+	if (rc == SPM_OK)
+		rc = get(&m.deal, &t, "opportunity", opportunity);
+	if (rc == SPM_OK)
+		rc = spm__scope_sees(&seen, s, db, m.deal);
+	if (rc == SPM_OK && !seen)
+		rc = spm__error_set(SPM_ENOTFOUND, "opportunity %lld does not exist",
+				    (long long)opportunity);
 	if (rc == SPM_OK)
 		rc = get(&m.from, &t, "stage", spm__fld_num(m.deal, "stage_id"));
 	if (rc == SPM_OK)
