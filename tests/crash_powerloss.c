@@ -9,8 +9,8 @@
  * the Nth write, truncate, sync or delete of the run, until the run
  * completes without reaching N: the loop ends because the point was not
  * reached, not by a cap. Then the disk comes back with only what was synced
- * (seed 0), or with that and a subset of the rest chosen by a seed (1, 2,
- * 3), and the file is proven: integrity_check is ok; batches are whole or
+ * (seed 0), or with that and a subset of the rest chosen by a seed (1 or
+ * 2), and the file is proven: integrity_check is ok; batches are whole or
  * absent and those stored are a prefix of those committed; every batch
  * acknowledged before the last sync is stored, and with seed 0 exactly
  * those; no unacknowledged batch is stored; audit and outbox hold exactly
@@ -27,7 +27,7 @@
 
 #define RUN_BATCHES 4
 
-static const unsigned long seeds[] = { 0, 1, 2, 3 };
+static const unsigned long seeds[] = { 0, 1, 2 };
 
 /* Calls the run must make, so that the power goes off at each of them at
  * least once: the WAL synced for a checkpoint, the database written and
@@ -239,9 +239,9 @@ int main(void)
 		if (out[i].kept_unsynced == 0)
 			crash_die("seed %lu kept no batch committed after the last sync", seeds[i]);
 	for (size_t i = 0; i < sizeof(seeds) / sizeof(seeds[0]); i++)
-		printf("crash_powerloss: seed %lu: %ld power cuts; %ld lost acknowledged batches, "
-		       "%ld kept batches committed after the last sync\n", seeds[i], out[i].points,
-		       out[i].lost_acked, out[i].kept_unsynced);
+		printf("crash_powerloss: seed %lu: %ld power cuts; %ld lost an acknowledged batch, "
+		       "after %ld a batch committed after the last sync was kept\n", seeds[i],
+		       out[i].points, out[i].lost_acked, out[i].kept_unsynced);
 	printf("crash_powerloss: every check passed\n");
 	free(s.image);
 	crash_remove(dir, s.path);
