@@ -16,8 +16,9 @@
  * those; no unacknowledged batch is stored; audit and outbox hold exactly
  * the stored changes; the last batch's key replays; the reopened handle
  * commits the next batch and reads it back. SQLite runs in WAL
- * mode with synchronous=NORMAL (lib/storage/sqlite/sqlite_backend.c): the
- * newest commits may be lost, never the file's consistency.
+ * mode with synchronous=NORMAL (lib/storage/sqlite/sqlite_backend.c; the
+ * file's header and the run's syncs show both): the newest commits may be
+ * lost, never the file's consistency.
  * A plain program like the other crash tests: crash_check.h ends the
  * process on a failed check. */
 #include "crash_check.h"
@@ -26,6 +27,12 @@
 #include <fcntl.h>
 
 #define RUN_BATCHES 4
+
+/* The syncs of the whole run: the WAL's header when it starts (twice), and
+ * the WAL then the database for each checkpoint (twice). WAL mode with
+ * synchronous=NORMAL, as the library sets it; FULL would add one per
+ * commit, and a rollback journal several. */
+#define RUN_SYNCS 6
 
 static const unsigned long seeds[] = { 0, 1, 2 };
 
@@ -85,6 +92,19 @@ static void restore(const struct start *s)
 		snprintf(p, sizeof(p), "%s%s", s->path, suffix[i]);
 		unlink(p);
 	}
+}
+
+/* Whether the file's header says WAL mode (bytes 18 and 19 are 2): the mode
+ * is a property of the file and survives the power cut. */
+static int in_wal_mode(const char *path)
+{
+	unsigned char v[2] = { 0, 0 };
+	int fd = open(path, O_RDONLY);
+	int ok = fd >= 0 && pread(fd, v, 2, 18) == 2;
+
+	if (fd >= 0)
+		close(fd);
+	return ok && v[0] == 2 && v[1] == 2;
 }
 
 /* A call of the run failed: only a power cut may make it fail. */
@@ -163,13 +183,15 @@ static int one_point(const struct start *s, long n, unsigned long seed, struct o
 	syncs = sqlite_powerloss_syncs();
 	if (sqlite_powerloss_reboot(seed) != SQLITE_OK)
 		crash_die("point %ld: the reboot failed", n);
+	if (!in_wal_mode(s->path))
+		crash_die("point %ld: the file is not in WAL mode after the reboot", n);
 	/* A batch is durable once a sync followed its acknowledgement. */
 	while (durable < r.acked && r.syncs_at_ack[durable] < syncs)
 		durable++;
 	stored = crash_check(&db, s->path);
-	if (!cut && (r.acked != RUN_BATCHES || stored != RUN_BATCHES))
-		crash_die("point %ld: the run completed: %d batches acknowledged, %d stored", n,
-			  r.acked, stored);
+	if (!cut && (r.acked != RUN_BATCHES || stored != RUN_BATCHES || syncs != RUN_SYNCS))
+		crash_die("point %ld: the run completed: %d batches acknowledged, %d stored, "
+			  "%ld syncs", n, r.acked, stored, syncs);
 	if (stored < durable || stored > r.acked || (seed == 0 && stored != durable))
 		crash_die("point %ld seed %lu (%s): %d batches stored; %d acknowledged, %d of them "
 			  "before the last sync", n, seed, call, stored, r.acked, durable);
