@@ -6,14 +6,16 @@
  * xWrite/xTruncate calls made since.
  *
  * A power cut comes at the Nth counted call (xWrite, xTruncate, xSync,
- * xDelete) after sqlite_powerloss_arm(N): that call and every call after it
- * fail with an SQLITE_IOERR code, as a dead disk would (xClose and
- * xShmUnmap still release the real file and map). After every connection is
- * closed, sqlite_powerloss_reboot() rewrites each file as the disk would
- * hold it: its durable content plus, when a seed is given, a deterministic
- * subset of the un-synced calls, applied in their order (disks reorder
- * writes); the -shm files are removed (shared memory is not durable; SQLite
- * rebuilds it from the WAL).
+ * xDelete) after sqlite_powerloss_arm(N): that call and every later open,
+ * read, write, truncate, sync, delete, size or lock call fail with an
+ * SQLITE_IOERR code, as a dead disk would; closing and unlocking still
+ * release the real file, its locks and its shared memory, so that the
+ * process lets go of everything before the reboot. Once every connection
+ * is closed, sqlite_powerloss_reboot() rewrites each file as the disk
+ * would hold it: its durable content plus, with a seed other than 0, a
+ * deterministic subset of the un-synced calls, applied in their order
+ * (disks reorder writes); the -shm files are removed (shared memory is not
+ * durable; SQLite rebuilds it from the WAL).
  *
  * Modelled: lost and reordered whole writes and truncates, per file, since
  * that file's last sync. Not modelled: torn writes within one xWrite (the
