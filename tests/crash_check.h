@@ -57,7 +57,7 @@ static void crash_tag(char *buf, size_t size, int b)
 /* Makes the tally customer (id 1) on a new file. */
 static void crash_setup(const char *path)
 {
-	spm_record *rec;
+	spm_record *rec = NULL;
 	spm_db *db;
 
 	if (crash_open(&db, path) != SPM_OK || spm_record_new(&rec, db, "customer") != SPM_OK ||
