@@ -114,6 +114,7 @@ static int new_leads(struct sim *s, int n)
 	TRY(spm_batch_new(&batch, s->db));
 	for (int i = 0; i < n; i++) {
 		struct lead *l;
+		const char *prefix, *suffix, *kind;
 		spm_record *rec;
 		s->leads = grow(s->leads, &s->caplead, s->nleads, sizeof(*s->leads));
 		if (s->leads == NULL) {
@@ -123,8 +124,12 @@ static int new_leads(struct sim *s, int n)
 		l = &s->leads[s->nleads++];
 		memset(l, 0, sizeof(*l));
 		l->region = demo_rng_pct(&s->rng, 60) ? 0 : 1;
-		snprintf(l->company, sizeof(l->company), "%s%s %s", PICK(&s->rng, prefixes),
-			 PICK(&s->rng, suffixes), PICK(&s->rng, kinds));
+		/* one draw per statement: the order of a call's arguments is
+		 * unspecified (gcc and clang differ), the seed's names must not be */
+		kind = PICK(&s->rng, kinds);
+		suffix = PICK(&s->rng, suffixes);
+		prefix = PICK(&s->rng, prefixes);
+		snprintf(l->company, sizeof(l->company), "%s%s %s", prefix, suffix, kind);
 		snprintf(l->source, sizeof(l->source), "%s", PICK(&s->rng, sources));
 		rc = spm_record_new(&rec, s->db, "lead");
 		if (rc == SPM_OK) {
