@@ -19,7 +19,7 @@
 /* What a test that damages audit rows with raw SQL runs first, as an
  * attacker would: the triggers of schema 7 refuse UPDATE and DELETE. */
 #define DROP_AUDIT_TRIGGERS \
-	"DROP TRIGGER \"_audit:no_update\"; DROP TRIGGER \"_audit:no_delete\"; "
+	"DROP TRIGGER IF EXISTS \"_audit:no_update\"; DROP TRIGGER IF EXISTS \"_audit:no_delete\"; "
 
 static spm_time test_clock_now = T0;
 
