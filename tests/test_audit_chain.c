@@ -303,7 +303,7 @@ Test(audit_chain, the_head_follows_each_write_and_equals_the_documented_hash)
 		memcpy(before, hex, sizeof(hex));
 		cr_assert_eq(spm_audit_verify(db, NULL), SPM_OK, "%s", spm_error_message());
 	}
-	/* ids: create (name, owner_id, created_at…) reserves one id per field */
+	/* every stored hash is 64 lower-case hex digits */
 	cr_assert_eq(sql_int(path, "SELECT count(*) FROM _audit WHERE length(hash) = 64 AND "
 			     "hash = lower(hash)"), 4);
 	spm_db_close(db);
