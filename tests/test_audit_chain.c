@@ -493,6 +493,32 @@ Test(audit_chain, an_earlier_anchor_is_still_held_after_more_writes)
 	spm_db_close(db);
 }
 
+/* A damaged newest hash: the head refuses it, writes go on, and verify
+ * names the damaged row. */
+Test(audit_chain, a_damaged_newest_hash_is_reported_and_writes_go_on)
+{
+	spm_audit_anchor a;
+	char path[256], want[96];
+	int64_t ids[5];
+	spm_db *db;
+
+	spm_db_close(five_rows(path, sizeof(path)));
+	row_ids(path, ids);
+	sql(path, DROP_AUDIT_TRIGGERS "UPDATE _audit SET hash = 'zz' WHERE id = "
+	    "(SELECT max(id) FROM _audit)");
+	db = open_db(path);
+	cr_assert_eq(spm_audit_head(&a, db), SPM_ECORRUPT);
+	snprintf(want, sizeof(want), "audit entry %lld has no valid hash", (long long)ids[4]);
+	cr_assert_str_eq(spm_error_message(), want);
+	cr_assert_eq(a.id, 0);
+	make_customer(db, "After");
+	cr_assert_eq(spm_audit_verify(db, NULL), SPM_ECORRUPT);
+	snprintf(want, sizeof(want), "audit entry %lld: hash does not match", (long long)ids[4]);
+	cr_assert_str_eq(spm_error_message(), want);
+	spm_db_close(db);
+	cr_assert_eq(recompute(path).rows, 6);
+}
+
 /* ---- the triggers ----------------------------------------------------- */
 
 Test(audit_chain, raw_update_and_delete_of_audit_rows_are_refused)
