@@ -59,7 +59,7 @@ static int audit_head(struct ctx *c, int argc)
 
 static int audit_verify(struct ctx *c, int argc, char **argv)
 {
-	spm_audit_anchor a = { SPM_AUDIT_ANCHOR_VERSION, 0, { 0 } };
+	spm_audit_anchor a = SPM_AUDIT_ANCHOR_INIT;
 	int rc, anchored = 0;
 
 	if (argc == 3 && strcmp(argv[1], "--anchor") == 0) {

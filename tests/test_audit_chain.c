@@ -678,7 +678,7 @@ Test(audit_chain, a_version_6_file_is_chained_in_place_by_the_upgrade)
 
 Test(audit_chain, bad_arguments_and_anchors_are_refused)
 {
-	spm_audit_anchor a = { SPM_AUDIT_ANCHOR_VERSION, 0, { 0 } };
+	spm_audit_anchor a = SPM_AUDIT_ANCHOR_INIT;
 	char path[256];
 	spm_db *db = five_rows(path, sizeof(path));
 

@@ -47,7 +47,7 @@ static int db_audit_head(lua_State *L)
 static int db_audit_verify(lua_State *L)
 {
 	ldb *d = lspm_open_db(L, 1);
-	spm_audit_anchor a = { SPM_AUDIT_ANCHOR_VERSION, 0, { 0 } };
+	spm_audit_anchor a = SPM_AUDIT_ANCHOR_INIT;
 	const char *hex;
 	lua_Integer id;
 	size_t len = 0;

@@ -65,6 +65,9 @@ typedef struct spm_audit_anchor {
 
 /** @brief The version of spm_audit_anchor this header describes. */
 #define SPM_AUDIT_ANCHOR_VERSION 1
+/** @brief An anchor of this version for an empty log; set id and hash to
+ * rebuild one kept elsewhere. */
+#define SPM_AUDIT_ANCHOR_INIT { SPM_AUDIT_ANCHOR_VERSION, 0, { 0 } }
 
 /**
  * @brief Reads the head of the audit chain, to keep outside the database.
