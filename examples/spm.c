@@ -65,7 +65,11 @@ static const char help_export[] =
 	"  export KIND                         write every visible record of KIND as CSV\n";
 
 static const char help_audit[] =
-	"  audit [KIND [ID]]                   print the audit trail, oldest first\n";
+	"  audit [KIND [ID]]                   print the audit trail, oldest first\n"
+	"  audit head                          print the head of the audit chain as ID:HASH\n"
+	"                                      (keep it outside the database)\n"
+	"  audit verify [--anchor ID:HASH]     recompute the audit chain; with an anchor, check\n"
+	"                                      that the chain still holds it\n";
 
 static const char help_events[] =
 	"  events tail [--after N] [--consumer NAME [--ack]]\n"
@@ -465,6 +469,8 @@ static int cmd_audit(struct ctx *c, int argc, char **argv)
 	int64_t id = 0;
 	int rc;
 
+	if (argc > 0 && (strcmp(argv[0], "head") == 0 || strcmp(argv[0], "verify") == 0))
+		return cli_audit_chain(c, argc, argv);
 	if (argc > 2)
 		return cli_usage("audit takes at most KIND and ID", NULL);
 	if (argc == 2 && (!cli_parse_i64(&id, argv[1]) || id <= 0))

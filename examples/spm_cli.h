@@ -66,6 +66,8 @@ int cli_cmd_target(struct ctx *c, int argc, char **argv);
 /* Each area's command (one file each). */
 extern const char cli_help_report[];
 int cli_cmd_report(struct ctx *c, int argc, char **argv);
+/* spm_audit.c: spm audit head|verify (spm.c's audit command hands them on). */
+int cli_audit_chain(struct ctx *c, int argc, char **argv);
 /* spm_demo.c: spm demo (examples/demo/ holds the generator and the report). */
 extern const char cli_help_demo[];
 int cli_cmd_demo(struct ctx *c, int argc, char **argv);

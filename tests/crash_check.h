@@ -369,6 +369,8 @@ static int crash_check(spm_db **out, const char *path)
 	crash_read_data(db, &s);
 	if (spm_audit_foreach(db, NULL, 0, crash_audit_cb, &s) != SPM_OK)
 		crash_die("reading the audit trail");
+	if (spm_audit_verify(db, NULL) != SPM_OK)
+		crash_die("the audit chain after the crash: %s", spm_error_message());
 	if (s.walked != 2 + (int64_t)s.nbatches * (CRASH_K * 2 + 1))
 		crash_die("%lld audit entries for %d batches", (long long)s.walked, s.nbatches);
 	s.walked = 0;

@@ -143,6 +143,9 @@ static int check(const char *path, const int64_t *tally)
 	    spm_outbox_foreach(db, 0, 0, event_cb, &c) != SPM_OK ||
 	    spm_audit_foreach(db, NULL, 0, audit_cb, &c) != SPM_OK)
 		return fail("reading back");
+	/* the writers interleaved: still one hash chain */
+	if (spm_audit_verify(db, NULL) != SPM_OK)
+		return fail("verifying the audit chain");
 	spm_query_free(q);
 	for (int p = 0; p < PROCS; p++) {
 		for (int b = 0; b < BATCHES; b++)

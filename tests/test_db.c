@@ -10,7 +10,7 @@ Test(db, opens_memory_by_default_and_closes)
 	cr_assert_not_null(db);
 	cr_assert_eq(spm_db_schema_version(&v, db), SPM_OK);
 	cr_assert_eq(v, spm_schema_version_supported());
-	cr_assert_eq(v, 6);
+	cr_assert_eq(v, 7);
 	spm_db_close(db);
 	spm_db_close(NULL);
 }

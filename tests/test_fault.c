@@ -142,6 +142,7 @@ static void check_consistent(const char *path)
 	cr_assert_eq(count_records(db, "customer"), 3);
 	cr_assert_eq(count_audit(db), 1 + 3 * 2 + 1);
 	cr_assert_eq(count_events(db), 5);
+	cr_assert_eq(spm_audit_verify(db, NULL), SPM_OK, "%s", spm_error_message());
 	cr_assert_eq(spm_consumer_position(&pos, db, "mailer"), SPM_OK);
 	cr_assert_eq(pos, 5);
 	cr_assert_eq(spm_record_get(&rec, db, "customer", 1), SPM_OK);

@@ -58,8 +58,8 @@ Test(schema, version_1_fixture_is_upgraded_with_its_data)
 	fixture_copy(path, sizeof(path));
 	db = open_db(path);
 	cr_assert_eq(spm_db_schema_version(&v, db), SPM_OK);
-	cr_assert_eq(v, 6);
-	cr_assert_eq(user_version(path), 6);
+	cr_assert_eq(v, 7);
+	cr_assert_eq(user_version(path), 7);
 	cr_assert_eq(spm_record_get(&r, db, "customer", 1), SPM_OK);
 	cr_assert_eq(spm_record_get_text(&s, r, "name"), SPM_OK);
 	cr_assert_str_eq(s, "Fixture 有限公司");
@@ -100,7 +100,7 @@ Test(schema, version_1_fixture_read_only_cannot_be_upgraded)
 	o.flags = SPM_OPEN_READONLY;
 	cr_assert_eq(spm_db_open(&db, &o), SPM_EPERM);
 	cr_assert_str_eq(spm_error_message(), "the database has schema version 1 and needs an "
-			 "upgrade to 6, but is open read-only");
+			 "upgrade to 7, but is open read-only");
 	cr_assert_eq(user_version(path), 1);
 }
 
@@ -116,14 +116,14 @@ Test(schema, newer_schema_is_refused_and_left_alone)
 	make_customer(db, "Acme");
 	spm_db_close(db);
 	cr_assert_eq(sqlite3_open(path, &s), SQLITE_OK);
-	cr_assert_eq(sqlite3_exec(s, "PRAGMA user_version = 7", NULL, NULL, NULL), SQLITE_OK);
+	cr_assert_eq(sqlite3_exec(s, "PRAGMA user_version = 8", NULL, NULL, NULL), SQLITE_OK);
 	sqlite3_close(s);
 	o.path = path;
 	cr_assert_eq(spm_db_open(&db, &o), SPM_EVERSION);
 	cr_assert_null(db);
-	cr_assert_str_eq(spm_error_message(), "the database has schema version 7; this libspm "
-			 "(0.1.0) knows up to 6: use a newer libspm");
-	cr_assert_eq(user_version(path), 7);
+	cr_assert_str_eq(spm_error_message(), "the database has schema version 8; this libspm "
+			 "(0.1.0) knows up to 7: use a newer libspm");
+	cr_assert_eq(user_version(path), 8);
 }
 
 /* The audit entries of a test, in order, as "id op kind#entity field old>new". */
@@ -192,7 +192,7 @@ Test(schema, version_4_audit_rows_stay_readable_after_upgrade_to_5)
 	sqlite3_close(s);
 
 	db = open_db(path);
-	cr_assert_eq(user_version(path), 6);
+	cr_assert_eq(user_version(path), 7);
 	cr_assert_eq(sql_count(path, "SELECT count(*) FROM pragma_table_info('_audit') "
 			       "WHERE name = 'changes'"), 1);
 	cr_assert_eq(spm_record_get(&r, db, "customer", 1), SPM_OK, "%s", spm_error_message());
@@ -226,7 +226,7 @@ Test(schema, malformed_audit_changes_are_reported_as_corrupt)
 	make_customer(db, "Acme");
 	spm_db_close(db);
 	cr_assert_eq(sqlite3_open(path, &s), SQLITE_OK);
-	cr_assert_eq(sqlite3_exec(s, "UPDATE _audit SET changes = '[1,2]' WHERE kind = 'customer'",
+	cr_assert_eq(sqlite3_exec(s, DROP_AUDIT_TRIGGERS "UPDATE _audit SET changes = '[1,2]' WHERE kind = 'customer'",
 				  NULL, NULL, NULL), SQLITE_OK);
 	sqlite3_close(s);
 	db = open_db(path);
@@ -236,7 +236,7 @@ Test(schema, malformed_audit_changes_are_reported_as_corrupt)
 		  spm_error_message());
 	spm_db_close(db);
 	cr_assert_eq(sqlite3_open(path, &s), SQLITE_OK);
-	cr_assert_eq(sqlite3_exec(s, "UPDATE _audit SET changes = '{\"name\":{\"old\":1}}' "
+	cr_assert_eq(sqlite3_exec(s, DROP_AUDIT_TRIGGERS "UPDATE _audit SET changes = '{\"name\":{\"old\":1}}' "
 				  "WHERE kind = 'customer'", NULL, NULL, NULL), SQLITE_OK);
 	sqlite3_close(s);
 	db = open_db(path);
@@ -292,7 +292,7 @@ Test(schema, audit_changes_past_the_last_id_are_corrupt)
 	make_customer(db, "Acme");
 	spm_db_close(db);
 	cr_assert_eq(sqlite3_open(path, &s), SQLITE_OK);
-	cr_assert_eq(sqlite3_exec(s, "UPDATE _audit SET id = 9223372036854775807, changes = "
+	cr_assert_eq(sqlite3_exec(s, DROP_AUDIT_TRIGGERS "UPDATE _audit SET id = 9223372036854775807, changes = "
 				  "'{\"name\":{\"new\":\"A\"},\"industry\":{\"new\":\"B\"}}' "
 				  "WHERE kind = 'customer'", NULL, NULL, NULL), SQLITE_OK);
 	sqlite3_close(s);
@@ -319,8 +319,10 @@ static int last_audit_id_cb(const spm_audit_entry *e, void *payload)
 Test(schema, audit_changes_ending_at_the_last_id_are_read)
 {
 	static const char *rows[] = {
+		DROP_AUDIT_TRIGGERS
 		"UPDATE _audit SET id = 9223372036854775807, changes = '{\"name\":{\"new\":\"A\"}}' "
 		"WHERE kind = 'customer'",
+		DROP_AUDIT_TRIGGERS
 		"UPDATE _audit SET id = 9223372036854775806, changes = "
 		"'{\"name\":{\"new\":\"A\"},\"industry\":{\"new\":\"B\"}}' "
 		"WHERE kind = 'customer'",
@@ -366,7 +368,7 @@ Test(schema, an_audit_entry_without_a_kind_is_corrupt)
 	make_customer(db, "Acme");
 	spm_db_close(db);
 	cr_assert_eq(sqlite3_open(path, &s), SQLITE_OK);
-	cr_assert_eq(sqlite3_exec(s, "UPDATE _audit SET kind = NULL", NULL, NULL, NULL), SQLITE_OK);
+	cr_assert_eq(sqlite3_exec(s, DROP_AUDIT_TRIGGERS "UPDATE _audit SET kind = NULL", NULL, NULL, NULL), SQLITE_OK);
 	sqlite3_close(s);
 	db = open_db(path);
 	cr_assert_eq(spm_audit_foreach(db, NULL, 0, count_audit_cb, &n), SPM_ECORRUPT);
@@ -476,7 +478,7 @@ Test(schema, version_5_pool_policy_upgrades_to_6_with_assignment_on_create_off)
 			       "WHERE name = 'assign_on_create'"), 0);
 
 	db = open_db(path);
-	cr_assert_eq(user_version(path), 6);
+	cr_assert_eq(user_version(path), 7);
 	cr_assert_eq(sql_count(path, "SELECT count(*) FROM pragma_table_info('pool_policy') "
 			       "WHERE name IN ('assign_on_create', 'assign_seed')"), 2);
 	cr_assert_eq(spm_record_get(&r, db, "pool_policy", 1), SPM_OK, "%s", spm_error_message());

@@ -2086,6 +2086,7 @@ int luaopen_spm(lua_State *L)
 	lspm_open_collab(L);
 	lspm_open_targets(L);
 	lspm_open_report(L);
+	lspm_open_audit(L);
 
 	luaL_newlib(L, module_functions);
 	for (size_t i = 0; i < sizeof(codes) / sizeof(codes[0]); i++) {

@@ -87,5 +87,7 @@ void lspm_open_collab(lua_State *L);
 void lspm_open_targets(lua_State *L);
 /* Each area's methods (one file each). */
 void lspm_open_report(lua_State *L);
+/* spm_lua_audit.c: db:audit_head(), db:audit_verify() */
+void lspm_open_audit(lua_State *L);
 
 #endif

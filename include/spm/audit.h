@@ -49,6 +49,62 @@ typedef int (*spm_audit_cb)(const spm_audit_entry *entry, void *payload);
 SPM_API int spm_audit_foreach(spm_db *db, const char *kind, int64_t entity_id,
 			      spm_audit_cb cb, void *payload);
 
+/**
+ * @brief The head of the audit log's hash chain: the newest stored audit row
+ * and its hash (see docs/audit.md for the encoding).
+ *
+ * Whoever holds the database file can recompute a whole chain after
+ * rewriting it; a head kept outside the database (an anchor) defeats that:
+ * spm_audit_verify() checks that the stored chain still holds it.
+ */
+typedef struct spm_audit_anchor {
+	uint32_t version;        /**< SPM_AUDIT_ANCHOR_VERSION */
+	int64_t id;              /**< the newest row's id (its first entry id); 0: an empty log */
+	unsigned char hash[32];  /**< its SHA-256 chain hash; 32 zero bytes for an empty log */
+} spm_audit_anchor;
+
+/** @brief The version of spm_audit_anchor this header describes. */
+#define SPM_AUDIT_ANCHOR_VERSION 1
+/** @brief An anchor of this version for an empty log; set id and hash to
+ * rebuild one kept elsewhere. */
+#define SPM_AUDIT_ANCHOR_INIT { SPM_AUDIT_ANCHOR_VERSION, 0, { 0 } }
+
+/**
+ * @brief Reads the head of the audit chain, to keep outside the database.
+ *
+ * Only a handle whose actor may see everything (no actor, or scope all) may
+ * read it, as for spm_outbox_foreach().
+ * @param[out] out the newest row's id and stored hash; id 0 and a zero hash
+ *             when the log is empty. Its version is set to
+ *             SPM_AUDIT_ANCHOR_VERSION.
+ * @param db the handle
+ * @return SPM_OK, SPM_EINVAL (NULL argument), SPM_EPERM (the actor lacks
+ *         scope all), SPM_ECORRUPT (the newest row has no valid hash),
+ *         SPM_ESTORAGE, SPM_ENOMEM.
+ */
+SPM_API int spm_audit_head(spm_audit_anchor *out, spm_db *db);
+
+/**
+ * @brief Recomputes the audit log's hash chain from its first row.
+ *
+ * Reads the log in pages (never all of it at once). An edited, inserted,
+ * removed or renumbered row makes the first row whose stored hash differs
+ * from the recomputed one fail, with the message "audit entry N: hash does
+ * not match". Removing rows at the end leaves a valid, shorter chain: only
+ * an anchor shows that. With an anchor, the chain must also hold a row with
+ * the anchor's id and hash ("audit entry N (the anchor) is missing" or
+ * "audit entry N does not match the anchor" otherwise). Only a handle whose
+ * actor may see everything may verify.
+ * @param db the handle
+ * @param anchor NULL, or a head read earlier with spm_audit_head() (borrowed
+ *        for the call)
+ * @return SPM_OK, SPM_ECORRUPT (tampering found; the message names the
+ *         entry), SPM_EINVAL (NULL db, an anchor with a negative id, or id 0
+ *         with a non-zero hash), SPM_EVERSION (unknown anchor version),
+ *         SPM_EPERM (the actor lacks scope all), SPM_ESTORAGE, SPM_ENOMEM.
+ */
+SPM_API int spm_audit_verify(spm_db *db, const spm_audit_anchor *anchor);
+
 SPM_END_DECLS
 
 #endif

@@ -38,6 +38,9 @@ static const struct spm__core_field audit_fields[] = {
 	 * {"field":{"old":…,"new":…},…} (field, old_value and new_value stay
 	 * NULL); rows written before keep one field each. */
 	{ "changes", SPM_FIELD_TEXT, 0, 5, 0 },
+	/* Since 7: the hash chain (lib/core/audit_hash.c): SHA-256 of this row
+	 * and the previous row's hash, as 64 lower-case hex digits. */
+	{ "hash", SPM_FIELD_TEXT, 0, 7, 64 },
 };
 
 static const struct spm__core_field event_fields[] = {

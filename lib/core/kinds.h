@@ -12,9 +12,10 @@
  * the lead pool policy; customer follow-up fields. Version 4: pipelines,
  * stages, opportunities, line items and stage history. Version 5: one
  * audit row per change (_audit.changes). Version 6: assignment on create
- * (pool_policy.assign_on_create, assign_seed). A kind's core fields are
- * appended in version order. */
-#define SPM__SCHEMA_VERSION 6
+ * (pool_policy.assign_on_create, assign_seed). Version 7: the audit log's
+ * hash chain (_audit.hash) and its append-only triggers. A kind's core
+ * fields are appended in version order. */
+#define SPM__SCHEMA_VERSION 7
 
 struct spm__txn;
 struct spm_record;
@@ -65,7 +66,7 @@ enum { SPM__FIELD_KIND, SPM__FIELD_NAME, SPM__FIELD_TYPE, SPM__FIELD_FLAGS,
        SPM__FIELD_CHOICES, SPM__FIELD_LABEL, SPM__FIELD_MAXLEN };
 enum { SPM__AUDIT_SEQ, SPM__AUDIT_AT, SPM__AUDIT_ACTOR, SPM__AUDIT_OP, SPM__AUDIT_KIND,
        SPM__AUDIT_ENTITY, SPM__AUDIT_FIELD, SPM__AUDIT_OLD, SPM__AUDIT_NEW,
-       SPM__AUDIT_CHANGES };
+       SPM__AUDIT_CHANGES, SPM__AUDIT_HASH };
 enum { SPM__EVENT_SEQ, SPM__EVENT_AT, SPM__EVENT_ACTOR, SPM__EVENT_TYPE, SPM__EVENT_KIND,
        SPM__EVENT_ENTITY, SPM__EVENT_PAYLOAD };
 enum { SPM__CONSUMER_NAME, SPM__CONSUMER_POSITION };

@@ -1,4 +1,5 @@
 #include "core/txn.h"
+#include "core/audit_link.h"
 #include "analytics/cache.h"
 #include "core/kinds.h"
 #include "core/store.h"
@@ -212,6 +213,21 @@ static int audit_row(spm_record **out, struct spm__txn *t, int op, const char *k
 	return SPM_OK;
 }
 
+/* Stores an audit row (its id set) linked into the hash chain. */
+static int insert_linked(struct spm__txn *t, spm_record *rec)
+{
+	unsigned char hash[32];
+	int rc;
+
+	rec->seq = t->seq;
+	rc = spm__audit_link(t, rec, hash);
+	if (rc == SPM_OK)
+		rc = spm__store_insert(t->db, rec);
+	if (rc == SPM_OK)
+		spm__audit_linked(t, rec, hash);
+	return rc;
+}
+
 int spm__txn_audit(struct spm__txn *t, int op, const char *kind, int64_t entity_id,
 		   const char *field, const char *old_value, const char *new_value)
 {
@@ -226,7 +242,9 @@ int spm__txn_audit(struct spm__txn *t, int op, const char *kind, int64_t entity_
 	if (rc == SPM_OK)
 		rc = put_text_or_null(rec, SPM__AUDIT_NEW, new_value);
 	if (rc == SPM_OK)
-		rc = spm__txn_put_system(t, rec);
+		rc = t->db->ops->next_id(t->db->store, &rec->id, SPM__KIND_AUDIT);
+	if (rc == SPM_OK)
+		rc = insert_linked(t, rec);
 	spm_record_free(rec);
 	return rc;
 }
@@ -252,8 +270,7 @@ int spm__txn_audit_changes(struct spm__txn *t, int op, const char *kind, int64_t
 	}
 	if (rc == SPM_OK) {
 		rec->id = first;
-		rec->seq = t->seq;
-		rc = spm__store_insert(t->db, rec);
+		rc = insert_linked(t, rec);
 	}
 	spm_record_free(rec);
 	return rc;

@@ -24,6 +24,11 @@ struct spm__txn {
 	size_t cap;
 	int committed;      /* set once the commit succeeded */
 	struct spm__scope *scope;  /* the actor's scope, loaded on first use */
+	/* The newest audit row as this transaction left it (the hash chain,
+	 * lib/core/audit_link.c): read from storage before the first row. */
+	int chain_loaded;
+	int64_t chain_id;
+	unsigned char chain_hash[32];
 	unsigned int domain_flags; /* SPM__TXN_* bits a domain call sets around
 				    * the writes it makes itself */
 	/* How owner changes written now came about, for the ownership history

@@ -180,7 +180,7 @@ check "record after drop" 0 \
 # ---------------------------------------------------------------- leads
 
 ldb="$tmp/leads.db"
-check "leads: init" 0 "schema version 6" "" --db "$ldb" init
+check "leads: init" 0 "schema version 7" "" --db "$ldb" init
 check "leads: role" 0 "1" "" --db "$ldb" record add role name=rep scope=1
 check "leads: user An" 0 "1" "" --db "$ldb" record add user name=An role_id=1 active=true
 check "leads: user Bo" 0 "2" "" --db "$ldb" record add user name=Bo role_id=1 active=true
@@ -207,7 +207,7 @@ check "lead assign again" 0 "0" "" --db "$ldb" --now 5000 lead assign
 cdb="$tmp/csv.db"
 printf 'Company Name,Owner,Notes\r\nAcme 有限公司,7,x\r\n"Beta, Inc.",8,y\r\n,9,z\r\n' >"$tmp/in.csv"
 printf '# a CRM export\nCompany Name=name\nOwner=owner_id\nNotes=\n' >"$tmp/map.txt"
-check "csv: init" 0 "schema version 6" "" --db "$cdb" init
+check "csv: init" 0 "schema version 7" "" --db "$cdb" init
 check "import all or nothing" 1 "$(printf '%s\n' 'rows 3, stored 0, bad 1' \
 	'line 4, column Company Name: Company Name: customer.name is required')" \
 	"spm: import: 1 of 3 rows are bad: nothing stored (SPM_EINVAL)" \

@@ -35,7 +35,7 @@ from ._capi import lib as _lib
 
 __all__ = [
     "open", "Database", "Record", "Query", "RecordIterator", "Batch", "Consumer",
-    "Money", "Field", "AuditEntry", "Event", "STOP",
+    "Money", "Field", "AuditEntry", "AuditAnchor", "Event", "STOP",
     "SpmError", "Invalid", "NoMemory", "NotFound", "Exists", "StorageError", "Busy",
     "Permission", "Conflict", "VersionError", "Overflow", "RangeError",
     "CurrencyError", "UserStop", "Corrupt", "Limit", "Closed", "ApprovalNeeded",
@@ -375,6 +375,19 @@ class AuditEntry(NamedTuple):
     field: object
     old_value: object
     new_value: object
+
+
+class AuditAnchor(NamedTuple):
+    """The head of the audit log's hash chain: the newest row's id and its
+    32-byte SHA-256 hash (id 0 and zero bytes for an empty log). Keep it
+    outside the database and pass it to Database.audit_verify() later."""
+    id: int
+    hash: bytes
+
+    @property
+    def hex(self):
+        """The hash as 64 lower-case hex digits."""
+        return self.hash.hex()
 
 
 class Event(NamedTuple):
@@ -725,6 +738,31 @@ class Database:
         self._foreach(_lib.spm_audit_foreach, _c.audit_cb, each, self._p,
                       _opt_b(kind, "kind"), _int64(entity_id, "entity_id"))
         return out
+
+    def audit_head(self):
+        """The head of the audit chain (an AuditAnchor), to keep outside the
+        database; needs an actor who sees everything (Permission otherwise)."""
+        a = _c.AuditAnchor()
+        self._finish(_lib.spm_audit_head(byref(a), self._p))
+        return AuditAnchor(a.id, bytes(a.hash))
+
+    def audit_verify(self, anchor=None):
+        """Recomputes the audit chain from the first row; with an anchor
+        (an AuditAnchor or an (id, 32 bytes) pair) also checks that the chain
+        still holds it. Raises Corrupt naming the first entry that does not
+        match; needs an actor who sees everything."""
+        if anchor is None:
+            self._finish(_lib.spm_audit_verify(self._p, None))
+            return
+        try:
+            aid, ahash = anchor
+        except (TypeError, ValueError):
+            raise TypeError("anchor must be an AuditAnchor or an (id, hash) pair") from None
+        if not isinstance(ahash, (bytes, bytearray)) or len(ahash) != 32:
+            raise TypeError("an anchor's hash is 32 bytes")
+        a = _c.AuditAnchor(_c.AUDIT_ANCHOR_VERSION, _int64(aid, "anchor id"),
+                           (ctypes.c_ubyte * 32)(*ahash))
+        self._finish(_lib.spm_audit_verify(self._p, byref(a)))
 
     def add_listener(self, callback, types=None):
         """Calls callback(event) after each commit for the given event types

@@ -8,7 +8,7 @@ import ctypes
 import ctypes.util
 import os
 from ctypes import (CFUNCTYPE, POINTER, Structure, c_char_p, c_int, c_int32,
-                    c_int64, c_size_t, c_uint, c_uint32, c_uint64, c_void_p)
+                    c_int64, c_size_t, c_ubyte, c_uint, c_uint32, c_uint64, c_void_p)
 
 # Status codes (error.h); fixed values.
 OK = 0
@@ -140,6 +140,17 @@ class Event(Structure):
     ]
 
 
+AUDIT_ANCHOR_VERSION = 1
+
+
+class AuditAnchor(Structure):
+    _fields_ = [
+        ("version", c_uint32),
+        ("id", c_int64),
+        ("hash", c_ubyte * 32),
+    ]
+
+
 field_cb = CFUNCTYPE(c_int, POINTER(FieldInfo), c_void_p)
 audit_cb = CFUNCTYPE(c_int, POINTER(AuditEntry), c_void_p)
 event_cb = CFUNCTYPE(c_int, POINTER(Event), c_void_p)
@@ -244,6 +255,8 @@ _PROTOS = {
     "spm_record_iter_free": (None, [P]),
     # audit.h
     "spm_audit_foreach": (c_int, [P, c_char_p, c_int64, audit_cb, c_void_p]),
+    "spm_audit_head": (c_int, [POINTER(AuditAnchor), P]),
+    "spm_audit_verify": (c_int, [P, POINTER(AuditAnchor)]),
     # events.h
     "spm_event_type_name": (c_char_p, [c_int]),
     "spm_listener_add": (c_int, [POINTER(c_int), P, c_uint64, event_cb, c_void_p]),

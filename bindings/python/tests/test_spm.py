@@ -499,6 +499,131 @@ class AuditTest(unittest.TestCase):
                 db.audit("planet")
 
 
+def chain_of(path):
+    """The audit chain recomputed from the raw rows with hashlib, by the
+    encoding docs/audit.md gives: [(id, stored hex, recomputed hex)]."""
+    import hashlib
+    import sqlite3
+    import struct
+
+    conn = sqlite3.connect(path)
+    rows = conn.execute(
+        "SELECT id, seq, deleted, change_seq, at, actor, op, kind, entity_id, field, "
+        "old_value, new_value, changes, hash FROM _audit ORDER BY id").fetchall()
+    conn.close()
+    prev, out = bytes(32), []
+    for r in rows:
+        enc = prev + struct.pack(">qqB", r[0], r[1], 1 if r[2] else 0)
+        for v in r[3:13]:
+            if v is None:
+                enc += b"\0"
+            elif isinstance(v, int):
+                enc += b"\1" + struct.pack(">q", v)
+            else:
+                b = v.encode()
+                enc += b"\2" + struct.pack(">Q", len(b)) + b
+        prev = hashlib.sha256(enc).digest()
+        out.append((r[0], r[13], prev.hex()))
+    return out
+
+
+def tamper(path, sql):
+    import sqlite3
+
+    conn = sqlite3.connect(path)
+    conn.executescript('DROP TRIGGER IF EXISTS "_audit:no_update"; '
+                       'DROP TRIGGER IF EXISTS "_audit:no_delete"; ' + sql)
+    conn.close()
+
+
+class AuditChainTest(unittest.TestCase):
+    def setUp(self):
+        self.dir = tempfile.TemporaryDirectory()
+        self.path = os.path.join(self.dir.name, "crm.db")
+
+    def tearDown(self):
+        self.dir.cleanup()
+
+    def write_three(self, db):
+        rec = db.new_record("customer", name="Acme").save()
+        rec["name"] = "Acme 有限公司"
+        rec.save()
+        db.delete("customer", rec.id)
+
+    def test_head_follows_each_write_and_matches_hashlib(self):
+        with spm.open(self.path, actor=1, clock=lambda: T0) as db:
+            self.assertEqual(db.audit_head(), spm.AuditAnchor(0, bytes(32)))
+            rec = db.new_record("customer", name="Acme", industry="Retail").save()
+            head = db.audit_head()
+            self.assertEqual(head.id, 1)
+            rec["industry"] = "Food"
+            rec.save()
+            head2 = db.audit_head()
+            self.assertEqual(head2.id, 3)  # the create reserved ids 1 and 2
+            self.assertNotEqual(head2.hash, head.hash)
+            chain = chain_of(self.path)
+            self.assertEqual([(i, s == h) for i, s, h in chain], [(1, True), (3, True)])
+            self.assertEqual(head.hex, chain[0][2])
+            self.assertEqual(head2.hex, chain[1][2])
+            self.assertIsNone(db.audit_verify())
+            self.assertIsNone(db.audit_verify(head))
+            self.assertIsNone(db.audit_verify((head2.id, head2.hash)))
+
+    def test_an_edited_row_is_named(self):
+        with spm.open(self.path, actor=1) as db:
+            self.write_three(db)
+        tamper(self.path, "UPDATE _audit SET actor = 5 WHERE id = 2")
+        with spm.open(self.path, actor=1) as db:
+            with self.assertRaises(spm.Corrupt) as cm:
+                db.audit_verify()
+            self.assertEqual(cm.exception.message, "audit entry 2: hash does not match")
+
+    def test_a_truncated_tail_needs_the_anchor(self):
+        with spm.open(self.path, actor=1) as db:
+            self.write_three(db)
+            anchor = db.audit_head()
+        tamper(self.path, "DELETE FROM _audit WHERE id = 3")
+        with spm.open(self.path, actor=1) as db:
+            db.audit_verify()
+            with self.assertRaises(spm.Corrupt) as cm:
+                db.audit_verify(anchor)
+            self.assertEqual(cm.exception.message, "audit entry 3 (the anchor) is missing")
+
+    def test_triggers_refuse_raw_update_and_delete(self):
+        import sqlite3
+
+        with spm.open(self.path, actor=1) as db:
+            self.write_three(db)
+        conn = sqlite3.connect(self.path)
+        for sql in ("UPDATE _audit SET actor = 5", "DELETE FROM _audit"):
+            with self.assertRaisesRegex(sqlite3.IntegrityError, "the audit log is append-only"):
+                conn.execute(sql)
+        conn.close()
+        self.assertTrue(all(s == h for _, s, h in chain_of(self.path)))
+
+    def test_bad_anchors_and_actors_are_refused(self):
+        with spm.open(self.path, actor=1) as db:
+            self.write_three(db)
+            with self.assertRaises(TypeError):
+                db.audit_verify((1, b"short"))
+            with self.assertRaises(TypeError):
+                db.audit_verify(7)
+            with self.assertRaises(spm.Invalid) as cm:
+                db.audit_verify((-1, bytes(32)))
+            self.assertEqual(cm.exception.message, "an anchor's id is not negative")
+            with self.assertRaises(spm.Corrupt) as cm:
+                db.audit_verify((1, bytes(32)))
+            self.assertEqual(cm.exception.message, "audit entry 1 does not match the anchor")
+            db.actor = 0
+            db.new_record("role", name="rep", scope=1).save()
+            db.new_record("user", name="An", role_id=1, active=True).save()
+            db.actor = 1
+            with self.assertRaises(spm.Permission):
+                db.audit_head()
+            with self.assertRaises(spm.Permission):
+                db.audit_verify()
+
+
 class EventsTest(unittest.TestCase):
     def setUp(self):
         self.db = crm()

@@ -5,6 +5,7 @@
  * sqlite_rows.c     get, put, insert, remove, scan and count
  * sqlite_update.c   update of the changed columns only
  * sqlite_counters.c next_id: counters kept in memory during a write transaction
+ * sqlite_chain.c    the audit chain and triggers of schema version 7
  */
 #ifndef SPM_STORAGE_SQLITE_INTERNAL_H
 #define SPM_STORAGE_SQLITE_INTERNAL_H
@@ -118,6 +119,9 @@ int spm__sqlite_kind_check(const spm_kind *kind);
 /* Schema ops (sqlite_schema.c). */
 int spm__sqlite_schema_version(void *self, int *out);
 int spm__sqlite_upgrade(void *self, int from, int to);
+/* The audit chain and its triggers, when an upgrade crosses version 7
+ * (sqlite_chain.c); inside the upgrade's transaction. */
+int spm__sqlite_audit_chain(spm__sqlite *s, int from, int to);
 
 /* Row ops (sqlite_rows.c). */
 int spm__sqlite_get(void *self, spm_record **out, const spm_kind *kind, int64_t id);

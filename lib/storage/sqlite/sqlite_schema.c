@@ -338,6 +338,9 @@ static int spm__sqlite_upgrade_steps(spm__sqlite *s, int from, int to)
 		if (rc != SPM_OK)
 			return rc;
 	}
+	rc = spm__sqlite_audit_chain(s, from, to);
+	if (rc != SPM_OK)
+		return rc;
 	return spm__sqlite_write_version(s, to);
 }
 
