@@ -357,8 +357,7 @@ static int edit_values(const char *path, struct cursor *c)
 	sqlite3_exec(conn, "BEGIN", NULL, NULL, NULL);
 	/* The audit log's triggers refuse edits: drop them, as an attacker would. */
 	sqlite3_exec(conn, "DROP TRIGGER IF EXISTS \"_audit:no_update\"; "
-		     "DROP TRIGGER IF EXISTS \"_audit:no_delete\"; "
-		     "DROP TRIGGER IF EXISTS \"_audit:no_replace\"", NULL, NULL, NULL);
+		     "DROP TRIGGER IF EXISTS \"_audit:no_delete\"", NULL, NULL, NULL);
 	while (ntables > 0 && c->p < c->end)
 		changed += apply_edit(conn, tables, ntables, c);
 	sqlite3_exec(conn, "COMMIT", NULL, NULL, NULL);

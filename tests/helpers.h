@@ -17,10 +17,9 @@
 #define T0 ((spm_time)1772355600)
 
 /* What a test that damages audit rows with raw SQL runs first, as an
- * attacker would: the triggers of schema 7 refuse UPDATE, DELETE and REPLACE. */
+ * attacker would: the triggers of schema 7 refuse UPDATE and DELETE. */
 #define DROP_AUDIT_TRIGGERS \
-	"DROP TRIGGER IF EXISTS \"_audit:no_update\"; DROP TRIGGER IF EXISTS \"_audit:no_delete\"; " \
-	"DROP TRIGGER IF EXISTS \"_audit:no_replace\"; "
+	"DROP TRIGGER IF EXISTS \"_audit:no_update\"; DROP TRIGGER IF EXISTS \"_audit:no_delete\"; "
 
 static spm_time test_clock_now = T0;
 

@@ -89,7 +89,7 @@ static int spm__sqlite_audit_rechain(spm__sqlite *s)
 }
 
 /* RAISE(ABORT) fails the statement with SQLITE_CONSTRAINT and keeps the
- * transaction; the library never updates, deletes or replaces an audit row. */
+ * transaction; the library never updates or deletes an audit row. */
 static int spm__sqlite_audit_triggers(spm__sqlite *s)
 {
 	int rc = spm__sqlite_exec(s,
@@ -102,14 +102,6 @@ static int spm__sqlite_audit_triggers(spm__sqlite *s)
 			"CREATE TRIGGER \"" SPM__KIND_AUDIT ":no_delete\" BEFORE DELETE ON \""
 			SPM__KIND_AUDIT "\" BEGIN SELECT RAISE(ABORT, 'the audit log is append-only'); "
 			"END", "create trigger", SPM__KIND_AUDIT);
-	/* INSERT OR REPLACE deletes the row it replaces without firing the
-	 * delete trigger (recursive_triggers is off): refuse it before. */
-	if (rc == SPM_OK)
-		rc = spm__sqlite_exec(s,
-			"CREATE TRIGGER \"" SPM__KIND_AUDIT ":no_replace\" BEFORE INSERT ON \""
-			SPM__KIND_AUDIT "\" WHEN EXISTS (SELECT 1 FROM \"" SPM__KIND_AUDIT "\" "
-			"WHERE \"id\" = NEW.\"id\") BEGIN SELECT RAISE(ABORT, "
-			"'the audit log is append-only'); END", "create trigger", SPM__KIND_AUDIT);
 	return rc;
 }
 
