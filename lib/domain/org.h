@@ -25,6 +25,9 @@ void spm__scope_free(spm_db *db, struct spm__scope *s);
 int spm__scope_can(const struct spm__scope *s, const char *action);
 /* Checks an action and raises SPM_EPERM with a message naming it. */
 int spm__scope_require(const struct spm__scope *s, const char *action, const char *what);
+/* Loads the actor's scope and raises SPM_EPERM unless it is all ("user 7 may
+ * not <what> (needs scope all)"): for what carries every record's changes. */
+int spm__scope_require_all(spm_db *db, const char *what);
 /* *out = 1 when rec is visible. Reads the parent record for child kinds;
  * call inside a transaction. */
 int spm__scope_sees(int *out, const struct spm__scope *s, spm_db *db,

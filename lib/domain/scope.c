@@ -245,6 +245,18 @@ int spm__scope_require(const struct spm__scope *s, const char *action, const cha
 			      (long long)s->actor, what, action);
 }
 
+int spm__scope_require_all(spm_db *db, const char *what)
+{
+	struct spm__scope s;
+	int rc = spm__scope_load(&s, db);
+
+	if (rc == SPM_OK && s.mode != SPM_SCOPE_ALL)
+		rc = spm__error_set(SPM_EPERM, "user %lld may not %s (needs scope all)",
+				    (long long)s.actor, what);
+	spm__scope_free(db, &s);
+	return rc;
+}
+
 int spm__scope_may_own(const struct spm__scope *s, int64_t owner)
 {
 	if (owner == 0 || s->mode == SPM_SCOPE_ALL)

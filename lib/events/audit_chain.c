@@ -13,18 +13,6 @@
 
 static const unsigned char zero[SPM__SHA256_SIZE];
 
-static int require_all(spm_db *db)
-{
-	struct spm__scope s;
-	int rc = spm__scope_load(&s, db);
-
-	if (rc == SPM_OK && s.mode != SPM_SCOPE_ALL)
-		rc = spm__error_set(SPM_EPERM, "user %lld may not check the audit log (needs "
-				    "scope all)", (long long)s.actor);
-	spm__scope_free(db, &s);
-	return rc;
-}
-
 int spm_audit_head(spm_audit_anchor *out, spm_db *db)
 {
 	int hashed = 0, rc;
@@ -33,7 +21,7 @@ int spm_audit_head(spm_audit_anchor *out, spm_db *db)
 	memset(out, 0, sizeof(*out));
 	out->version = SPM_AUDIT_ANCHOR_VERSION;
 	SPM__CHECK_ARG(db);
-	rc = require_all(db);
+	rc = spm__scope_require_all(db, "check the audit log");
 	if (rc == SPM_OK)
 		rc = spm__read_begin(db);
 	if (rc != SPM_OK)
@@ -103,7 +91,7 @@ int spm_audit_verify(spm_db *db, const spm_audit_anchor *anchor)
 	SPM__CHECK_ARG(db);
 	rc = check_anchor(anchor);
 	if (rc == SPM_OK)
-		rc = require_all(db);
+		rc = spm__scope_require_all(db, "check the audit log");
 	if (rc != SPM_OK)
 		return rc;
 	memset(&w, 0, sizeof(w));

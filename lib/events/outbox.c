@@ -31,19 +31,6 @@ static int to_event(spm_event *ev, const spm_record *rec)
 	return SPM_OK;
 }
 
-/* The outbox carries every record's changes: readers need scope all. */
-static int require_all(spm_db *db)
-{
-	struct spm__scope s;
-	int rc = spm__scope_load(&s, db);
-
-	if (rc == SPM_OK && s.mode != SPM_SCOPE_ALL)
-		rc = spm__error_set(SPM_EPERM, "user %lld may not read the outbox (needs scope all)",
-				    (long long)s.actor);
-	spm__scope_free(db, &s);
-	return rc;
-}
-
 int spm_outbox_foreach(spm_db *db, int64_t after, size_t limit, spm_event_cb cb, void *payload)
 {
 	spm_scan scan = { SPM_SCAN_VERSION, NULL, 0, 0, 0, 0, 0, NULL, 0 };
@@ -55,7 +42,7 @@ int spm_outbox_foreach(spm_db *db, int64_t after, size_t limit, spm_event_cb cb,
 	SPM__CHECK_ARG(cb);
 	if (after < 0)
 		return spm__error_set(SPM_EINVAL, "an outbox position is not negative");
-	rc = require_all(db);
+	rc = spm__scope_require_all(db, "read the outbox");
 	if (rc != SPM_OK)
 		return rc;
 	scan.after_id = after;
@@ -147,7 +134,7 @@ int spm_consumer_position(int64_t *out, spm_db *db, const char *name)
 	SPM__CHECK_ARG(name);
 	rc = check_consumer(name);
 	if (rc == SPM_OK)
-		rc = require_all(db);
+		rc = spm__scope_require_all(db, "read the outbox");
 	if (rc == SPM_OK)
 		rc = find_consumer(&rec, db, name);
 	if (rc != SPM_OK)
@@ -202,7 +189,7 @@ int spm_consumer_ack(spm_db *db, const char *name, int64_t seq)
 	SPM__CHECK_ARG(name);
 	rc = check_consumer(name);
 	if (rc == SPM_OK)
-		rc = require_all(db);
+		rc = spm__scope_require_all(db, "read the outbox");
 	if (rc == SPM_OK)
 		rc = spm__txn_begin(&t, db);
 	if (rc != SPM_OK)
