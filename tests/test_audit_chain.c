@@ -5,6 +5,7 @@
  * message, the append-only triggers, failed and interleaved writes, the
  * version 6 -> 7 upgrade, and verify under allocation failures. */
 #include "helpers.h"
+#include "sql_probe.h"
 #include "faulty_store.h"
 #include "core/db_internal.h"
 #include "core/sha256.h"
@@ -204,21 +205,6 @@ static void sql(const char *path, const char *text)
 	cr_assert_eq(sqlite3_exec(s, text, NULL, NULL, NULL), SQLITE_OK, "%s: %s", text,
 		     sqlite3_errmsg(s));
 	sqlite3_close(s);
-}
-
-static int64_t sql_int(const char *path, const char *text)
-{
-	sqlite3 *s;
-	sqlite3_stmt *st;
-	int64_t v;
-
-	cr_assert_eq(sqlite3_open_v2(path, &s, SQLITE_OPEN_READONLY, NULL), SQLITE_OK);
-	cr_assert_eq(sqlite3_prepare_v2(s, text, -1, &st, NULL), SQLITE_OK, "%s", sqlite3_errmsg(s));
-	cr_assert_eq(sqlite3_step(st), SQLITE_ROW);
-	v = sqlite3_column_int64(st, 0);
-	sqlite3_finalize(st);
-	sqlite3_close(s);
-	return v;
 }
 
 static void set_name(spm_db *db, int64_t id, const char *name)

@@ -2,6 +2,7 @@
  * place, data intact; a database of a newer schema is refused. The fixture
  * is kept forever (see fixtures/make_v1.c). */
 #include "helpers.h"
+#include "sql_probe.h"
 #include "core/db_internal.h"
 
 #include <sqlite3.h>
@@ -144,21 +145,6 @@ static int audit_log_cb(const spm_audit_entry *e, void *payload)
 	return 0;
 }
 
-static int sql_count(const char *path, const char *sql)
-{
-	sqlite3 *s;
-	sqlite3_stmt *st;
-	int n;
-
-	cr_assert_eq(sqlite3_open_v2(path, &s, SQLITE_OPEN_READONLY, NULL), SQLITE_OK);
-	cr_assert_eq(sqlite3_prepare_v2(s, sql, -1, &st, NULL), SQLITE_OK, "%s", sqlite3_errmsg(s));
-	cr_assert_eq(sqlite3_step(st), SQLITE_ROW);
-	n = sqlite3_column_int(st, 0);
-	sqlite3_finalize(st);
-	sqlite3_close(s);
-	return n;
-}
-
 /* Version 5 stores one audit row per record change; a version-4 file keeps
  * its rows of one field each, and both read back alike, numbered in order. */
 Test(schema, version_4_audit_rows_stay_readable_after_upgrade_to_5)
@@ -177,7 +163,7 @@ Test(schema, version_4_audit_rows_stay_readable_after_upgrade_to_5)
 	cr_assert_eq(spm__db_open_at_version(&db, &o, 4), SPM_OK, "%s", spm_error_message());
 	spm_db_close(db);
 	cr_assert_eq(user_version(path), 4);
-	cr_assert_eq(sql_count(path, "SELECT count(*) FROM pragma_table_info('_audit') "
+	cr_assert_eq(sql_int(path, "SELECT count(*) FROM pragma_table_info('_audit') "
 			       "WHERE name = 'changes'"), 0);
 	/* what libspm 4 wrote for creating customer 1 (two fields), ids 1-2 */
 	cr_assert_eq(sqlite3_open(path, &s), SQLITE_OK);
@@ -193,7 +179,7 @@ Test(schema, version_4_audit_rows_stay_readable_after_upgrade_to_5)
 
 	db = open_db(path);
 	cr_assert_eq(user_version(path), 7);
-	cr_assert_eq(sql_count(path, "SELECT count(*) FROM pragma_table_info('_audit') "
+	cr_assert_eq(sql_int(path, "SELECT count(*) FROM pragma_table_info('_audit') "
 			       "WHERE name = 'changes'"), 1);
 	cr_assert_eq(spm_record_get(&r, db, "customer", 1), SPM_OK, "%s", spm_error_message());
 	cr_assert_eq(spm_record_set_text(r, "name", "New Co"), SPM_OK);
@@ -201,8 +187,8 @@ Test(schema, version_4_audit_rows_stay_readable_after_upgrade_to_5)
 	cr_assert_eq(spm_record_save(db, r), SPM_OK, "%s", spm_error_message());
 	spm_record_free(r);
 	/* the update of two fields is one stored row */
-	cr_assert_eq(sql_count(path, "SELECT count(*) FROM _audit"), 3);
-	cr_assert_eq(sql_count(path, "SELECT count(*) FROM _audit WHERE changes IS NOT NULL"), 1);
+	cr_assert_eq(sql_int(path, "SELECT count(*) FROM _audit"), 3);
+	cr_assert_eq(sql_int(path, "SELECT count(*) FROM _audit WHERE changes IS NOT NULL"), 1);
 	cr_assert_eq(spm_audit_foreach(db, "customer", 1, audit_log_cb, &log), SPM_OK);
 	cr_assert_eq(log.n, 4);
 	cr_assert_str_eq(log.lines[0], "1 1 customer#1 name ->Old Co");
@@ -474,12 +460,12 @@ Test(schema, version_5_pool_policy_upgrades_to_6_with_assignment_on_create_off)
 	spm_record_free(r);
 	spm_db_close(db);
 	cr_assert_eq(user_version(path), 5);
-	cr_assert_eq(sql_count(path, "SELECT count(*) FROM pragma_table_info('pool_policy') "
+	cr_assert_eq(sql_int(path, "SELECT count(*) FROM pragma_table_info('pool_policy') "
 			       "WHERE name = 'assign_on_create'"), 0);
 
 	db = open_db(path);
 	cr_assert_eq(user_version(path), 7);
-	cr_assert_eq(sql_count(path, "SELECT count(*) FROM pragma_table_info('pool_policy') "
+	cr_assert_eq(sql_int(path, "SELECT count(*) FROM pragma_table_info('pool_policy') "
 			       "WHERE name IN ('assign_on_create', 'assign_seed')"), 2);
 	cr_assert_eq(spm_record_get(&r, db, "pool_policy", 1), SPM_OK, "%s", spm_error_message());
 	cr_assert_eq(spm_record_get_int(&v, r, "max_open"), SPM_OK);
